@@ -1,0 +1,90 @@
+"""`kiosk` command line: the kiosk itself, and the tools staff and developers use around it.
+
+Heavy modules (Textual, recognizers) are imported only by the command that needs them, so
+`kiosk validate` and `kiosk --jsonl` start fast and work without audio libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Hand-cramp kiosk: a spoken interview about hand cramps. "
+        "With no command it starts the full-screen kiosk.",
+    )
+    parser.add_argument("--jsonl", action="store_true",
+                        help="no screen, no audio: read one answer a line, write one JSON event a line")
+    parser.add_argument("--intents", type=Path, metavar="DIR",
+                        help="knowledge base folder (default: the one shipped with the kiosk)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="settings file (default: ./kiosk.yaml if present)")
+    _add_speech_options(parser)
+    parser.add_argument("--mic", metavar="NAME|INDEX", help="microphone to listen with")
+    parser.add_argument("--mic-file", type=Path, metavar="PATH",
+                        help="virtual microphone: a WAV, or a folder of WAVs used one per answer")
+    parser.add_argument("--mute", action="store_true", default=None, help="do not speak; show text only")
+    parser.add_argument("--voice", help="text-to-speech voice (e.g. en-us)")
+    parser.add_argument("--rate", type=int, help="speaking rate, words per minute")
+    parser.add_argument("--volume", type=float, help="speaking volume, 0.0 to 1.0")
+    parser.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="wipe and restart after this long idle")
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    validate = commands.add_parser("validate", help="check a knowledge base folder and list every problem")
+    validate.add_argument("dir", nargs="?", type=Path, help="folder to check (default: the shipped one)")
+
+    hear = commands.add_parser("hear", help="run the live listening path on WAV files; one JSON line per file")
+    hear.add_argument("--question", required=True, metavar="ID", help="the question the answers are for")
+    _add_speech_options(hear)
+    hear.add_argument("files", nargs="+", type=Path, metavar="FILE.wav")
+
+    model = commands.add_parser("model", help="Vosk models: download or list")
+    model_commands = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    download = model_commands.add_parser("download", help="fetch a Vosk model into the kiosk's cache")
+    download.add_argument("name", nargs="?", default=None, help="model name (default: vosk-model-small-en-us-0.15)")
+    download.add_argument("--url", help="fetch from this address instead of the official model site")
+    model_commands.add_parser("list", help="show installed Vosk models")
+    return parser
+
+
+def _add_speech_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"], default=None,
+                        help="speech recognizer (default: auto = Vosk if a model is present, else PocketSphinx)")
+    parser.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "validate":
+        return _validate(args.dir)
+    if args.command == "hear":
+        from kiosk.speech.hear import run_hear
+
+        return run_hear(args)
+    if args.command == "model":
+        from kiosk.speech.models import run_model_command
+
+        return run_model_command(args)
+    if args.jsonl:
+        from kiosk.jsonl import run_jsonl
+
+        return run_jsonl(sys.stdin, sys.stdout, intents=args.intents)
+    from kiosk.ui.app import run_app
+
+    return run_app(args)
+
+
+def _validate(folder: Path | None) -> int:
+    from kiosk.engine.loader import KnowledgeBaseError, load_knowledge_base
+
+    try:
+        kb = load_knowledge_base(folder)
+    except KnowledgeBaseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"OK: {len(kb.causes)} causes, {len(kb.findings)} findings, "
+          f"{len(kb.questions)} questions, {len(kb.rules)} urgency rules")
+    return 0

@@ -1,0 +1,187 @@
+"""What the interview says to the outside world: small, typed, serialisable events.
+
+Every front end (the Textual UI, the JSON-lines mode, the speech loop, the tests) drives a
+:class:`kiosk.engine.session.Session` and receives lists of these events back. ``to_dict``
+gives exactly the JSON documented in ``docs/jsonl-protocol.md``; the extra attributes
+(options, help text…) are for front ends that show buttons or speak explanations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+IntentName = Literal[
+    "yes", "no", "unknown", "number", "duration", "choices", "none",
+    "repeat", "back", "help", "why", "restart", "no_match",
+]
+COMMAND_INTENTS: frozenset[str] = frozenset({"repeat", "back", "help", "why", "restart"})
+QuestionKind = Literal["yes_no", "choice", "multi", "duration", "number"]
+UrgencyLevel = Literal["emergency", "urgent", "soon", "routine", "self_care"]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What an answer means for the question it answers.
+
+    value: True/False for yes/no, years for number, days for duration, a list of choice ids
+    for choices, [] for none, None otherwise.
+    """
+
+    name: IntentName
+    value: Any = None
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AnswerOption:
+    """One big numbered button: pressing key ``number`` means ``intent``."""
+
+    number: int
+    label: str
+    intent: Intent
+
+
+@dataclass(frozen=True)
+class Progress:
+    asked: int  # questions asked so far, this one included
+    estimate: int  # the engine's current guess of the total (never below ``asked``)
+
+
+@dataclass(frozen=True)
+class QuestionEvent:
+    id: str
+    kind: QuestionKind
+    text: str
+    findings: tuple[str, ...]
+    choices: tuple[Choice, ...]
+    progress: Progress
+    options: tuple[AnswerOption, ...] = ()  # the numbered buttons for keys and touch
+    help: str = ""  # plain-language explanation, said for the "help" command
+    why: str = ""  # why this question is asked, said for the "why" command
+    short_text: str = ""  # a shorter, clearer wording for the second reprompt
+    type: Literal["question"] = "question"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text,
+            "findings": list(self.findings),
+            "choices": [{"id": c.id, "label": c.label} for c in self.choices],
+            "progress": {"asked": self.progress.asked, "estimate": self.progress.estimate},
+        }
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    question: str
+    text: str
+    intent: IntentName
+    value: Any = None
+    confidence: float = 1.0
+    type: Literal["answer"] = "answer"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "question": self.question,
+            "text": self.text,
+            "intent": self.intent,
+            "value": self.value,
+        }
+
+
+@dataclass(frozen=True)
+class RepromptEvent:
+    """Said when an answer was not understood (or help/why was asked) before asking again.
+
+    reason: "no_match", "noinput", "out_of_range", "help", "why" or "confirm".
+    attempt counts the failed tries at this question; ``offer_keys`` is set once voice has
+    failed twice, so the front end points at the on-screen keys.
+    """
+
+    question: str
+    reason: str
+    text: str
+    attempt: int = 0
+    offer_keys: bool = False
+    type: Literal["reprompt"] = "reprompt"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "question": self.question, "reason": self.reason, "text": self.text}
+
+
+@dataclass(frozen=True)
+class EmergencyEvent:
+    level: Literal["emergency"]
+    reason: str
+    advice: str
+    findings: tuple[str, ...] = ()
+    type: Literal["emergency"] = "emergency"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "level": self.level, "reason": self.reason, "advice": self.advice}
+
+
+@dataclass(frozen=True)
+class Urgency:
+    level: UrgencyLevel
+    advice: str
+    label: str = ""  # short words for the banner, e.g. "Tell the front desk now"
+    reasons: tuple[str, ...] = ()  # which rules set the level (for staff and tests)
+
+
+@dataclass(frozen=True)
+class CauseScore:
+    id: str
+    name: str
+    score: float
+    why: tuple[str, ...]
+    against: tuple[str, ...]
+    explanation: str = ""
+    next_steps: str = ""
+
+
+@dataclass(frozen=True)
+class ResultEvent:
+    urgency: Urgency
+    causes: tuple[CauseScore, ...]
+    disclaimer: str
+    type: Literal["result"] = "result"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "urgency": {"level": self.urgency.level, "advice": self.urgency.advice},
+            "causes": [
+                {"id": c.id, "name": c.name, "score": c.score, "why": list(c.why), "against": list(c.against)}
+                for c in self.causes
+            ],
+            "disclaimer": self.disclaimer,
+        }
+
+
+@dataclass(frozen=True)
+class AbortedEvent:
+    type: Literal["aborted"] = "aborted"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type}
+
+
+Event = Union[QuestionEvent, AnswerEvent, RepromptEvent, EmergencyEvent, ResultEvent, AbortedEvent]
+
+
+@dataclass
+class Transcript:
+    """Everything the session said and heard, in order; wiped with the session."""
+
+    events: list[Event] = field(default_factory=list)

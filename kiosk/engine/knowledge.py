@@ -1,0 +1,188 @@
+"""The knowledge base as typed, immutable data: findings, questions, causes, urgency rules.
+
+Built from the YAML in ``intents/`` by :mod:`kiosk.engine.loader`, which validates it first.
+Nothing here reads files or knows about speech or screens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FindingKind = Literal["yes_no", "number", "duration"]
+Phase = Literal["screening", "basics", "adaptive"]
+LEVELS: tuple[str, ...] = ("self_care", "routine", "soon", "urgent", "emergency")  # least to most urgent
+
+
+def level_rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    kind: str  # "article" (one of the two source articles) or "standard" (standard red flags)
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A named range of a number or duration finding, e.g. age 60 and over."""
+
+    id: str  # e.g. "age_60_plus"; usable in cause likelihoods and urgency rules like a finding
+    min: float | None
+    max: float | None  # exclusive
+    said: str  # "you said you are 60 or older"
+
+    def contains(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value < self.max)
+
+
+@dataclass(frozen=True)
+class KeyOption:
+    """A numbered button for a number or duration question: nobody has to type."""
+
+    label: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    kind: FindingKind
+    label: str  # short words, used as a choice label: "numbness"
+    question: str  # asked when this finding is asked about alone
+    said_yes: str  # "you said your fingers go numb"
+    said_no: str
+    help: str
+    why: str
+    phrases: tuple[str, ...] = ()  # other ways patients name it in a list answer
+    red_flag: bool = False
+    base_rate: float = 0.2  # how often people with hand cramps have it, whatever the cause
+    min: float | None = None
+    max: float | None = None
+    bands: tuple[Band, ...] = ()
+    key_options: tuple[KeyOption, ...] = ()
+    short_question: str = ""
+
+
+@dataclass(frozen=True)
+class ChoiceDef:
+    id: str
+    label: str
+    phrases: tuple[str, ...]
+    sets: tuple[tuple[str, bool], ...]  # finding id -> value, when this choice is picked
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: Literal["yes_no", "choice", "multi", "duration", "number"]
+    text: str
+    short_text: str
+    findings: tuple[str, ...]
+    choices: tuple[ChoiceDef, ...]
+    phase: Phase
+    help: str
+    why: str
+    order: int = 0  # for screening and basics: the fixed order
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    name: str
+    explanation: str
+    next_steps: str
+    prevalence: str  # a word from the prevalence scale ("common", "rare"…)
+    prior: float
+    source: str
+    likelihoods: dict[str, float]  # finding or band id -> P(yes | this cause)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A clause of an urgency rule; see docs/authoring.md for the words it may use."""
+
+    op: str
+    args: Any
+
+
+@dataclass(frozen=True)
+class UrgencyRule:
+    id: str
+    level: str
+    when: Condition
+    because: str  # plain words: why this level
+    source: str
+
+
+@dataclass(frozen=True)
+class LevelDef:
+    id: str
+    label: str  # banner words
+    advice: str
+
+
+@dataclass(frozen=True)
+class AnswerPhrases:
+    """Ways of saying yes, no, don't know, none, and the commands. Keyed by intent name."""
+
+    by_intent: dict[str, tuple[str, ...]]
+
+    def phrases(self, intent: str) -> tuple[str, ...]:
+        return self.by_intent.get(intent, ())
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """Fixed sentences the kiosk says: reprompts, disclaimer, intro."""
+
+    texts: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.texts[key]
+
+    def reprompt_text(self, question: Any, reason: str, attempt: int) -> str:
+        """First failure: say what answers fit. Second and later: shorter, and point at the keys."""
+        kind = question.kind
+        if reason == "out_of_range":
+            return f"{self.texts['out_of_range']} {question.short_text or question.text}"
+        if attempt >= 2:
+            return f"{self.texts['reprompt_keys']} {question.short_text or question.text}"
+        hint = self.texts.get(f"hint_{kind}", "")
+        lead = self.texts["noinput" if reason == "noinput" else "no_match"]
+        return f"{lead} {question.text} {hint}".strip()
+
+
+@dataclass(frozen=True)
+class InterviewSettings:
+    max_questions: int = 14  # hard cap on questions asked (follow-ups included)
+    stop_when_top_cause_at_least: float = 0.85
+    min_information_gain: float = 0.03  # bits; a question worth less than this is not asked
+    max_causes_shown: int = 5
+    min_cause_score_shown: float = 0.02
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    findings: dict[str, Finding]
+    questions: dict[str, Question]
+    causes: dict[str, Cause]
+    rules: tuple[UrgencyRule, ...]
+    levels: dict[str, LevelDef]
+    sources: dict[str, Source]
+    answers: AnswerPhrases
+    prompts: Prompts
+    settings: InterviewSettings = field(default_factory=InterviewSettings)
+
+    def band(self, band_id: str) -> tuple[Finding, Band] | None:
+        for finding in self.findings.values():
+            for band in finding.bands:
+                if band.id == band_id:
+                    return finding, band
+        return None
+
+    def red_flags(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.findings.values() if f.red_flag)

@@ -1,0 +1,156 @@
+"""The session API: the one door into the medical engine.
+
+The Textual UI, ``kiosk --jsonl``, the speech loop and the tests all drive an interview the
+same way::
+
+    kb = load_knowledge_base()            # kiosk.engine.loader
+    session = Session(kb)
+    events = session.start()              # [QuestionEvent]
+    events = session.answer("yeah a bit") # [AnswerEvent, QuestionEvent | RepromptEvent | ...]
+    events = session.choose(2)            # a numbered key or a touch on button 2
+    events = session.noinput()            # the microphone heard nothing for several seconds
+    session.wipe()                        # forget everything (idle, finished, abandoned)
+
+Every call returns the events to show or speak, in order. A session never raises on bad input
+from a patient: gibberish is a reprompt, an out-of-range number is a reprompt.
+"""
+
+from __future__ import annotations
+
+from .events import (
+    AbortedEvent,
+    AnswerEvent,
+    EmergencyEvent,
+    Event,
+    Intent,
+    QuestionEvent,
+    RepromptEvent,
+    ResultEvent,
+)
+from .interview import Interview
+from .knowledge import KnowledgeBase
+from .understanding import Grammar, grammar_for, understand
+
+
+class Session:
+    """One patient's interview. Holds everything the patient said, in memory only."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._interview = Interview(kb)
+        self._failed_tries = 0
+        self._question: QuestionEvent | None = None
+        self._ended: ResultEvent | EmergencyEvent | AbortedEvent | None = None
+
+    # -- what the front end can read ------------------------------------------------------
+    @property
+    def current(self) -> QuestionEvent | None:
+        """The question waiting for an answer, or None once the interview has ended."""
+        return self._question
+
+    @property
+    def finished(self) -> bool:
+        return self._ended is not None
+
+    @property
+    def outcome(self) -> ResultEvent | EmergencyEvent | AbortedEvent | None:
+        return self._ended
+
+    def grammar(self) -> Grammar | None:
+        """Phrases and words the current question accepts (for speech recognizers)."""
+        if self._question is None:
+            return None
+        return grammar_for(self.kb, self._interview.question(self._question.id))
+
+    # -- what the front end can do --------------------------------------------------------
+    def start(self) -> list[Event]:
+        """Begin (or begin again) and return the first question."""
+        self._interview = Interview(self.kb)
+        self._ended = None
+        return self._ask_next()
+
+    def answer(self, text: str, confidence: float = 1.0) -> list[Event]:
+        """An answer as words (typed, or a speech transcript) to the current question."""
+        if self._question is None:
+            return []
+        intent = understand(self.kb, self._interview.question(self._question.id), text)
+        if confidence < 1.0 and intent.name != "no_match":
+            intent = Intent(intent.name, intent.value, confidence)
+        return self.apply(intent, text)
+
+    def choose(self, number: int) -> list[Event]:
+        """A numbered answer button (key or touch). Unknown numbers are ignored."""
+        if self._question is None:
+            return []
+        for option in self._question.options:
+            if option.number == number:
+                return self.apply(option.intent, option.label)
+        return []
+
+    def noinput(self) -> list[Event]:
+        """Nothing was heard for several seconds."""
+        if self._question is None:
+            return []
+        return [self._reprompt("noinput")]
+
+    def apply(self, intent: Intent, text: str = "") -> list[Event]:
+        """An already-understood answer (from keys, touch, or a recognizer's intent)."""
+        question = self._question
+        if question is None:
+            return []
+        events: list[Event] = [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)]
+        name = intent.name
+        if name == "no_match":
+            return events + [self._reprompt("no_match")]
+        if name == "repeat":
+            return events + [self._question]
+        if name in ("help", "why"):
+            return events + [self._explain(name)]
+        if name == "restart":
+            return events + self.start()
+        if name == "back":
+            self._interview.go_back()
+            return events + self._ask_next()
+        problem = self._interview.record(question.id, intent)
+        if problem:
+            return events + [self._reprompt(problem)]
+        return events + self._ask_next()
+
+    def abort(self) -> list[Event]:
+        """The patient walked away (or input ended): end and wipe."""
+        self.wipe()
+        self._ended = AbortedEvent()
+        return [self._ended]
+
+    def wipe(self) -> None:
+        """Forget every answer. Called on finish, idle timeout and abandon."""
+        self._interview = Interview(self.kb)
+        self._question = None
+        self._failed_tries = 0
+        self._ended = None
+
+    # -- internals ------------------------------------------------------------------------
+    def _ask_next(self) -> list[Event]:
+        self._failed_tries = 0
+        step = self._interview.next_step()
+        if isinstance(step, QuestionEvent):
+            self._question = step
+            return [step]
+        self._question = None
+        self._ended = step
+        if isinstance(step, EmergencyEvent):
+            return [step, self._interview.result()]
+        return [step]
+
+    def _reprompt(self, reason: str) -> RepromptEvent:
+        assert self._question is not None
+        self._failed_tries += 1
+        text = self.kb.prompts.reprompt_text(self._question, reason, self._failed_tries)
+        return RepromptEvent(
+            self._question.id, reason, text, attempt=self._failed_tries, offer_keys=self._failed_tries >= 2
+        )
+
+    def _explain(self, what: str) -> RepromptEvent:
+        assert self._question is not None
+        body = self._question.help if what == "help" else self._question.why
+        return RepromptEvent(self._question.id, what, f"{body} {self._question.text}".strip())

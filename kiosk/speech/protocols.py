@@ -1,0 +1,74 @@
+"""One Protocol per swappable speech backend: recognizer, text-to-speech, microphone.
+
+Audio everywhere in the kiosk is 16 kHz, mono, signed 16-bit little-endian PCM (``bytes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Protocol, runtime_checkable
+
+from kiosk.engine.understanding import Grammar
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What a recognizer heard in one utterance."""
+
+    transcript: str  # "" when it heard nothing it could match
+    confidence: float  # 0..1; how sure the recognizer is of the transcript
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    name: str  # "vosk" or "pocketsphinx"
+    model: str  # which model (a path or a name), said at startup
+
+    def missing_words(self, grammar: Grammar) -> set[str]:
+        """Grammar words this model cannot recognise (reported at load, never silently)."""
+        ...
+
+    def start(self, grammar: Grammar) -> None:
+        """Begin an utterance that may only match what ``grammar`` accepts (plus garbage)."""
+        ...
+
+    def feed(self, pcm: bytes) -> None:
+        """More audio of the current utterance."""
+        ...
+
+    def finish(self) -> Recognition:
+        """End the utterance and return the best hypothesis."""
+        ...
+
+
+@runtime_checkable
+class Microphone(Protocol):
+    name: str
+
+    def chunks(self) -> Iterator[bytes]:
+        """Audio as it arrives, in short chunks (about 30-100 ms). Ends when the source does."""
+        ...
+
+    @property
+    def level(self) -> float:
+        """Live input level, 0..1, for the on-screen meter."""
+        ...
+
+    def mute(self, muted: bool) -> None:
+        """While muted, audio is dropped (the kiosk is speaking)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class TextToSpeech(Protocol):
+    name: str
+
+    def say(self, text: str) -> bool:
+        """Speak and block until done. False when speech failed or timed out (never hangs)."""
+        ...
+
+    def close(self) -> None: ...
