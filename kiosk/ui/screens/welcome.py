@@ -1,0 +1,45 @@
+"""The first thing a patient sees: what the kiosk does, and how to begin (voice, any key, touch)."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+from kiosk.ui.widgets.listening import ListeningIndicator
+
+WHAT_IT_DOES = (
+    "I will ask you a few short questions about your hand cramps.\n"
+    "Then I will tell you what may cause them and how soon to see a doctor or nurse."
+)
+HOW_TO_START = 'To begin, say "start", press any big key, or touch the screen.'
+
+
+class WelcomeScreen(Screen):
+    AUTO_FOCUS = None
+    def compose(self) -> ComposeResult:
+        with Vertical(id="welcome"):
+            yield Static("Hand cramp check", id="welcome-title")
+            yield Static(WHAT_IT_DOES, id="welcome-what")
+            yield Static(HOW_TO_START, id="welcome-how")
+            with Center():
+                yield Button("Start", id="start", classes="big")
+            yield Static("", id="voice-status")
+            yield ListeningIndicator(id="listening")
+
+    def show_voice_status(self, summary: str) -> None:
+        self.query_one("#voice-status", Static).update(summary)
+
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
