@@ -29,8 +29,8 @@ class PinDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pin-box"):
-            yield Static("Staff only: enter the PIN", id="pin-title")
-            yield Static("", id="pin-dots")
+            yield Static("Staff only: enter the PIN", id="pin-title", markup=False)
+            yield Static("", id="pin-dots", markup=False)
             with Grid(id="keypad"):
                 for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "Del", "0", "OK"):
                     yield Button(label, id=f"pin-{label.lower()}", classes="key")

@@ -20,10 +20,10 @@ class EmergencyScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="emergency"):
-            yield Static(ICON, id="emergency-icon")
-            yield Static(f"EMERGENCY\n{TELL_THE_DESK}", id="emergency-words")
-            yield Static(self.emergency.advice, id="emergency-advice")
-            yield Static("Calling staff...", id="alert-status")
+            yield Static(ICON, id="emergency-icon", markup=False)
+            yield Static(f"EMERGENCY\n{TELL_THE_DESK}", id="emergency-words", markup=False)
+            yield Static(self.emergency.advice, id="emergency-advice", markup=False)
+            yield Static("Calling staff...", id="alert-status", markup=False)
 
     def show_alert(self, sent: bool, configured: bool) -> None:
         if sent and configured:

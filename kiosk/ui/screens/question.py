@@ -15,7 +15,7 @@ from kiosk.ui.widgets.listening import ListeningIndicator
 from kiosk.ui.widgets.progress import QuestionProgress
 
 KEYS_HINT = "Press the number key of your answer, or touch it."
-COMMANDS = (("repeat", "R  Repeat"), ("back", "B  Back"), ("help", "H  Help"))
+COMMANDS = (("repeat", "R  Repeat"), ("back", "B  Back"), ("help", "H  Help"), ("restart", "S  Start over"))
 
 
 class QuestionScreen(Screen):
@@ -24,6 +24,7 @@ class QuestionScreen(Screen):
         Binding("r", "app.command('repeat')", show=False),
         Binding("b", "app.command('back')", show=False),
         Binding("h", "app.command('help')", show=False),
+        Binding("s", "app.command('restart')", show=False),
         Binding("enter,space", "press_focused", show=False),
         Binding("left,up", "app.focus_previous", show=False),
         Binding("right,down", "app.focus_next", show=False),
@@ -34,16 +35,19 @@ class QuestionScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="question-page"):
             yield QuestionProgress(id="progress")
-            yield Static("", id="notice")
-            yield Static("", id="question-text")
+            yield Static("", id="notice", markup=False)
+            yield Static("", id="question-text", markup=False)
             yield AnswerButtons(id="answers")
-            yield Caption("", id="caption")
+            yield Caption("", id="caption", markup=False)
             yield ListeningIndicator(id="listening")
             with Horizontal(id="commands"):
                 for name, label in COMMANDS:
                     yield Button(label, id=f"command-{name}", classes="command")
 
+    question_text = ""
+
     async def show_question(self, question: QuestionEvent, notice: str = "") -> None:
+        self.question_text = question.text
         self.query_one(QuestionProgress).show(question.progress)
         self.query_one("#question-text", Static).update(question.text)
         self.set_notice(notice)
@@ -59,11 +63,13 @@ class QuestionScreen(Screen):
         notice.set_class(warning, "warning")
 
     def show_reprompt(self, reprompt: RepromptEvent) -> None:
+        # the spoken reprompt repeats the question; on screen it is already in its own box
+        text = " ".join(reprompt.text.replace(self.question_text, " ").split()) if self.question_text else reprompt.text
         if reprompt.offer_keys:
-            self.set_notice(f"{reprompt.text}\n>>> {KEYS_HINT} <<<", warning=True)
+            self.set_notice(f"{text}\n>>> {KEYS_HINT} <<<", warning=True)
             self.query_one(AnswerButtons).add_class("offer-keys")
         else:
-            self.set_notice(reprompt.text, warning=reprompt.reason not in ("help", "why"))
+            self.set_notice(text, warning=reprompt.reason not in ("help", "why"))
 
     def show_answer(self, answer: AnswerEvent, spoken: bool) -> None:
         self.query_one(Caption).show_answer(answer, spoken)

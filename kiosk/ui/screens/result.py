@@ -66,19 +66,19 @@ class ResultScreen(Screen):
     def compose(self) -> ComposeResult:
         r = self.result
         with Vertical(id="result-page"):
-            yield Static(banner_words(r), id="banner", classes=f"level-{r.urgency.level}")
+            yield Static(banner_words(r), id="banner", classes=f"level-{r.urgency.level}", markup=False)
             with VerticalScroll(id="result-body"):
-                yield Static("What to do next", classes="heading")
-                yield Static(r.urgency.advice, id="advice")
+                yield Static("What to do next", classes="heading", markup=False)
+                yield Static(r.urgency.advice, id="advice", markup=False)
                 top = r.causes[0] if r.causes else None
                 if top is not None and top.next_steps:
-                    yield Static(top.next_steps, id="next-steps")
+                    yield Static(top.next_steps, id="next-steps", markup=False)
                 if r.causes:
-                    yield Static("What may cause your cramps", classes="heading")
+                    yield Static("What may cause your cramps", classes="heading", markup=False)
                     for rank, cause in enumerate(r.causes, start=1):
-                        yield Static(cause_words(rank, cause), classes="cause")
-                yield Static(r.disclaimer, id="disclaimer")
-            yield Static(CLOSING, id="closing")
+                        yield Static(cause_words(rank, cause), classes="cause", markup=False)
+                yield Static(r.disclaimer, id="disclaimer", markup=False)
+            yield Static(CLOSING, id="closing", markup=False)
             yield ListeningIndicator(id="listening")
             with Horizontal(id="commands"):
                 yield Button("1 / R  Repeat", id="command-repeat", classes="command")

@@ -28,13 +28,13 @@ class StaffScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="staff"):
-            yield Static("Staff", id="staff-title")
+            yield Static("Staff", id="staff-title", markup=False)
             with Grid(id="staff-actions"):
                 for name, label in ACTIONS:
                     yield Button(label, id=f"staff-{name}")
             with VerticalScroll(id="staff-log"):
-                yield Static("", id="staff-status")
-                yield Static("", id="staff-report")
+                yield Static("", id="staff-status", markup=False)
+                yield Static("", id="staff-report", markup=False)
 
     def on_mount(self) -> None:
         self.refresh_status()

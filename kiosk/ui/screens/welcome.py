@@ -21,12 +21,12 @@ class WelcomeScreen(Screen):
     AUTO_FOCUS = None
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
-            yield Static("Hand cramp check", id="welcome-title")
-            yield Static(WHAT_IT_DOES, id="welcome-what")
-            yield Static(HOW_TO_START, id="welcome-how")
+            yield Static("Hand cramp check", id="welcome-title", markup=False)
+            yield Static(WHAT_IT_DOES, id="welcome-what", markup=False)
+            yield Static(HOW_TO_START, id="welcome-how", markup=False)
             with Center():
                 yield Button("Start", id="start", classes="big")
-            yield Static("", id="voice-status")
+            yield Static("", id="voice-status", markup=False)
             yield ListeningIndicator(id="listening")
 
     def show_voice_status(self, summary: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Container
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button
 
@@ -27,7 +28,7 @@ class AnswerButtons(Container):
 
     def _buttons(self) -> list[Button]:
         return [
-            Button(f"{o.number}  {o.label}", id=f"answer-{o.number}", classes="answer") for o in self.options
+            Button(Content(f"{o.number}  {o.label}"), id=f"answer-{o.number}", classes="answer") for o in self.options
         ]
 
     async def set_options(self, options: tuple[AnswerOption, ...]) -> None:

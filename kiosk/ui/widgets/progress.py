@@ -18,7 +18,7 @@ def progress_words(progress: Progress) -> str:
 
 class QuestionProgress(Horizontal):
     def compose(self) -> ComposeResult:
-        yield Label("", id="progress-words")
+        yield Label("", id="progress-words", markup=False)
         yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress-bar")
 
     def show(self, progress: Progress) -> None:
