@@ -121,7 +121,6 @@ class KioskApp(App[int]):
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name
         self.push_screen(WelcomeScreen())
-        self.call_after_refresh(self._show_voice_status)
         every = max(0.1, min(1.0, self.settings.idle_timeout / 4))
         self.set_interval(every, self._check_idle)
         if self.voice is not None:
@@ -138,6 +137,7 @@ class KioskApp(App[int]):
     def on_voice_ready(self, message: VoiceReady) -> None:
         self.voice_status = message.status
         self._show_voice_status()
+        self._show_voice_indicator()
         if isinstance(self.screen, StaffScreen):
             self.screen.refresh_status()
             return
@@ -146,7 +146,9 @@ class KioskApp(App[int]):
 
     def _show_voice_status(self) -> None:
         for welcome in [s for s in self.screen_stack if isinstance(s, WelcomeScreen)]:
-            welcome.show_voice_status(self.voice_status.summary)  # the details are for staff
+            welcome.show_voice_status(self.voice_status.summary, self.voice_status.hearing)  # details: staff screen
+
+    def _show_voice_indicator(self) -> None:
         if not (self.voice_status.hearing or self.voice_status.speaking):
             self._set_indicator("off")
         elif self._turn_idle():
@@ -192,6 +194,15 @@ class KioskApp(App[int]):
         async with self._busy:
             if self.mode == "result" and not self._staff_open:
                 await self._go_welcome()
+
+    async def show_events(self, happened: list[Event], spoken: bool = False) -> None:
+        """Show events made outside this app's session: fixed data for snapshots and previews."""
+        async with self._busy:
+            if self.mode == "welcome" and any(isinstance(e, QuestionEvent) for e in happened):
+                self.mode = "question"
+                self.question_screen = QuestionScreen()
+                await self.switch_screen(self.question_screen)
+            await self._handle(happened, spoken)
 
     async def _handle(self, happened: list[Event], spoken: bool = False) -> None:
         """Show every event, then say what needs saying and listen for the next answer."""

@@ -13,6 +13,13 @@ ICON = "  /\\  \n / !! \\ \n/______\\"
 TELL_THE_DESK = "Please tell the front desk now"
 
 
+def advice_words(advice: str) -> str:
+    """The advice without a first sentence that only repeats the headline."""
+    if advice.lower().startswith(TELL_THE_DESK.lower()):
+        advice = advice[len(TELL_THE_DESK):].lstrip(" .!")
+    return advice
+
+
 class EmergencyScreen(Screen):
     def __init__(self, emergency: EmergencyEvent) -> None:
         super().__init__()
@@ -22,7 +29,7 @@ class EmergencyScreen(Screen):
         with Vertical(id="emergency"):
             yield Static(ICON, id="emergency-icon", markup=False)
             yield Static(f"EMERGENCY\n{TELL_THE_DESK}", id="emergency-words", markup=False)
-            yield Static(self.emergency.advice, id="emergency-advice", markup=False)
+            yield Static(advice_words(self.emergency.advice), id="emergency-advice", markup=False)
             yield Static("Calling staff...", id="alert-status", markup=False)
 
     def show_alert(self, sent: bool, configured: bool) -> None:

@@ -30,7 +30,7 @@ class QuestionScreen(Screen):
         Binding("right,down", "app.focus_next", show=False),
     ]
     # Nothing is focused at first, so no answer ever looks chosen before the patient picks it.
-    AUTO_FOCUS = None
+    AUTO_FOCUS = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="question-page"):

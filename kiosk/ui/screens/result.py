@@ -57,7 +57,7 @@ class ResultScreen(Screen):
         Binding("pageup", "scroll('page_up')", show=False),
         Binding("pagedown", "scroll('page_down')", show=False),
     ]
-    AUTO_FOCUS = None
+    AUTO_FOCUS = ""
 
     def __init__(self, result: ResultEvent) -> None:
         super().__init__()

@@ -15,10 +15,11 @@ WHAT_IT_DOES = (
     "Then I will tell you what may cause them and how soon to see a doctor or nurse."
 )
 HOW_TO_START = 'To begin, say "start", press any big key, or touch the screen.'
+HOW_TO_START_WITHOUT_VOICE = "To begin, press any big key or touch the screen."
 
 
 class WelcomeScreen(Screen):
-    AUTO_FOCUS = None
+    AUTO_FOCUS = ""
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
             yield Static("Hand cramp check", id="welcome-title", markup=False)
@@ -29,8 +30,13 @@ class WelcomeScreen(Screen):
             yield Static("", id="voice-status", markup=False)
             yield ListeningIndicator(id="listening")
 
-    def show_voice_status(self, summary: str) -> None:
+    def on_mount(self) -> None:
+        status = self.app.voice_status  # type: ignore[attr-defined]
+        self.show_voice_status(status.summary, status.hearing)
+
+    def show_voice_status(self, summary: str, hearing: bool) -> None:
         self.query_one("#voice-status", Static).update(summary)
+        self.query_one("#welcome-how", Static).update(HOW_TO_START if hearing else HOW_TO_START_WITHOUT_VOICE)
 
     def on_key(self, event: events.Key) -> None:
         event.stop()

@@ -29,9 +29,9 @@ class ListeningIndicator(Widget):
         text.append(words, style="bold")
         if self.state == "listening":
             filled = round(max(0.0, min(1.0, self.level)) * METER_CELLS)
-            text.append("  mic ")
+            text.append("   Microphone [")
             text.append("#" * filled, style="bold")
-            text.append("." * (METER_CELLS - filled))
+            text.append("." * (METER_CELLS - filled) + "]")
         return text
 
     def watch_state(self, state: str) -> None:
