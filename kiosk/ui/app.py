@@ -316,8 +316,10 @@ class KioskApp(App[int]):
         self.run_worker(work, thread=True, group="speech", exit_on_error=False)
 
     def _cancel_turn(self) -> None:
-        if self._cancel is not None:
+        if self._cancel is not None and not self._cancel.is_set():
             self._cancel.set()
+            if self.voice is not None:
+                self.voice.interrupt()
         self._turn += 1  # late messages from the old turn are now stale
         self._set_indicator("idle" if self.voice_status.hearing or self.voice_status.speaking else "off")
 

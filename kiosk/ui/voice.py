@@ -61,6 +61,7 @@ class VoiceAdapter:
     _microphone: Any = None
     _tts: Any = None
     _turn_lock: threading.Lock = field(default_factory=threading.Lock)
+    _speaking: bool = False
 
     def open(self, engine: str | None = None) -> VoiceStatus:
         self.close()
@@ -85,6 +86,10 @@ class VoiceAdapter:
         if s.mute:
             problems.append("Speaking is muted.")
             return None
+        problem = getattr(tts, "problem", None)  # create_tts falls back to a silent voice that says why
+        if problem:
+            problems.append(f"Speaking is off: {problem}")
+            return None
         return tts
 
     def _open_hearing(self, engine: str, problems: list[str]) -> bool:
@@ -96,7 +101,8 @@ class VoiceAdapter:
 
             mic_choice = open_microphone(s.microphone, s.mic_file)
             if mic_choice.microphone is None:
-                problems.append(f"Listening is off: {mic_choice.message}")
+                detail = getattr(mic_choice, "detail", "")
+                problems.append(f"Listening is off: {mic_choice.message}" + (f" ({detail})" if detail else ""))
                 return False
             rec_choice = create_recognizer(engine, s.model)
             if rec_choice.recognizer is None:
@@ -121,17 +127,31 @@ class VoiceAdapter:
             return False
         if self._microphone is not None:
             self._microphone.mute(True)  # do not hear ourselves
+        self._speaking = True
         try:
             return bool(self._tts.say(text))
         except Exception:
             return False
         finally:
+            self._speaking = False
             if self._microphone is not None:
                 self._microphone.mute(False)
+
+    def interrupt(self) -> None:
+        """The patient answered by key or touch: cut the sentence being spoken (any thread)."""
+        stop = getattr(self._tts, "stop", None)
+        if self._speaking and stop is not None:
+            try:
+                stop()
+            except Exception:
+                pass
 
     def listen(self, grammar: Grammar, on_level: Callable[[float], None], cancel: Cancel) -> Heard | None:
         """None when listening is off or was cancelled; else what was heard (maybe nothing)."""
         if self._listener is None:
+            return None
+        if getattr(self._microphone, "remaining", None) == 0:  # a virtual microphone has played every file
+            self._stop_hearing("The recorded answers have all been used.")
             return None
         last = 0.0
 
@@ -145,9 +165,7 @@ class VoiceAdapter:
         try:
             heard = self._listener.listen(self._microphone, grammar, on_level=level, cancel=cancel)
         except Exception as error:
-            self.status = VoiceStatus(False, self.status.speaking, "", self.status.problems + (
-                f"Listening stopped: {_short(error)}",))
-            self._listener = None
+            self._stop_hearing(f"Listening stopped: {_short(error)}")
             return None
         if cancel.is_set():
             return None
@@ -157,6 +175,10 @@ class VoiceAdapter:
             confidence=float(getattr(heard, "confidence", 0.0) or 0.0),
             noinput=bool(getattr(heard, "noinput", False)),
         )
+
+    def _stop_hearing(self, problem: str) -> None:
+        self.status = VoiceStatus(False, self.status.speaking, "", self.status.problems + (problem,))
+        self._listener = None
 
     @property
     def microphone_level(self) -> float:
