@@ -99,10 +99,15 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         assert result.urgency.label in str(banner.render())  # words, not only colour
         causes = [str(s.render()) for s in app.screen.query(".cause")]
         assert causes and causes[0].startswith(f"1. {result.causes[0].name}")
-        assert all(f"+ {why}" in causes[0] for why in result.causes[0].why)
+        assert all(f"Fits: {why}" in causes[0] for why in result.causes[0].why)
+        assert all(f"Does not fit: {why}" in causes[0] for why in result.causes[0].against)
+        assert len(causes) == min(3, len(result.causes))
         assert text_of(app, "#disclaimer") == result.disclaimer
         assert 'say "done"' in text_of(app, "#closing").lower()
 
+        await pilot.press("1", "2", "3")  # stray answer keys do not throw the result away
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen)
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)
@@ -229,6 +234,10 @@ async def test_idle_wipes_the_session_and_returns_to_the_welcome():
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)
         assert app.session.current is None
+        await pilot.press("space")  # a key held from the last patient does not start a new one at once
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        await asyncio.sleep(1.0)
         await pilot.press("space")  # a new patient starts from the first question
         await pilot.pause()
         assert app.session.current.progress.asked == 1

@@ -44,6 +44,7 @@ from kiosk.ui.screens.welcome import HOW_TO_START, WelcomeScreen
 from kiosk.ui.voice import Cancel, Heard, VoiceAdapter, VoiceStatus
 from kiosk.ui.widgets.listening import ListeningIndicator
 
+WELCOME_AGAIN_IGNORE_KEYS_S = 1.0  # a key still pressed from the last patient must not start a new one
 INTRO = "Before we start: this is not a diagnosis, and nothing you say is stored."
 START_WORDS = frozenset({"start", "begin", "yes", "ready", "hello", "okay", "ok"})
 REPEAT_WORDS = frozenset({"repeat", "again"})
@@ -281,7 +282,7 @@ class KioskApp(App[int]):
         self.mode = "welcome"
         while len(self.screen_stack) > 2:  # a staff screen or the PIN keypad on top
             self.pop_screen()
-        await self.switch_screen(WelcomeScreen())
+        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S))
         self._show_voice_status()
         self._resume_listening()
 

@@ -29,10 +29,13 @@ def banner_words(result: ResultEvent) -> str:
     return f"[ {icon} ]  {name.upper()}: {label}"
 
 
+CAUSES_SHOWN = 3  # the top few; a long list hides the advice and the disclaimer
+
+
 def cause_words(rank: int, cause: CauseScore) -> str:
     lines = [f"{rank}. {cause.name}"]
-    lines += [f"   + {reason}" for reason in cause.why]
-    lines += [f"   - {reason}" for reason in cause.against]
+    lines += [f"   Fits: {reason}" for reason in cause.why]
+    lines += [f"   Does not fit: {reason}" for reason in cause.against]
     return "\n".join(lines)
 
 
@@ -50,8 +53,6 @@ class ResultScreen(Screen):
     BINDINGS = [
         Binding("r", "app.command('repeat')", show=False),
         Binding("d", "app.done", show=False),
-        Binding("1", "app.command('repeat')", show=False),
-        Binding("2", "app.done", show=False),
         Binding("up", "scroll('up')", show=False),
         Binding("down", "scroll('down')", show=False),
         Binding("pageup", "scroll('page_up')", show=False),
@@ -75,14 +76,14 @@ class ResultScreen(Screen):
                     yield Static(top.next_steps, id="next-steps", markup=False)
                 if r.causes:
                     yield Static("What may cause your cramps", classes="heading", markup=False)
-                    for rank, cause in enumerate(r.causes, start=1):
+                    for rank, cause in enumerate(r.causes[:CAUSES_SHOWN], start=1):
                         yield Static(cause_words(rank, cause), classes="cause", markup=False)
-                yield Static(r.disclaimer, id="disclaimer", markup=False)
+            yield Static(r.disclaimer, id="disclaimer", markup=False)
             yield Static(CLOSING, id="closing", markup=False)
             yield ListeningIndicator(id="listening")
             with Horizontal(id="commands"):
-                yield Button("1 / R  Repeat", id="command-repeat", classes="command")
-                yield Button("2 / D  Done", id="command-done", classes="command")
+                yield Button("R  Repeat", id="command-repeat", classes="command")
+                yield Button("D  Done", id="command-done", classes="command")
 
     def action_scroll(self, how: str) -> None:
         body = self.query_one("#result-body", VerticalScroll)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
@@ -20,6 +22,10 @@ HOW_TO_START_WITHOUT_VOICE = "To begin, press any big key or touch the screen."
 
 class WelcomeScreen(Screen):
     AUTO_FOCUS = ""
+
+    def __init__(self, ignore_keys_s: float = 0.0) -> None:
+        super().__init__()
+        self._keys_from = time.monotonic() + ignore_keys_s
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
             yield Static("Hand cramp check", id="welcome-title", markup=False)
@@ -40,6 +46,8 @@ class WelcomeScreen(Screen):
 
     def on_key(self, event: events.Key) -> None:
         event.stop()
+        if time.monotonic() < self._keys_from:
+            return
         self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
 
     def on_click(self, event: events.Click) -> None:
