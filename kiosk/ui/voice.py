@@ -88,7 +88,7 @@ class VoiceAdapter:
             return None
         problem = getattr(tts, "problem", None)  # create_tts falls back to a silent voice that says why
         if problem:
-            problems.append(f"Speaking is off: {problem}")
+            problems.append(str(problem))  # already plain words from the speech module
             return None
         return tts
 
@@ -102,12 +102,12 @@ class VoiceAdapter:
             mic_choice = open_microphone(s.microphone, s.mic_file)
             if mic_choice.microphone is None:
                 detail = getattr(mic_choice, "detail", "")
-                problems.append(f"Listening is off: {mic_choice.message}" + (f" ({detail})" if detail else ""))
+                problems.append(mic_choice.message + (f" ({detail})" if detail else ""))
                 return False
             rec_choice = create_recognizer(engine, s.model)
             if rec_choice.recognizer is None:
                 mic_choice.microphone.close()
-                problems.append(f"Listening is off: {rec_choice.message}")
+                problems.append(rec_choice.message)
                 return False
         except Exception as error:
             problems.append(f"Listening is off: {_short(error)}")
