@@ -39,6 +39,12 @@ FINDINGS: frozenset[str] = frozenset({
     "diabetes", "mouth_tingling",
 }) | RED_FLAGS
 
+# A patient who has the first would answer "yes" to the second too.
+IMPLIES: dict[str, str] = {
+    "weakness_worse_with_use": "weakness", "muscle_wasting": "weakness",
+    "double_vision": "vision_problems", "night_numbness": "numbness",
+}
+
 SOURCES: frozenset[str] = frozenset({
     "What autoimmune disease causes hand cramps",
     "Can Hand Cramps Be a Sign of Something Serious?",
@@ -123,6 +129,9 @@ def story_problems(story: Story) -> list[str]:
         problems.append("mouth_tingling / swallowing_difficulty must expect at least urgent")
     if not story.expect.causes and not story.red_flags:
         problems.append("only red-flag stories may leave causes unchecked")
+    for finding, implied in IMPLIES.items():
+        if finding in story.findings and implied not in story.findings:
+            problems.append(f"{finding} without {implied}: a real patient would say yes to both")
     if not story.expect.rationale.strip():
         problems.append("missing rationale")
     return problems
