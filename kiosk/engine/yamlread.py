@@ -12,7 +12,11 @@ import yaml
 
 
 class LineDict(dict):
-    """A YAML mapping that knows the line of each of its keys (1-based)."""
+    """A YAML mapping that knows the line of each of its keys (1-based).
+
+    ``line`` is the line of the key that owns this mapping (``overuse:``), so that a missing
+    field is reported where its block starts.
+    """
 
     line: int = 0
     key_lines: dict[str, int]
@@ -54,11 +58,29 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
-        if key in mapping.key_lines:
-            loader.duplicate_keys.append((str(key), line, mapping.key_lines[key]))
-        mapping[key] = loader.construct_object(value_node, deep=True)
+        value = loader.construct_object(value_node, deep=True)
+        if isinstance(value, LineDict):
+            value.line = line
+        mapping[key] = value
         mapping.key_lines[key] = line
     return mapping
+
+
+def _duplicate_keys(node: yaml.Node, path: str, found: list[tuple[str, int, int]]) -> None:
+    """Keys that appear twice in one mapping, with their full path (PyYAML keeps the last silently)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            where = f"{path}.{key}" if path else key
+            if key in seen:
+                found.append((where, line, seen[key]))
+            seen[key] = line
+            _duplicate_keys(value_node, where, found)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _duplicate_keys(child, f"{path}[{index}]", found)
 
 
 def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
@@ -80,9 +102,13 @@ def read_yaml(path: Path, problems: list[Problem]) -> Any:
         problems.append(Problem(path.name, 0, "(file)", f"cannot read: {error.strerror or error}"))
         return None
     loader = _LineLoader(text)
-    loader.duplicate_keys = []
+    duplicates: list[tuple[str, int, int]] = []
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _duplicate_keys(node, "", duplicates)
+        data = loader.construct_document(node)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 0
@@ -91,7 +117,7 @@ def read_yaml(path: Path, problems: list[Problem]) -> Any:
         return None
     finally:
         loader.dispose()
-    for key, line, first in loader.duplicate_keys:
+    for key, line, first in duplicates:
         problems.append(Problem(path.name, line, key, f"appears twice (first on line {first})"))
     return data
 
