@@ -338,3 +338,22 @@ async def test_every_answer_button_is_on_screen(size):
                 assert region.bottom <= size[1] and region.right <= size[0] and region.height == 3, button
             await pilot.press("2")
             await pilot.pause()
+
+
+@sync
+async def test_a_staff_screen_left_open_closes_itself_but_the_emergency_stays():
+    app = kiosk(idle_timeout=0.6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_staff(pilot)
+        assert isinstance(app.screen, StaffScreen)
+        await asyncio.sleep(1.2)
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)  # a patient cannot find it open
+
+        await pilot.press("space")
+        await pilot.pause()
+        await answer_until_the_end(pilot, yes_to_red_flags=True)
+        await open_staff(pilot)
+        await asyncio.sleep(1.2)
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen) and app.emergency_active

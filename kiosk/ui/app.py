@@ -36,7 +36,7 @@ from kiosk.engine.understanding import Grammar
 from kiosk.ui.alert import AlertOutcome, StaffAlert, reason_category
 from kiosk.ui.dialogs.pin import PinDialog
 from kiosk.ui.messages import StaffTestDone, VoiceHeard, VoiceLevel, VoiceReady, VoiceState
-from kiosk.ui.screens.emergency import TELL_THE_DESK, EmergencyScreen
+from kiosk.ui.screens.emergency import TELL_THE_DESK, EmergencyScreen, advice_words
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.result import ResultScreen, result_speech
 from kiosk.ui.screens.staff import StaffScreen, next_engine
@@ -45,6 +45,7 @@ from kiosk.ui.voice import Cancel, Heard, VoiceAdapter, VoiceStatus
 from kiosk.ui.widgets.listening import ListeningIndicator
 
 WELCOME_AGAIN_IGNORE_KEYS_S = 1.0  # a key still pressed from the last patient must not start a new one
+QUIET_AFTER_NOINPUTS = 2  # reprompts said aloud when nothing is heard; after that, shown only
 INTRO = "Before we start: this is not a diagnosis, and nothing you say is stored."
 START_WORDS = frozenset({"start", "begin", "yes", "ready", "hello", "okay", "ok"})
 REPEAT_WORDS = frozenset({"repeat", "again"})
@@ -208,6 +209,7 @@ class KioskApp(App[int]):
     async def _handle(self, happened: list[Event], spoken: bool = False) -> None:
         """Show every event, then say what needs saying and listen for the next answer."""
         to_say: list[str] = []
+        listen_quietly = False  # nobody answers: stop talking to an empty room, keep listening
         screen = self.question_screen
         for event in happened:
             if isinstance(event, EmergencyEvent):
@@ -229,8 +231,10 @@ class KioskApp(App[int]):
                 to_say += [notice, event.text] if notice else [event.text]
             elif isinstance(event, RepromptEvent):
                 screen.show_reprompt(event)
-                to_say.append(event.text)
-        if to_say:
+                if not (event.reason == "noinput" and event.attempt > QUIET_AFTER_NOINPUTS):
+                    to_say.append(event.text)
+                listen_quietly = True
+        if to_say or listen_quietly:
             self._start_turn(to_say, self.session.grammar())
 
     def _take_intro(self) -> str:
@@ -248,7 +252,7 @@ class KioskApp(App[int]):
         rules = next((e.urgency.reasons for e in happened if isinstance(e, ResultEvent)), ())
         self.run_worker(partial(self._send_alert, reason_category(rules)), thread=True, group="alert",
                         exit_on_error=False)
-        self._start_turn([f"{TELL_THE_DESK}.", emergency.advice], None)
+        self._start_turn([f"{TELL_THE_DESK}.", advice_words(emergency.advice)], None)
 
     def _send_alert(self, category: str) -> None:
         outcome = self.alert.send(category)
@@ -296,11 +300,22 @@ class KioskApp(App[int]):
         await super().on_event(event)
 
     async def _check_idle(self) -> None:
+        if self._clock() - self._last_activity < self.settings.idle_timeout:
+            return
+        if self._staff_open:  # never leave the staff screen open for the next patient
+            self._close_staff()
+            self._touch()
+            return
         if self.mode in ("welcome", "emergency") or self.emergency_active:
             return
-        if self._clock() - self._last_activity >= self.settings.idle_timeout:
-            async with self._busy:
-                await self._go_welcome()
+        async with self._busy:
+            await self._go_welcome()
+
+    def _close_staff(self) -> None:
+        while isinstance(self.screen, (StaffScreen, PinDialog)):
+            self.pop_screen()
+        self._staff_open = False
+        self._resume_listening()
 
     # -- speech turns ---------------------------------------------------------------------------
     def _start_turn(self, texts: list[str], grammar: Grammar | None) -> None:
@@ -432,9 +447,7 @@ class KioskApp(App[int]):
         elif name == "clear":
             self.run_worker(self._clear_emergency(), group="staff")
         elif name == "close":
-            self.pop_screen()
-            self._staff_open = False
-            self._resume_listening()
+            self._close_staff()
         elif name == "engine":
             self.engine = next_engine(self.engine)
             if self.voice is None:
