@@ -103,7 +103,7 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         assert all(f"Does not fit: {why}" in causes[0] for why in result.causes[0].against)
         assert len(causes) == min(3, len(result.causes))
         assert text_of(app, "#disclaimer") == result.disclaimer
-        assert 'say "done"' in text_of(app, "#closing").lower()
+        assert 'say "finish"' in text_of(app, "#closing").lower()
 
         await pilot.press("1", "2", "3")  # stray answer keys do not throw the result away
         await pilot.pause()

@@ -58,7 +58,7 @@ def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
     pytest.importorskip("kiosk.speech.select", reason="VOICE's create_recognizer has not landed")
     pytest.importorskip("kiosk.speech.microphone", reason="AUDIO's FileMicrophone has not landed")
     answers, expected = plan_answers(KB)
-    spoken = ["start", *answers, "done"]
+    spoken = ["start", *answers, "finish"]
     folder = tmp_path / "answers"
     folder.mkdir()
     for number, text in enumerate(spoken, start=1):
@@ -80,10 +80,10 @@ def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
                     seen.append(app.mode)
                 result = app._result or result
                 if result is not None and isinstance(app.screen, WelcomeScreen):
-                    break  # "done" was heard: back to the welcome
+                    break  # "finish" was heard: back to the welcome
             assert voice.status.engine == "pocketsphinx", voice.status
             await pilot.pause()
-            assert app.session.current is None and not app.session.finished  # wiped after "done"
+            assert app.session.current is None and not app.session.finished  # wiped after "finish"
         voice.close()
         return result
 

@@ -57,7 +57,8 @@ def _grammar(name: str, phrases: tuple[str, ...]) -> Grammar:
 
 
 WELCOME_GRAMMAR = _grammar("welcome", ("start", "begin", "yes", "ready", "hello", "okay"))
-RESULT_GRAMMAR = _grammar("result", ("repeat", "say it again", "again", "done", "finish", "i'm done", "thank you"))
+RESULT_GRAMMAR = _grammar("result", ("repeat", "say it again", "again", "finish", "finished", "i'm finished",
+                                     "done", "i'm done", "thank you", "goodbye"))
 MIC_TEST_GRAMMAR = _grammar("mic_test", ("testing", "one two three", "hello", "yes", "no"))
 
 HIGH_CONTRAST = Theme(
