@@ -92,3 +92,35 @@ def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
     assert result is not None, voice.status
     assert result.urgency.level == expected.urgency.level
     assert result.causes[0].id == expected.causes[0].id
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_the_staff_microphone_test_reports_what_it_heard(tmp_path):
+    pytest.importorskip("kiosk.speech.listener", reason="VOICE's Listener has not landed")
+    pytest.importorskip("kiosk.speech.select", reason="VOICE's create_recognizer has not landed")
+    pytest.importorskip("kiosk.speech.microphone", reason="AUDIO's FileMicrophone has not landed")
+    folder = tmp_path / "mic"
+    folder.mkdir()
+    speak("testing", folder / "01.wav")
+    settings = Settings(engine="pocketsphinx", mic_file=folder, mute=True, pin="2468")
+    voice = VoiceAdapter(settings)
+    app = create_app(settings, kb=KB, voice=voice)
+
+    async def scenario() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            # staff first, so the welcome does not start listening and use up the recording
+            await pilot.press("f12", *"2468", "enter")
+            while app.voice_status.problems == ("Voice is starting.",):
+                await asyncio.sleep(0.05)
+            await pilot.pause()
+            await pilot.press("3")  # test microphone
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                report = str(app.screen.query_one("#staff-report").render())
+                if report.startswith("Microphone test:"):
+                    return report
+            return report
+
+    report = asyncio.run(scenario())
+    voice.close()
+    assert report.startswith("Microphone test: loudest level 0.") and 'heard "testing"' in report, report

@@ -405,10 +405,10 @@ class KioskApp(App[int]):
         async with self._busy:
             if self.mode != "question":
                 return
-            if heard.noinput or not heard.transcript.strip():
+            if heard.noinput:
                 await self._handle(self.session.noinput())
                 return
-            self._touch()
+            self._touch()  # someone spoke: even words the recognizer rejected (that is a "not understood")
             await self._handle(self.session.answer(heard.transcript, heard.confidence), spoken=True)
 
     def _set_indicator(self, state: str) -> None:
