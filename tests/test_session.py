@@ -37,14 +37,29 @@ def test_naming_a_red_flag_ends_the_interview_at_once(kb):
     assert kinds == [AnswerEvent, EmergencyEvent, ResultEvent]
     assert events[1].level == "emergency" and "chest pain" in events[1].reason
     assert events[2].urgency.level == "emergency"
+    assert events[2].causes == ()  # nothing the patient said points at a cause: no default list
     assert session.finished and session.current is None
     assert session.answer("no") == []
 
 
-def test_a_plain_yes_to_the_screen_is_followed_up_one_by_one(kb):
+def test_a_spoken_yes_to_a_group_question_asks_which_ones(kb):
     session = Session(kb)
     session.start()
-    follow = _question(session.answer("yes"))
+    events = session.answer("yes")
+    assert isinstance(events[1], RepromptEvent) and events[1].reason == "which"
+    assert session.current.id == "red_flags_now"
+    events = session.answer("trouble breathing")
+    assert isinstance(events[1], EmergencyEvent) and "breathing" in events[1].reason
+
+
+def test_a_second_yes_or_the_yes_key_goes_through_them_one_by_one(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("yes")
+    assert _question(session.answer("yes")).id == "chest_pain"
+    session = Session(kb)
+    session.start()
+    follow = _question(session.choose(1))
     assert follow.id == "chest_pain" and follow.kind == "yes_no"
     follow = _question(session.answer("no"))
     assert follow.id == "breathing_difficulty"

@@ -195,7 +195,12 @@ class Interview:
         values = {k: v for k, v in self.state.values.items() if v is not None}
         return Facts(yes, values, chances, max(chances, key=chances.__getitem__))
 
-    def result(self) -> ResultEvent:
+    def result(self, after_emergency: bool = False) -> ResultEvent:
+        """Causes ranked, with reasons, and one urgency level.
+
+        After an emergency the interview stopped at once: only causes that the answers actually
+        point to are listed, never a default list (no "likely overuse" for a possible stroke).
+        """
         evidence = self.evidence()
         chances = posterior(self.kb, evidence)
         ranked = sorted(chances.items(), key=lambda kv: -kv[1])
@@ -207,6 +212,8 @@ class Interview:
             cause = self.kb.causes[cid]
             why, against = reasons(self.kb, cause, evidence, said)
             causes.append(CauseScore(cid, cause.name, round(chance, 3), why, against, cause.explanation, cause.next_steps))
+        if after_emergency:
+            causes = [cause for cause in causes if cause.why]
         urgency = assess(self.kb, self._facts(evidence, chances))
         return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"])
 
