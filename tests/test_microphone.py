@@ -397,3 +397,26 @@ def test_a_card_that_refuses_16k_is_opened_at_its_own_rate():
     assert _stream_settings(Card({(48000, 2)}), DEVICE) == (48000, 2)
     with pytest.raises(MicrophoneError, match="USB PnP"):
         _stream_settings(Card(set()), DEVICE)
+
+
+# ---------------------------------------------------------------- the shipped sample answers
+
+
+def test_shipped_samples_are_small_16k_mono_speech_and_play_as_a_microphone():
+    from kiosk.paths import audio_dir
+
+    folder = audio_dir() / "samples"
+    expected = {"yes", "no", "not-sure", "sixty-seven", "about-two-weeks", "numbness-and-tingling",
+                "go-back", "whats-the-weather-like"}
+    files = sorted(folder.glob("*.wav"))
+    assert {f.stem for f in files} == expected
+    for file in files:
+        info = soundfile.info(file)
+        assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
+        assert file.stat().st_size < 50_000
+
+    mic = FileMicrophone(folder, realtime=False, tail_s=0.3)
+    for file in files:
+        audio = pcm(b"".join(mic.chunks()))
+        assert mic.current_file == file
+        assert np.abs(audio).max() > 3000, f"{file.name} holds speech"

@@ -197,3 +197,92 @@ def test_timeout_grows_with_the_text_and_shrinks_with_the_rate():
     short, long = "Yes.", "Do your hands cramp when you write, or when you hold a cup? " * 3
     assert speech_timeout_s(long, 160) > speech_timeout_s(short, 160) + 10
     assert speech_timeout_s(long, 100) > speech_timeout_s(long, 200)
+
+
+# ---------------------------------------------------------------- earcons and the shipped sounds
+
+
+def test_earcon_files_are_small_clean_and_distinct():
+    from kiosk.speech.earcons import EARCONS, earcon_path
+
+    sounds = {}
+    for name in EARCONS:
+        path = earcon_path(name)
+        info = soundfile.info(path)
+        assert info.subtype == "PCM_16" and info.channels == 1
+        assert path.stat().st_size < 60_000
+        data, rate = soundfile.read(path, dtype="float64")
+        assert 0.15 < len(data) / rate < 1.5
+        assert 0.2 < np.abs(data).max() < 0.95, "audible, never clipped"
+        assert abs(data[0]) < 0.01 and abs(data[-1]) < 0.01, "faded in and out: no click"
+        sounds[name] = data
+    assert len(sounds["emergency"]) > 2 * len(sounds["listening"])
+    assert np.abs(sounds["emergency"]).max() > np.abs(sounds["got_it"]).max()
+    with pytest.raises(ValueError, match="unknown earcon"):
+        earcon_path("fanfare")
+
+
+def test_make_earcons_script_reproduces_the_committed_files(tmp_path):
+    import subprocess
+
+    from kiosk.paths import audio_dir
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_earcons.py"
+    subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], check=True,
+                   capture_output=True)
+    for name in ("listening.wav", "got-it.wav", "emergency.wav"):
+        made, _ = soundfile.read(tmp_path / name, dtype="int16")
+        shipped, _ = soundfile.read(audio_dir() / name, dtype="int16")
+        assert np.array_equal(made, shipped), name
+
+
+@pytest.mark.skipif(machine_has_speaker(), reason="this machine has a speaker")
+def test_earcons_without_a_speaker_do_nothing_and_say_why():
+    from kiosk.speech.earcons import EarconPlayer
+
+    player = EarconPlayer()
+    started = time.monotonic()
+    assert player.play("listening") is False
+    assert player.play("emergency") is False
+    assert time.monotonic() - started < 1.0
+    assert player.problem and "no speaker" in player.problem
+    assert EarconPlayer(enabled=False).play("got_it") is False
+
+
+class FakeSoundOutput:
+    """Stands in for the missing speaker: records what sounddevice.play was given."""
+
+    class PortAudioError(Exception):
+        pass
+
+    def __init__(self, hang_s: float = 0.0) -> None:
+        self.hang_s = hang_s
+        self.played: list[tuple[np.ndarray, int]] = []
+
+    def query_devices(self, kind=None):
+        return {"name": "fake speaker", "default_samplerate": 48000.0}
+
+    def play(self, data, rate, blocking=False):
+        self.played.append((data, rate))
+        time.sleep(self.hang_s)
+
+
+def test_earcon_player_plays_the_file_and_gives_up_on_a_stuck_speaker(monkeypatch):
+    from kiosk.speech.earcons import EarconPlayer, earcon_path
+
+    speaker = FakeSoundOutput()
+    monkeypatch.setitem(sys.modules, "sounddevice", speaker)
+    player = EarconPlayer()
+    assert player.play("got_it") is True and player.problem is None
+    data, rate = speaker.played[0]
+    expected, expected_rate = soundfile.read(earcon_path("got_it"), dtype="float32")
+    assert rate == expected_rate and np.array_equal(data, expected)
+
+    stuck = FakeSoundOutput(hang_s=30)
+    monkeypatch.setitem(sys.modules, "sounddevice", stuck)
+    player = EarconPlayer()
+    started = time.monotonic()
+    assert player.play("got_it") is False  # 0.25 s of sound + 2 s grace
+    assert time.monotonic() - started < 3.5
+    assert "stopped responding" in player.problem
+    assert player.play("listening") is False and len(stuck.played) == 1, "no retry once broken"
