@@ -325,6 +325,20 @@ def test_audio_queued_before_mute_is_not_delivered_during_it():
     mic.close()
 
 
+def test_a_microphone_that_stops_delivering_ends_the_utterance():
+    card = FakeCard()
+    mic = SoundDeviceMicrophone(DEVICE, card.stream, rate=16000, channels=1)
+    mic.STALL_S = 0.5
+    chunks = mic.chunks()
+    card.record(np.full((480, 1), 5000, dtype=np.int16))
+    assert pcm(next(chunks))[0] == 5000
+    started = time.monotonic()
+    assert list(chunks) == [], "unplugged: no more audio, and the iterator ends"
+    assert 0.4 < time.monotonic() - started < 1.5
+    assert "stopped sending sound" in mic.problem
+    mic.close()
+
+
 def test_mute_gate_without_unmute_never_opens():
     now = [0.0]
     gate = MuteGate(0.3, clock=lambda: now[0])

@@ -166,6 +166,33 @@ def test_an_engine_that_hangs_while_speaking_times_out_and_returns_false():
         speech.close()
 
 
+def test_stop_cuts_speech_short_without_counting_as_a_failure():
+    import threading
+
+    speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_WHEN_SPEAKING])
+    try:
+        assert speech.start()
+        threading.Timer(0.5, speech.stop).start()
+        started = time.monotonic()
+        assert speech.say("A long sentence the patient does not wait for.") is False
+        assert 0.4 < time.monotonic() - started < 1.5
+        assert speech.problem is None and not speech.gave_up
+        assert speech.start(), "the next sentence gets a fresh engine"
+    finally:
+        speech.close()
+
+
+def test_close_during_speech_returns_promptly():
+    import threading
+
+    speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_WHEN_SPEAKING])
+    threading.Timer(0.5, speech.close).start()
+    started = time.monotonic()
+    assert speech.say("Hello there, how are your hands today?") is False
+    assert time.monotonic() - started < 1.5
+    speech.close()
+
+
 def test_an_engine_that_hangs_at_start_times_out():
     speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_AT_START], startup_timeout_s=1.0)
     started = time.monotonic()

@@ -205,6 +205,7 @@ class SoundDeviceMicrophone:
     """
 
     QUEUE_SECONDS = 3.0  # beyond this, the oldest audio is dropped (nobody was listening)
+    STALL_S = 2.0  # PortAudio calls back every 30 ms; this long without a call: device gone
 
     def __init__(self, device: InputDevice, stream_factory: StreamFactory, *, rate: int,
                  channels: int, mute_tail_s: float = MUTE_TAIL_S,
@@ -219,6 +220,8 @@ class SoundDeviceMicrophone:
             maxsize=max(4, int(self.QUEUE_SECONDS * 1000 / CHUNK_MS)))
         self._level = 0.0
         self._closed = threading.Event()
+        self._last_callback = time.monotonic()
+        self.problem: str | None = None  # set when the device stops delivering sound
         self._stream = stream_factory(device=device.index, samplerate=rate, channels=channels,
                                       dtype="int16", blocksize=int(rate * CHUNK_MS / 1000),
                                       callback=self._on_audio)
@@ -235,6 +238,7 @@ class SoundDeviceMicrophone:
 
     def _on_audio(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         """PortAudio's callback: keep it short; conversion happens in the reading thread."""
+        self._last_callback = time.monotonic()
         if self._gate.dropping():
             self._level = 0.0
             return
@@ -255,10 +259,16 @@ class SoundDeviceMicrophone:
         return self._live()
 
     def _live(self) -> Iterator[bytes]:
+        """Ends when closed, or when the device stops calling back (unplugged): a listener
+        waiting on a dead microphone must not wait for ever."""
+        started = time.monotonic()
         while not self._closed.is_set():
             try:
                 generation, mono = self._queue.get(timeout=0.1)
             except queue.Empty:
+                if time.monotonic() - max(self._last_callback, started) > self.STALL_S:
+                    self.problem = f"The microphone {self.name} stopped sending sound."
+                    return
                 continue
             if self._gate.dropping() or generation != self._gate.generation:
                 continue  # queued before the kiosk last spoke: stale, or the kiosk's own voice

@@ -162,6 +162,7 @@ class Pyttsx3Speech:
         self._worker: _Worker | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._interrupted = False
 
     @property
     def gave_up(self) -> bool:
@@ -182,7 +183,16 @@ class Pyttsx3Speech:
             if worker is None:
                 return False
             timeout_s = speech_timeout_s(text, self.settings.rate)
+            self._interrupted = False
             return self._run(worker, {"op": "say", "text": text}, timeout_s)
+
+    def stop(self) -> None:
+        """Cut off the sentence being spoken (the patient answered by touch). The blocked
+        ``say()`` returns False at once; this is not a failure and the next ``say()`` works."""
+        worker = self._worker
+        if worker is not None:
+            self._interrupted = True
+            worker.stop()  # killing the child is the only sure way to silence PortAudio and espeak
 
     def _ensure_worker(self) -> _Worker | None:
         if self._worker is not None and self._worker.process.poll() is None:
@@ -224,6 +234,8 @@ class Pyttsx3Speech:
             return False
         except SpeechError as error:
             self._drop_worker()
+            if self._interrupted or self._closed:
+                return False
             self._fail(f"Speech failed: {error}. Questions are shown on the screen.")
             return False
         if not reply.get("ok"):
@@ -243,8 +255,12 @@ class Pyttsx3Speech:
             self._worker = None
 
     def close(self) -> None:
+        """Safe at any time and from any thread; a ``say()`` in progress returns False."""
+        self._closed = True
+        worker = self._worker
+        if worker is not None:
+            worker.stop()  # not under the lock: say() may hold it for its whole time limit
         with self._lock:
-            self._closed = True
             self._drop_worker()
 
 
