@@ -33,7 +33,8 @@ class Band:
     id: str  # e.g. "age_60_plus"; usable in cause likelihoods and urgency rules like a finding
     min: float | None
     max: float | None  # exclusive
-    said: str  # "you said you are 60 or older"
+    said: str  # "you are 60 or older"
+    base_rate: float = 0.33  # share of people with hand cramps in this band, whatever the cause
 
     def contains(self, value: float) -> bool:
         return (self.min is None or value >= self.min) and (self.max is None or value < self.max)

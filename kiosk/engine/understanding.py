@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from .events import COMMAND_INTENTS, Intent
 from .knowledge import KnowledgeBase, Question
@@ -17,7 +17,10 @@ from .numbers import DURATION_UNITS, SINCE_MOMENTS, number_words, parse_duration
 
 ANSWER_INTENTS = ("yes", "no", "unknown")
 NEGATORS = {"no", "not", "without", "never", "dont", "nor"}
-FUZZY_MIN_SCORE = 88  # whole-answer similarity for typos ("yse"); speech output is exact anyway
+# Typos in a typed answer ("yse", "dont knwo"): edits allowed per phrase length. Speech output
+# is always an exact grammar phrase, so this only forgives keyboards.
+def _allowed_typos(length: int) -> int:
+    return 0 if length < 3 else 1 if length <= 6 else 2
 
 _PUNCTUATION = re.compile(r"[^a-z0-9.\s]")
 
@@ -104,19 +107,30 @@ def _find_phrases(tokens: list[str], table: dict[str, tuple[str, ...]]) -> list[
 
 
 def _fuzzy_whole(tokens: list[str], table: dict[str, tuple[str, ...]]) -> list[_Match]:
-    """A near miss of a whole phrase ("yess", "dont knwo"): typos, never free text."""
+    """A near miss of a whole phrase: only when exactly one meaning is that close."""
     utterance = " ".join(tokens)
-    choices = {normalize(p): key for key, phrases in table.items() for p in phrases if len(normalize(p)) >= 3}
-    best = process.extractOne(utterance, list(choices), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE)
-    if best is None:
+    best_distance, meanings = None, set()
+    for key, phrases in table.items():
+        for phrase in phrases:
+            norm = normalize(phrase)
+            distance = OSA.distance(utterance, norm, score_cutoff=_allowed_typos(len(norm)))
+            if distance > _allowed_typos(len(norm)):
+                continue
+            if best_distance is None or distance < best_distance:
+                best_distance, meanings = distance, {key}
+            elif distance == best_distance:
+                meanings.add(key)
+    if len(meanings) != 1:
         return []
-    return [_Match(choices[best[0]], 0, len(tokens))]
+    return [_Match(meanings.pop(), 0, len(tokens))]
 
 
 def _single_intent(keys: set[str]) -> Intent | None:
     """Commands and plain answers; None when the keys disagree."""
     commands = keys & COMMAND_INTENTS
     answers = keys & set(ANSWER_INTENTS)
+    if commands == {"repeat"} and answers:  # "sorry, yes" / "what? no": the answer is what counts
+        commands = set()
     if commands and answers:
         return None
     if len(commands) == 1:
@@ -182,7 +196,8 @@ DURATION_PREFIXES = ("", "about ", "for ", "for about ", "over ", "more than ", 
 
 def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
     table = accepted_phrases(kb, question)
-    phrases = [p for key, ps in table.items() if key not in ("yes", "no") or question.kind != "number" for p in ps]
+    quantity = question.kind in ("number", "duration")
+    phrases = [p for key, ps in table.items() if not (quantity and key in ("yes", "no")) for p in ps]
     items: list[str] = []
     if question.kind in ("choice", "multi"):
         items = [p for c in question.choices for p in c.phrases]

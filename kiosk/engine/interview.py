@@ -1,0 +1,262 @@
+"""The interview: which question comes next, what an answer means, when to stop.
+
+Order: red-flag screening (grouped "any of these right now?" questions, followed up one by one
+only on a plain yes), then the basics (age, how long), then adaptive questions chosen by expected
+information gain about the cause. It stops when the picture is clear or nothing left is worth
+asking, but never before asking what could still raise the urgency; and always at the hard cap.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+from .conditions import Facts, mentions
+from .events import (
+    AnswerOption,
+    CauseScore,
+    Choice,
+    EmergencyEvent,
+    Intent,
+    Progress,
+    QuestionEvent,
+    ResultEvent,
+)
+from .knowledge import KnowledgeBase, Question, level_rank
+from .scoring import Evidence, entropy, information_gain, posterior, reasons
+from .urgency import assess
+
+BITS_PER_QUESTION = 0.8  # a rough yield per adaptive question, for the progress estimate only
+
+
+@dataclass
+class _State:
+    findings: dict[str, bool | None] = field(default_factory=dict)  # None: asked, "don't know"
+    values: dict[str, float | None] = field(default_factory=dict)  # age, duration
+    asked: list[str] = field(default_factory=list)  # question ids, in order
+    pending: list[str] = field(default_factory=list)  # follow-ups queued by a "yes" to a group
+
+
+class Interview:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.state = _State()
+        self.history: list[_State] = []
+        self._fixed = sorted((q for q in kb.questions.values() if q.phase in ("screening", "basics")),
+                             key=lambda q: (q.phase != "screening", q.order))
+        self._adaptive = [q for q in kb.questions.values() if q.phase == "adaptive"]
+        self._urgency_findings = set().union(*(mentions(rule.when) for rule in kb.rules)) if kb.rules else set()
+
+    def question(self, qid: str) -> Question:
+        return self.kb.questions[qid]
+
+    # -- choosing the next step -----------------------------------------------------------
+    def next_step(self) -> QuestionEvent | ResultEvent | EmergencyEvent:
+        flags = [f for f in self.kb.red_flags() if self.state.findings.get(f) is True]
+        if flags:
+            return self._emergency(flags)
+        if self.state.pending:
+            return self._event(self.question(self.state.pending[0]))
+        for question in self._fixed:
+            if question.id not in self.state.asked and self._unanswered(question):
+                return self._event(question)
+        if len(self.state.asked) >= self.kb.settings.max_questions:
+            return self.result()
+        chosen = self._choose_adaptive()
+        return self._event(chosen) if chosen else self.result()
+
+    def _unanswered(self, question: Question) -> list[str]:
+        known = self.state.findings.keys() | self.state.values.keys()
+        return [f for f in question.findings if f not in known]
+
+    def _choose_adaptive(self) -> Question | None:
+        evidence = self.evidence()
+        chances = posterior(self.kb, evidence)
+        clear = max(chances.values()) >= self.kb.settings.stop_when_top_cause_at_least
+        level_now = level_rank(assess(self.kb, self._facts(evidence, chances)).level)
+        best: tuple[float, str, Question] | None = None
+        for question in self._adaptive:
+            items = self._unanswered(question)
+            if question.id in self.state.asked or not items or len(items) < len(question.findings):
+                continue
+            gain = 0.0 if clear else information_gain(self.kb, chances, self._items(items))
+            raises = self._could_raise_urgency(items, evidence, level_now)
+            if gain < self.kb.settings.min_information_gain and not raises:
+                continue
+            score = gain if gain >= self.kb.settings.min_information_gain else -1.0 + gain
+            if best is None or (score, question.id) > (best[0], best[1]):
+                best = (score, question.id, question)
+        return best[2] if best else None
+
+    def _items(self, findings: list[str]) -> list[str]:
+        """Number findings (age, duration) are scored through their bands."""
+        items: list[str] = []
+        for fid in findings:
+            finding = self.kb.findings[fid]
+            items += [b.id for b in finding.bands] if finding.kind != "yes_no" else [fid]
+        return items
+
+    def _could_raise_urgency(self, findings: list[str], evidence: Evidence, level_now: int) -> bool:
+        """Would a yes to any of these findings make the advice more urgent than it is now?"""
+        for fid in findings:
+            if fid not in self._urgency_findings or self.kb.findings[fid].kind != "yes_no":
+                continue
+            trial = evidence + [(fid, True)]
+            trial_chances = posterior(self.kb, trial)
+            if level_rank(assess(self.kb, self._facts(trial, trial_chances)).level) > level_now:
+                return True
+        return False
+
+    # -- what answers mean ----------------------------------------------------------------
+    def record(self, qid: str, intent: Intent) -> str | None:
+        """Apply an answer. Returns a reprompt reason when the answer does not fit the question."""
+        question = self.question(qid)
+        before = copy.deepcopy(self.state)
+        problem = self._apply(question, intent)
+        if problem:
+            self.state = before
+            return problem
+        self.history.append(before)
+        self.state.asked.append(qid)
+        if qid in self.state.pending:
+            self.state.pending.remove(qid)
+        return None
+
+    def _apply(self, question: Question, intent: Intent) -> str | None:
+        findings, name = self.state.findings, intent.name
+        if question.kind in ("number", "duration"):
+            return self._apply_quantity(question, intent)
+        if name == "unknown":
+            for fid in question.findings:
+                findings[fid] = None
+            return None
+        if question.kind == "yes_no":
+            if name not in ("yes", "no"):
+                return "no_match"
+            findings[question.findings[0]] = name == "yes"
+            return None
+        return self._apply_choices(question, intent)
+
+    def _apply_choices(self, question: Question, intent: Intent) -> str | None:
+        findings, name = self.state.findings, intent.name
+        if name in ("none", "no"):
+            for fid in question.findings:
+                findings[fid] = False
+            return None
+        if name == "yes" and question.kind == "multi":
+            self.state.pending = [f for f in question.findings if f not in findings] + self.state.pending
+            return None
+        if name != "choices":
+            return "no_match"
+        picked = set(intent.value or [])
+        for choice in question.choices:
+            if choice.id in picked:
+                findings.update(dict(choice.sets))
+            elif question.kind == "multi":
+                findings.update({fid: not value for fid, value in choice.sets if fid not in findings})
+        return None
+
+    def _apply_quantity(self, question: Question, intent: Intent) -> str | None:
+        fid = question.findings[0]
+        if intent.name == "unknown":
+            self.state.values[fid] = None
+            return None
+        if intent.name != question.kind:
+            return "no_match"
+        finding = self.kb.findings[fid]
+        value = float(intent.value)
+        if (finding.min is not None and value < finding.min) or (finding.max is not None and value > finding.max):
+            return "out_of_range"
+        self.state.values[fid] = value
+        return None
+
+    def go_back(self) -> None:
+        """Undo the last answer, so its question is asked again."""
+        if self.history:
+            self.state = self.history.pop()
+
+    # -- what we know ---------------------------------------------------------------------
+    def evidence(self) -> Evidence:
+        items: Evidence = [(fid, yes) for fid, yes in self.state.findings.items() if yes is not None]
+        for fid, value in self.state.values.items():
+            if value is not None:
+                items += [(band.id, band.contains(value)) for band in self.kb.findings[fid].bands]
+        return items
+
+    def _facts(self, evidence: Evidence, chances: dict[str, float]) -> Facts:
+        yes = frozenset(item for item, value in evidence if value)
+        values = {k: v for k, v in self.state.values.items() if v is not None}
+        return Facts(yes, values, chances, max(chances, key=chances.__getitem__))
+
+    def result(self) -> ResultEvent:
+        evidence = self.evidence()
+        chances = posterior(self.kb, evidence)
+        ranked = sorted(chances.items(), key=lambda kv: -kv[1])
+        settings = self.kb.settings
+        shown = [kv for kv in ranked[: settings.max_causes_shown] if kv[1] >= settings.min_cause_score_shown] or ranked[:1]
+        said = self._said()
+        causes = []
+        for cid, chance in shown:
+            cause = self.kb.causes[cid]
+            why, against = reasons(self.kb, cause, evidence, said)
+            causes.append(CauseScore(cid, cause.name, round(chance, 3), why, against, cause.explanation, cause.next_steps))
+        urgency = assess(self.kb, self._facts(evidence, chances))
+        return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"])
+
+    def _said(self) -> dict[tuple[str, bool], str]:
+        said: dict[tuple[str, bool], str] = {}
+        for finding in self.kb.findings.values():
+            if finding.kind == "yes_no":
+                said[(finding.id, True)] = finding.said_yes
+                said[(finding.id, False)] = finding.said_no
+            for band in finding.bands:
+                said[(band.id, True)] = band.said
+        return said
+
+    def _emergency(self, flags: list[str]) -> EmergencyEvent:
+        reason = " ".join(self.kb.findings[f].said_yes for f in flags)
+        return EmergencyEvent("emergency", reason, self.kb.levels["emergency"].advice, tuple(flags))
+
+    # -- building the question event ------------------------------------------------------
+    def _event(self, question: Question) -> QuestionEvent:
+        choices = tuple(Choice(c.id, c.label) for c in question.choices)
+        return QuestionEvent(
+            id=question.id,
+            kind=question.kind,
+            text=question.text,
+            findings=question.findings,
+            choices=choices,
+            progress=self._progress(question),
+            options=self._options(question),
+            help=question.help,
+            why=question.why,
+            short_text=question.short_text,
+        )
+
+    def _options(self, question: Question) -> tuple[AnswerOption, ...]:
+        p = self.kb.prompts
+        unknown = (p["option_unknown"], Intent("unknown"))
+        if question.kind == "yes_no":
+            pairs = [(p["option_yes"], Intent("yes", True)), (p["option_no"], Intent("no", False)), unknown]
+        elif question.kind == "multi":
+            pairs = [(p["option_some"], Intent("yes", True)), (p["option_none"], Intent("none", [])), unknown]
+        elif question.kind == "choice":
+            pairs = [(c.label.capitalize(), Intent("choices", [c.id])) for c in question.choices] + [unknown]
+        else:
+            finding = self.kb.findings[question.findings[0]]
+            pairs = [(k.label, Intent(question.kind, _tidy(k.value))) for k in finding.key_options] + [unknown]
+        return tuple(AnswerOption(i + 1, label, intent) for i, (label, intent) in enumerate(pairs[:9]))
+
+    def _progress(self, current: Question) -> Progress:
+        asked = len(self.state.asked) + 1  # this question included
+        fixed_left = sum(1 for q in self._fixed
+                         if q.id != current.id and q.id not in self.state.asked and self._unanswered(q))
+        chances = posterior(self.kb, self.evidence())
+        adaptive_left = math.ceil(entropy(chances.values()) / BITS_PER_QUESTION)
+        estimate = asked + len(self.state.pending) + fixed_left + adaptive_left - (current.id in self.state.pending)
+        return Progress(asked, max(asked, min(estimate, self.kb.settings.max_questions)))
+
+
+def _tidy(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value

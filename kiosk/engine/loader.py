@@ -1,0 +1,471 @@
+"""Load and validate the knowledge base in ``intents/``.
+
+Every problem found is collected (not just the first) and reported in one message, each with
+file, line and key, and a did-you-mean for misspelt ids. The kiosk refuses to start on invalid
+data; ``kiosk validate [DIR]`` runs exactly this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.paths import intents_dir
+
+from .conditions import ConditionReader
+from .knowledge import (
+    LEVELS,
+    AnswerPhrases,
+    Band,
+    Cause,
+    ChoiceDef,
+    Finding,
+    InterviewSettings,
+    KeyOption,
+    KnowledgeBase,
+    LevelDef,
+    Prompts,
+    Question,
+    Source,
+    UrgencyRule,
+)
+from .understanding import normalize
+from .yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
+
+FILES = ("sources.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
+ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")
+REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "disclaimer", "intro",
+                    "emergency_reason", "option_yes", "option_no", "option_unknown", "option_some", "option_none")
+
+
+class KnowledgeBaseError(Exception):
+    """The knowledge base is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, folder: Path, problems: list[Problem]) -> None:
+        self.folder = folder
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"The knowledge base in {folder} has {len(problems)} problem(s):\n{lines}")
+
+
+@dataclass
+class _Check:
+    """Reads one file's values, noting each problem with its line instead of stopping."""
+
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, container: Any, key: Any, path: str, message: str) -> None:
+        self.problems.append(Problem(self.file, line_of(container, key), path, message))
+
+    def mapping(self, container: Any, key: str, path: str, required: bool = True) -> LineDict:
+        value = container.get(key) if isinstance(container, dict) else None
+        if isinstance(value, dict):
+            return value
+        if value is not None or required:
+            self.problem(container, key, path, "is missing" if value is None else "must be a mapping of keys to values")
+        return LineDict()
+
+    def text(self, container: dict, key: str, path: str, required: bool = True, default: str = "") -> str:
+        value = container.get(key)
+        if value is None:
+            if required:
+                self.problem(container, key, f"{path}.{key}", "is missing")
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.problem(container, key, f"{path}.{key}", "must be non-empty text")
+            return default
+        return value.strip()
+
+    def number(self, container: dict, key: str, path: str, low: float, high: float, default: float | None = None) -> float | None:
+        value = container.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.problem(container, key, f"{path}.{key}", f"must be a number, not {value!r}")
+            return default
+        if not low <= value <= high:
+            self.problem(container, key, f"{path}.{key}", f"{value} is out of range ({low} to {high})")
+            return default
+        return float(value)
+
+    def texts(self, container: dict, key: str, path: str, required: bool = True) -> tuple[str, ...]:
+        value = container.get(key)
+        if value is None:
+            if required:
+                self.problem(container, key, f"{path}.{key}", "is missing")
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problem(container, key, f"{path}.{key}", "must be a list of non-empty texts")
+            return ()
+        return tuple(v.strip() for v in value)
+
+    def known(self, container: Any, key: Any, path: str, value: str, known: Any, what: str) -> bool:
+        if value in known:
+            return True
+        self.problem(container, key, path, f"unknown {what} '{value}'{did_you_mean(value, known)}")
+        return False
+
+    def unexpected_keys(self, container: dict, allowed: tuple[str, ...], path: str) -> None:
+        for key in container:
+            if key not in allowed:
+                self.problem(container, key, f"{path}.{key}", f"unknown key{did_you_mean(key, allowed)}")
+
+
+def load_knowledge_base(folder: Path | None = None) -> KnowledgeBase:
+    folder = Path(folder) if folder is not None else intents_dir()
+    problems: list[Problem] = []
+    data: dict[str, Any] = {}
+    for name in FILES:
+        path = folder / name
+        if not path.is_file():
+            problems.append(Problem(name, 0, "(file)", f"is missing from {folder}"))
+            continue
+        data[name] = read_yaml(path, problems)
+        if data[name] is not None and not isinstance(data[name], dict):
+            problems.append(Problem(name, 1, "(file)", "must be a mapping at the top level"))
+            data[name] = None
+    if problems:
+        raise KnowledgeBaseError(folder, problems)
+    builder = _Builder(data, problems)
+    kb = builder.build()
+    if problems:
+        raise KnowledgeBaseError(folder, problems)
+    return kb
+
+
+class _Builder:
+    def __init__(self, data: dict[str, Any], problems: list[Problem]) -> None:
+        self.data = data
+        self.problems = problems
+
+    def check(self, file: str) -> _Check:
+        check = _Check(file)
+        check.problems = self.problems
+        return check
+
+    def build(self) -> KnowledgeBase:
+        sources = self._sources()
+        answers = self._answers()
+        prompts = self._prompts()
+        findings = self._findings()
+        causes = self._causes(findings, sources)
+        questions, settings = self._questions(findings, answers, prompts)
+        levels, rules = self._urgency(findings, causes, sources)
+        return KnowledgeBase(findings, questions, causes, rules, levels, sources, answers, prompts, settings)
+
+    # -- sources.yaml ---------------------------------------------------------------------
+    def _sources(self) -> dict[str, Source]:
+        c = self.check("sources.yaml")
+        out: dict[str, Source] = {}
+        table = c.mapping(self.data["sources.yaml"], "sources", "sources")
+        for sid, raw in table.items():
+            path = f"sources.{sid}"
+            if not isinstance(raw, dict):
+                c.problem(table, sid, path, "must be a mapping with title and kind")
+                continue
+            c.unexpected_keys(raw, ("title", "kind", "file"), path)
+            kind = c.text(raw, "kind", path)
+            if kind and kind not in ("article", "standard"):
+                c.problem(raw, "kind", f"{path}.kind", f"must be 'article' or 'standard', not '{kind}'")
+            out[sid] = Source(sid, c.text(raw, "title", path), kind, c.text(raw, "file", path, required=False))
+        return out
+
+    # -- answers.yaml ---------------------------------------------------------------------
+    def _answers(self) -> AnswerPhrases:
+        c = self.check("answers.yaml")
+        raw = self.data["answers.yaml"]
+        c.unexpected_keys(raw, ANSWER_KEYS, "answers")
+        by_intent = {key: c.texts(raw, key, "answers") for key in ANSWER_KEYS}
+        seen: dict[str, str] = {}
+        for key, phrases in by_intent.items():
+            for index, phrase in enumerate(phrases):
+                norm = normalize(phrase)
+                if norm in seen and seen[norm] != key:
+                    c.problem(raw[key], index, f"answers.{key}", f"phrase '{phrase}' is also listed under '{seen[norm]}'")
+                elif norm in seen:
+                    c.problem(raw[key], index, f"answers.{key}", f"phrase '{phrase}' is listed twice")
+                seen[norm] = key
+        return AnswerPhrases(by_intent)
+
+    # -- prompts.yaml ---------------------------------------------------------------------
+    def _prompts(self) -> Prompts:
+        c = self.check("prompts.yaml")
+        raw = c.mapping(self.data["prompts.yaml"], "prompts", "prompts")
+        texts = {key: c.text(raw, key, "prompts") for key in REQUIRED_PROMPTS}
+        for key, value in raw.items():
+            if key not in texts:
+                texts[key] = c.text(raw, key, "prompts")
+        return Prompts(texts)
+
+    # -- findings.yaml --------------------------------------------------------------------
+    def _findings(self) -> dict[str, Finding]:
+        c = self.check("findings.yaml")
+        table = c.mapping(self.data["findings.yaml"], "findings", "findings")
+        out: dict[str, Finding] = {}
+        for fid, raw in table.items():
+            path = f"findings.{fid}"
+            if not isinstance(raw, dict):
+                c.problem(table, fid, path, "must be a mapping")
+                continue
+            out[fid] = self._finding(c, fid, raw, path)
+        band_ids = [b.id for f in out.values() for b in f.bands]
+        for bid in {b for b in band_ids if band_ids.count(b) > 1 or b in out}:
+            c.problem(table, None, f"findings (band {bid})", "band id is used twice or clashes with a finding id")
+        return out
+
+    def _finding(self, c: _Check, fid: str, raw: dict, path: str) -> Finding:
+        allowed = ("kind", "label", "question", "short", "said_yes", "said_no", "help", "why", "phrases",
+                   "red_flag", "base_rate", "min", "max", "bands", "keys")
+        c.unexpected_keys(raw, allowed, path)
+        kind = raw.get("kind", "yes_no")
+        if kind not in ("yes_no", "number", "duration"):
+            c.problem(raw, "kind", f"{path}.kind", f"must be yes_no, number or duration, not '{kind}'")
+            kind = "yes_no"
+        yes_no = kind == "yes_no"
+        return Finding(
+            id=fid,
+            kind=kind,
+            label=c.text(raw, "label", path),
+            question=c.text(raw, "question", path),
+            short_question=c.text(raw, "short", path, required=False),
+            said_yes=c.text(raw, "said_yes", path, required=yes_no),
+            said_no=c.text(raw, "said_no", path, required=yes_no),
+            help=c.text(raw, "help", path),
+            why=c.text(raw, "why", path),
+            phrases=c.texts(raw, "phrases", path, required=False),
+            red_flag=bool(raw.get("red_flag", False)),
+            base_rate=c.number(raw, "base_rate", path, 0.001, 0.999, 0.2) or 0.2,
+            min=c.number(raw, "min", path, 0, 100000),
+            max=c.number(raw, "max", path, 0, 100000),
+            bands=self._bands(c, raw, path),
+            key_options=self._key_options(c, raw, path),
+        )
+
+    def _bands(self, c: _Check, raw: dict, path: str) -> tuple[Band, ...]:
+        table = c.mapping(raw, "bands", f"{path}.bands", required=False)
+        bands = []
+        for bid, band in table.items():
+            bpath = f"{path}.bands.{bid}"
+            if not isinstance(band, dict):
+                c.problem(table, bid, bpath, "must be a mapping with min and/or max")
+                continue
+            c.unexpected_keys(band, ("min", "max", "said", "base_rate"), bpath)
+            bands.append(Band(bid, c.number(band, "min", bpath, 0, 100000), c.number(band, "max", bpath, 0, 100000),
+                              c.text(band, "said", bpath), c.number(band, "base_rate", bpath, 0.001, 0.999, 0.33) or 0.33))
+        return tuple(bands)
+
+    def _key_options(self, c: _Check, raw: dict, path: str) -> tuple[KeyOption, ...]:
+        items = raw.get("keys") or []
+        out = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or "label" not in item or "value" not in item:
+                c.problem(items, index, f"{path}.keys[{index}]", "each key needs a label and a value")
+                continue
+            value = c.number(item, "value", f"{path}.keys[{index}]", 0, 100000)
+            out.append(KeyOption(str(item["label"]), value or 0.0))
+        return tuple(out)
+
+    # -- questions.yaml -------------------------------------------------------------------
+    def _questions(self, findings: dict[str, Finding], answers: AnswerPhrases, prompts: Prompts
+                   ) -> tuple[dict[str, Question], InterviewSettings]:
+        c = self.check("questions.yaml")
+        raw = self.data["questions.yaml"]
+        c.unexpected_keys(raw, ("interview", "questions"), "questions.yaml")
+        settings = self._settings(c, c.mapping(raw, "interview", "interview", required=False))
+        questions: dict[str, Question] = {}
+        for fid, finding in findings.items():  # every finding can be asked on its own
+            phase = "followup" if finding.red_flag else "adaptive"
+            questions[fid] = Question(fid, finding.kind, finding.question, finding.short_question or finding.question,
+                                      (fid,), (), phase, finding.help, finding.why)
+        table = c.mapping(raw, "questions", "questions")
+        for order, (qid, q) in enumerate(table.items()):
+            path = f"questions.{qid}"
+            if not isinstance(q, dict):
+                c.problem(table, qid, path, "must be a mapping")
+                continue
+            question = self._question(c, qid, q, path, order, findings, questions)
+            if question is not None:
+                questions[qid] = question
+        self._check_duplicate_phrases(c, table, questions, answers)
+        return questions, settings
+
+    def _settings(self, c: _Check, raw: dict) -> InterviewSettings:
+        defaults = InterviewSettings()
+        c.unexpected_keys(raw, tuple(InterviewSettings.__dataclass_fields__), "interview")
+        return InterviewSettings(
+            max_questions=int(c.number(raw, "max_questions", "interview", 3, 60, defaults.max_questions)),
+            stop_when_top_cause_at_least=c.number(raw, "stop_when_top_cause_at_least", "interview", 0.3, 1.0,
+                                                  defaults.stop_when_top_cause_at_least),
+            min_information_gain=c.number(raw, "min_information_gain", "interview", 0.0, 2.0,
+                                          defaults.min_information_gain),
+            max_causes_shown=int(c.number(raw, "max_causes_shown", "interview", 1, 15, defaults.max_causes_shown)),
+            min_cause_score_shown=c.number(raw, "min_cause_score_shown", "interview", 0.0, 0.5,
+                                           defaults.min_cause_score_shown),
+        )
+
+    def _question(self, c: _Check, qid: str, q: dict, path: str, order: int,
+                  findings: dict[str, Finding], existing: dict[str, Question]) -> Question | None:
+        c.unexpected_keys(q, ("kind", "text", "short", "phase", "choices", "help", "why", "finding"), path)
+        kind = q.get("kind", "multi")
+        if kind not in ("multi", "choice", "yes_no", "number", "duration"):
+            c.problem(q, "kind", f"{path}.kind", f"must be multi, choice, yes_no, number or duration, not '{kind}'")
+            return None
+        phase = q.get("phase", "adaptive")
+        if phase not in ("screening", "basics", "adaptive"):
+            c.problem(q, "phase", f"{path}.phase", f"must be screening, basics or adaptive, not '{phase}'")
+        if kind in ("yes_no", "number", "duration"):
+            return self._single_finding_question(c, qid, q, path, phase, order, findings, existing)
+        choices = self._choices(c, q, path, findings)
+        if qid in findings:
+            c.problem(q, None, path, "a group question cannot reuse a finding id")
+        involved = tuple(dict.fromkeys(f for ch in choices for f, _ in ch.sets))
+        return Question(qid, kind, c.text(q, "text", path), c.text(q, "short", path, required=False) or q.get("text", ""),
+                        involved, choices, phase, c.text(q, "help", path), c.text(q, "why", path), order)
+
+    def _single_finding_question(self, c: _Check, qid: str, q: dict, path: str, phase: str, order: int,
+                                 findings: dict[str, Finding], existing: dict[str, Question]) -> Question | None:
+        """A fixed-place question about one finding (age, duration): reuses the finding's wording."""
+        if not c.known(q, None, path, qid, findings, "finding"):
+            return None
+        base = existing[qid]
+        return Question(qid, base.kind, base.text, base.short_text, base.findings, (), phase, base.help, base.why, order)
+
+    def _choices(self, c: _Check, q: dict, path: str, findings: dict[str, Finding]) -> tuple[ChoiceDef, ...]:
+        items = q.get("choices")
+        if not isinstance(items, list) or not items:
+            c.problem(q, "choices", f"{path}.choices", "is missing (a list of finding ids or choice mappings)")
+            return ()
+        out = []
+        for index, item in enumerate(items):
+            cpath = f"{path}.choices[{index}]"
+            if isinstance(item, str):  # a finding id: label and phrases come from the finding
+                if c.known(items, index, cpath, item, findings, "finding"):
+                    f = findings[item]
+                    out.append(ChoiceDef(item, f.label, _choice_phrases(item, f.label, f.phrases), ((item, True),)))
+                continue
+            if not isinstance(item, dict):
+                c.problem(items, index, cpath, "must be a finding id or a mapping with id, label and sets")
+                continue
+            cid = c.text(item, "id", cpath)
+            label = c.text(item, "label", cpath)
+            sets = c.mapping(item, "sets", f"{cpath}.sets")
+            pairs = []
+            for fid, value in sets.items():
+                if c.known(sets, fid, f"{cpath}.sets", fid, findings, "finding") and isinstance(value, bool):
+                    pairs.append((fid, value))
+                elif fid in findings:
+                    c.problem(sets, fid, f"{cpath}.sets.{fid}", "must be true or false")
+            phrases = _choice_phrases(cid, label, c.texts(item, "phrases", cpath, required=False))
+            out.append(ChoiceDef(cid, label, phrases, tuple(pairs)))
+        if len(out) > 6:
+            c.problem(q, "choices", f"{path}.choices", "at most 6 choices: more is too long to listen to")
+        return tuple(out)
+
+    def _check_duplicate_phrases(self, c: _Check, table: dict, questions: dict[str, Question],
+                                 answers: AnswerPhrases) -> None:
+        """Within a question, one phrase may mean only one thing."""
+        global_phrases = {normalize(p): key for key in ANSWER_KEYS for p in answers.phrases(key)}
+        for question in questions.values():
+            owner: dict[str, str] = {}
+            for choice in question.choices:
+                for phrase in choice.phrases:
+                    norm = normalize(phrase)
+                    where = f"questions.{question.id}.choices.{choice.id}"
+                    if norm in owner and owner[norm] != choice.id:
+                        c.problem(table, question.id, where, f"phrase '{phrase}' also names choice '{owner[norm]}'")
+                    if norm in global_phrases:
+                        c.problem(table, question.id, where, f"phrase '{phrase}' already means '{global_phrases[norm]}' in answers.yaml")
+                    owner[norm] = choice.id
+
+    # -- causes.yaml ----------------------------------------------------------------------
+    def _causes(self, findings: dict[str, Finding], sources: dict[str, Source]) -> dict[str, Cause]:
+        c = self.check("causes.yaml")
+        raw = self.data["causes.yaml"]
+        c.unexpected_keys(raw, ("scales", "causes"), "causes.yaml")
+        scales = c.mapping(raw, "scales", "scales")
+        prevalence = self._scale(c, scales, "prevalence")
+        likelihood = self._scale(c, scales, "likelihood")
+        answerable = set(findings) | {b.id for f in findings.values() for b in f.bands}
+        table = c.mapping(raw, "causes", "causes")
+        out: dict[str, Cause] = {}
+        for cid, cause in table.items():
+            path = f"causes.{cid}"
+            if not isinstance(cause, dict):
+                c.problem(table, cid, path, "must be a mapping")
+                continue
+            c.unexpected_keys(cause, ("name", "explanation", "next_steps", "prevalence", "source", "findings"), path)
+            prev = c.text(cause, "prevalence", path)
+            if prev and prev not in prevalence:
+                c.problem(cause, "prevalence", f"{path}.prevalence", f"unknown word '{prev}'{did_you_mean(prev, prevalence)}")
+            source = c.text(cause, "source", path)
+            if source:
+                c.known(cause, "source", f"{path}.source", source, sources, "source")
+            likelihoods: dict[str, float] = {}
+            links = c.mapping(cause, "findings", f"{path}.findings")
+            for fid, word in links.items():
+                fpath = f"{path}.findings.{fid}"
+                if not c.known(links, fid, fpath, fid, answerable, "finding"):
+                    continue
+                if word not in likelihood:
+                    c.problem(links, fid, fpath, f"unknown word '{word}'{did_you_mean(str(word), likelihood)}")
+                    continue
+                likelihoods[fid] = likelihood[word]
+            out[cid] = Cause(cid, c.text(cause, "name", path), c.text(cause, "explanation", path),
+                             c.text(cause, "next_steps", path), prev, prevalence.get(prev, 0.01), source, likelihoods)
+        return out
+
+    def _scale(self, c: _Check, scales: dict, name: str) -> dict[str, float]:
+        table = c.mapping(scales, name, f"scales.{name}")
+        return {word: v for word in table if (v := c.number(table, word, f"scales.{name}", 0.0001, 0.9999)) is not None}
+
+    # -- urgency.yaml ---------------------------------------------------------------------
+    def _urgency(self, findings: dict[str, Finding], causes: dict[str, Cause], sources: dict[str, Source]
+                 ) -> tuple[dict[str, LevelDef], tuple[UrgencyRule, ...]]:
+        c = self.check("urgency.yaml")
+        raw = self.data["urgency.yaml"]
+        c.unexpected_keys(raw, ("levels", "rules"), "urgency.yaml")
+        levels_raw = c.mapping(raw, "levels", "levels")
+        levels: dict[str, LevelDef] = {}
+        for lid in LEVELS:
+            if lid not in levels_raw:
+                c.problem(levels_raw, None, f"levels.{lid}", "is missing")
+                continue
+            entry = levels_raw[lid] if isinstance(levels_raw[lid], dict) else LineDict()
+            levels[lid] = LevelDef(lid, c.text(entry, "label", f"levels.{lid}"), c.text(entry, "advice", f"levels.{lid}"))
+        for lid in levels_raw:
+            if lid not in LEVELS:
+                c.problem(levels_raw, lid, f"levels.{lid}", f"unknown level{did_you_mean(lid, LEVELS)}")
+        answerable = set(findings) | {b.id for f in findings.values() for b in f.bands}
+        reader = ConditionReader(c.problem, answerable, set(causes))
+        rules = []
+        items = raw.get("rules")
+        if not isinstance(items, list):
+            c.problem(raw, "rules", "rules", "is missing (a list of rules)")
+            items = LineList()
+        for index, rule in enumerate(items):
+            path = f"rules[{index}]"
+            if not isinstance(rule, dict):
+                c.problem(items, index, path, "must be a mapping with id, level, when, because and source")
+                continue
+            rid = rule.get("id", f"#{index}")
+            path = f"rules.{rid}"
+            c.unexpected_keys(rule, ("id", "level", "when", "because", "source"), path)
+            level = c.text(rule, "level", path)
+            if level and level not in LEVELS:
+                c.problem(rule, "level", f"{path}.level", f"unknown level '{level}'{did_you_mean(level, LEVELS)}")
+            source = c.text(rule, "source", path)
+            if source:
+                c.known(rule, "source", f"{path}.source", source, sources, "source")
+            if "when" not in rule:
+                c.problem(rule, None, f"{path}.when", "is missing")
+                continue
+            when = reader.read(rule, "when", f"{path}.when")
+            rules.append(UrgencyRule(str(rid), level, when, c.text(rule, "because", path), source))
+        return levels, tuple(rules)
+
+
+def _choice_phrases(cid: str, label: str, extra: tuple[str, ...]) -> tuple[str, ...]:
+    """A choice answers to its label, its id read as words, and any listed phrases."""
+    return tuple(dict.fromkeys(p.lower() for p in (label, cid.replace("_", " "), *extra)))

@@ -1,0 +1,179 @@
+"""The session API that the UI, the JSON-lines mode and the speech loop share."""
+
+from __future__ import annotations
+
+from kiosk.engine import Session
+from kiosk.engine.events import AnswerEvent, EmergencyEvent, QuestionEvent, RepromptEvent, ResultEvent
+
+
+def _question(events) -> QuestionEvent:
+    found = [e for e in events if isinstance(e, QuestionEvent)]
+    assert found, events
+    return found[-1]
+
+
+def _through_screening(session: Session, age: str = "50", duration: str = "two weeks") -> QuestionEvent:
+    session.start()
+    session.answer("no")
+    session.answer("none of those")
+    session.answer(age)
+    return _question(session.answer(duration))
+
+
+def test_first_questions_are_the_red_flag_screen(kb):
+    session = Session(kb)
+    first = _question(session.start())
+    assert first.id == "red_flags_now" and first.kind == "multi"
+    assert {"chest_pain", "breathing_difficulty"} <= set(first.findings)
+    assert [o.label for o in first.options] == ["Yes, one or more", "No, none of these", "Don't know"]
+    assert first.progress.asked == 1 and first.progress.estimate >= 5
+
+
+def test_naming_a_red_flag_ends_the_interview_at_once(kb):
+    session = Session(kb)
+    session.start()
+    events = session.answer("I have chest pain")
+    kinds = [type(e) for e in events]
+    assert kinds == [AnswerEvent, EmergencyEvent, ResultEvent]
+    assert events[1].level == "emergency" and "chest pain" in events[1].reason
+    assert events[2].urgency.level == "emergency"
+    assert session.finished and session.current is None
+    assert session.answer("no") == []
+
+
+def test_a_plain_yes_to_the_screen_is_followed_up_one_by_one(kb):
+    session = Session(kb)
+    session.start()
+    follow = _question(session.answer("yes"))
+    assert follow.id == "chest_pain" and follow.kind == "yes_no"
+    follow = _question(session.answer("no"))
+    assert follow.id == "breathing_difficulty"
+    events = session.answer("yes")
+    assert isinstance(events[1], EmergencyEvent) and "breathing" in events[1].reason
+
+
+def test_mouth_tingling_continues_but_the_advice_is_at_least_urgent(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no")
+    session.answer("tingling around the mouth")
+    events = session.answer("45")
+    events = session.answer("since yesterday")
+    while not session.finished:
+        events = session.answer("no")
+    result = [e for e in events if isinstance(e, ResultEvent)][0]
+    assert result.urgency.level in ("urgent", "emergency")
+
+
+def test_gibberish_reprompts_then_offers_the_keys(kb):
+    session = Session(kb)
+    session.start()
+    first = session.answer("purple elephants dancing")
+    assert first[0].intent == "no_match" and isinstance(first[1], RepromptEvent)
+    assert first[1].attempt == 1 and not first[1].offer_keys
+    second = session.answer("what's the weather like")
+    assert second[1].attempt == 2 and second[1].offer_keys
+    assert "press a number key" in second[1].text
+    assert session.current.id == "red_flags_now"  # nothing was lost
+
+
+def test_silence_is_a_noinput_reprompt(kb):
+    session = Session(kb)
+    session.start()
+    events = session.noinput()
+    assert isinstance(events[0], RepromptEvent) and events[0].reason == "noinput"
+
+
+def test_repeat_help_and_why_keep_the_question(kb):
+    session = Session(kb)
+    question = _question(session.start())
+    assert session.answer("say that again")[1] == question
+    help_events = session.answer("help")
+    assert help_events[1].reason == "help" and question.help in help_events[1].text
+    why_events = session.answer("why are you asking")
+    assert why_events[1].reason == "why" and "stroke" in why_events[1].text
+    assert session.current.id == question.id
+
+
+def test_go_back_changes_the_last_answer(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no")
+    session.answer("none of those")
+    age_question = _question(session.answer("go back"))
+    assert age_question.id == "warning_signs"
+    assert _question(session.answer("none of those")).id == "age"
+
+
+def test_start_over_returns_to_the_first_question(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no")
+    events = session.answer("start over")
+    assert _question(events).id == "red_flags_now" and _question(events).progress.asked == 1
+
+
+def test_numbered_keys_answer_like_words(kb):
+    session = Session(kb)
+    session.start()
+    session.choose(2)  # No, none of these
+    session.choose(2)
+    age = session.current
+    assert age.id == "age" and [o.label for o in age.options][:2] == ["Under 40", "40 to 59"]
+    events = session.choose(3)
+    assert events[0].value == 67 and session.current.id == "duration"
+    assert session.choose(42) == []  # a key with no button does nothing
+
+
+def test_out_of_range_age_is_asked_again(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no")
+    session.answer("no")
+    events = session.answer("I'm 150")
+    assert events[1].reason == "out_of_range" and session.current.id == "age"
+
+
+def test_an_interview_always_ends_within_the_cap(kb):
+    session = Session(kb)
+    _through_screening(session)
+    asked = 4
+    while not session.finished:
+        session.answer("I don't know")
+        asked += 1
+    assert asked <= kb.settings.max_questions
+    result = session.outcome
+    assert isinstance(result, ResultEvent) and result.disclaimer and 1 <= len(result.causes) <= 5
+
+
+def test_result_gives_reasons_for_and_against(kb):
+    session = Session(kb)
+    question = _through_screening(session, age="35", duration="three days")
+    answers = {"repetitive_hand_use": "yes", "cramps_with_activity": "yes"}
+    while not session.finished:
+        words = " and ".join(c.label for c in question.choices if c.id in answers) if question.choices else None
+        reply = words or answers.get(question.id, "none of those" if question.kind == "multi" else "no")
+        events = session.answer(reply)
+        question = session.current or question
+    result = session.outcome
+    top = result.causes[0]
+    assert top.id == "overuse"
+    assert any("same task" in line for line in top.why)
+    assert result.urgency.level == "self_care"
+
+
+def test_wipe_forgets_everything(kb):
+    session = Session(kb)
+    _through_screening(session)
+    session.wipe()
+    assert session.current is None and not session.finished
+    assert session._interview.state.findings == {} and session._interview.history == []
+
+
+def test_grammar_follows_the_current_question(kb):
+    session = Session(kb)
+    session.start()
+    assert "chest pain" in session.grammar().phrases
+    session.answer("no")
+    session.answer("no")
+    assert "sixty seven" in session.grammar().phrases

@@ -1,0 +1,69 @@
+"""Every utterance -> intent case in intents/tests/*.yaml, against the real phrase lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kiosk.engine.understanding import grammar_for, normalize, understand
+from kiosk.paths import intents_dir
+
+
+def _cases() -> list[tuple[str, dict]]:
+    out = []
+    for path in sorted((intents_dir() / "tests").glob("*.yaml")):
+        for block in yaml.safe_load(path.read_text()):
+            for case in block["cases"]:
+                out.append((block["question"], case))
+    return out
+
+
+CASES = _cases()
+
+
+def test_there_are_cases_for_every_kind_of_question(kb):
+    kinds = {kb.questions[qid].kind for qid, _ in CASES}
+    assert kinds == {"yes_no", "number", "duration", "multi"}
+    assert len(CASES) > 80
+
+
+@pytest.mark.parametrize(("question", "case"), CASES, ids=[f"{q}:{c['say']!r}" for q, c in CASES])
+def test_utterance_means_intent(kb, question, case):
+    intent = understand(kb, kb.questions[question], case["say"])
+    assert intent.name == case["intent"], f"{case['say']!r} -> {intent}"
+    if "value" in case:
+        value = intent.value
+        if isinstance(case["value"], list):
+            assert sorted(value) == sorted(case["value"])
+        else:
+            assert value == case["value"]
+
+
+def test_normalize_ignores_case_apostrophes_and_punctuation():
+    assert normalize("  Don't KNOW... ") == "dont know"
+    assert normalize("sixty-seven!") == "sixty seven"
+    assert normalize("2.5 weeks") == "2.5 weeks"
+
+
+def test_grammar_holds_what_the_question_accepts(kb):
+    yes_no = grammar_for(kb, kb.questions["numbness"])
+    assert {"yes", "no", "i don't know", "go back", "repeat"} <= set(yes_no.phrases)
+    assert "numbness" not in yes_no.phrases  # a choice label belongs to its group question only
+    age = grammar_for(kb, kb.questions["age"])
+    assert "sixty seven" in age.phrases and "i'm forty two" in age.phrases
+    duration = grammar_for(kb, kb.questions["duration"])
+    assert "about two weeks" in duration.phrases and "since yesterday" in duration.phrases
+    multi = grammar_for(kb, kb.questions["nerve_signs"])
+    assert {"numbness", "tingling", "pins and needles", "none of those"} <= set(multi.phrases)
+    assert "numbness" in multi.items
+    assert all(word == word.lower() for word in multi.words)
+
+
+def test_every_grammar_phrase_is_understood_as_it_is_written(kb):
+    """A phrase a recognizer may return must never come back as no_match."""
+    for question in kb.questions.values():
+        for phrase in grammar_for(kb, question).phrases:
+            intent = understand(kb, question, phrase)
+            assert intent.name != "no_match", f"{question.id}: {phrase!r}"
