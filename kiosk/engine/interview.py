@@ -56,12 +56,15 @@ class Interview:
         flags = [f for f in self.kb.red_flags() if self.state.findings.get(f) is True]
         if flags:
             return self._emergency(flags)
+        at_cap = len(self.state.asked) >= self.kb.settings.max_questions
+        # Follow-ups of a red-flag screen are always asked: safety before brevity.
+        self.state.pending = [f for f in self.state.pending if not at_cap or self.kb.findings[f].red_flag]
         if self.state.pending:
             return self._event(self.question(self.state.pending[0]))
         for question in self._fixed:
             if question.id not in self.state.asked and self._unanswered(question):
                 return self._event(question)
-        if len(self.state.asked) >= self.kb.settings.max_questions:
+        if at_cap:
             return self.result()
         chosen = self._choose_adaptive()
         return self._event(chosen) if chosen else self.result()
