@@ -34,7 +34,8 @@ DEFAULT_RATE = 160  # words a minute: slower than espeak's 175, for older listen
 STARTUP_TIMEOUT_S = 15.0  # a cold Raspberry Pi needs a few seconds to import numpy and pyttsx3
 MAX_FAILURES = 2  # after this many failures in a row, stop trying: each try may cost a timeout
 
-NO_SPEAKER = "Speech is off: no speaker was found. Questions are shown on the screen."
+ON_SCREEN = "Questions are shown on the screen."
+NO_SPEAKER = f"Speech is off: no speaker was found. {ON_SCREEN}"
 
 
 class SpeechError(Exception):
@@ -202,22 +203,18 @@ class Pyttsx3Speech:
         try:
             worker = _Worker(self._command)
         except OSError as error:
-            self._fail(f"Speech could not start ({error}). Questions are shown on the screen.")
+            self._fail(f"Speech could not start ({error}).")
             return None
         try:
             ready = worker.reply(self.startup_timeout_s)
+            problem = None if ready.get("ready") else ready.get("problem", "Speech could not start.")
         except WorkerTimeout:
-            worker.stop()
-            self._fail(f"Speech did not start within {self.startup_timeout_s:.0f} seconds and "
-                       "was stopped. Questions are shown on the screen.")
-            return None
+            problem = f"Speech did not start within {self.startup_timeout_s:.0f} seconds and was stopped."
         except SpeechError as error:
+            problem = f"Speech could not start: {error}."
+        if problem is not None:
             worker.stop()
-            self._fail(f"Speech could not start: {error}. Questions are shown on the screen.")
-            return None
-        if not ready.get("ready"):
-            worker.stop()
-            self._fail(ready.get("problem") or "Speech could not start.")
+            self._fail(problem)
             return None
         self.warnings = list(ready.get("warnings", []))
         self.output = ready.get("output")
@@ -229,17 +226,15 @@ class Pyttsx3Speech:
             reply = worker.request(message, timeout_s)
         except WorkerTimeout:
             self._drop_worker()
-            self._fail(f"Speech stopped responding (no end after {timeout_s:.0f} seconds). "
-                       "Questions are shown on the screen.")
+            self._fail(f"Speech stopped responding (no end after {timeout_s:.0f} seconds).")
             return False
         except SpeechError as error:
             self._drop_worker()
-            if self._interrupted or self._closed:
-                return False
-            self._fail(f"Speech failed: {error}. Questions are shown on the screen.")
+            if not (self._interrupted or self._closed):
+                self._fail(f"Speech failed: {error}.")
             return False
         if not reply.get("ok"):
-            self._fail(reply.get("problem") or "Speech failed. Questions are shown on the screen.")
+            self._fail(reply.get("problem") or "Speech failed.")
             return False
         self._failures = 0
         self.problem = None
@@ -247,7 +242,7 @@ class Pyttsx3Speech:
 
     def _fail(self, problem: str) -> None:
         self._failures += 1
-        self.problem = problem
+        self.problem = problem if ON_SCREEN in problem else f"{problem} {ON_SCREEN}"
 
     def _drop_worker(self) -> None:
         if self._worker is not None:
@@ -330,8 +325,7 @@ def _worker_main(argv: list[str]) -> int:
         engine, warnings = _make_engine(settings)
     except Exception as error:  # noqa: BLE001 - any failure here means: no speech
         _send(replies, {"ready": False,
-                        "problem": f"Speech could not start ({type(error).__name__}: {error}). "
-                                   "Questions are shown on the screen."})
+                        "problem": f"Speech could not start ({type(error).__name__}: {error})."})
         return 1
     output, output_problem = _find_speaker()
     _send(replies, {"ready": True, "output": output, "warnings": warnings,
@@ -444,7 +438,7 @@ def _plain_problem(error: Exception) -> str:
     text = f"{type(error).__name__}: {error}"
     if "querying device" in text or "no default output" in text.lower() or "PortAudio" in text:
         return f"{NO_SPEAKER} ({text})"
-    return f"Speech failed ({text}). Questions are shown on the screen."
+    return f"Speech failed ({text})."
 
 
 if __name__ == "__main__":
