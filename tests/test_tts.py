@@ -8,6 +8,7 @@ is a real child process that sleeps.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -98,6 +99,9 @@ def test_speaking_without_a_speaker_fails_fast_and_says_why():
         assert speech.say("Do your hands cramp?") is False
         assert time.monotonic() - started < 5
         assert speech.problem is not None and speech.problem.startswith(NO_SPEAKER)
+        for folder in (Path("/dev/shm"), Path(tempfile.gettempdir())):
+            if folder.is_dir():
+                assert not list(folder.glob("kiosk-speech-*")), "no rendered speech left behind"
         assert speech.say("Second try.") is False
         assert speech.gave_up, "after two failures it stops trying"
         started = time.monotonic()

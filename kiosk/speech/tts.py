@@ -407,7 +407,11 @@ def _speak(engine: Any, text: str) -> None:
         return
     import tempfile
 
-    handle, name = tempfile.mkstemp(suffix=".wav", prefix="kiosk-speech-")
+    # What the kiosk says can echo what the patient said, so the rendered sentence goes to
+    # memory-backed /dev/shm where there is one (Linux, the Pi), never to the SD card or disk.
+    in_memory = Path("/dev/shm")
+    handle, name = tempfile.mkstemp(suffix=".wav", prefix="kiosk-speech-",
+                                    dir=str(in_memory) if in_memory.is_dir() else None)
     os.close(handle)
     try:
         _render(engine, text, Path(name))
