@@ -434,3 +434,12 @@ def test_shipped_samples_are_small_16k_mono_speech_and_play_as_a_microphone():
         audio = pcm(b"".join(mic.chunks()))
         assert mic.current_file == file
         assert np.abs(audio).max() > 3000, f"{file.name} holds speech"
+
+
+def test_without_the_sound_library_the_kiosk_still_opens(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # as if sounddevice were not installed
+    choice = open_microphone("usb", None)
+    assert choice.microphone is None and choice.message == NO_MICROPHONE
+    assert "sound library unavailable" in choice.detail
