@@ -174,7 +174,8 @@ def test_broken_or_missing_files_are_named_in_the_error(tmp_path):
 
 def test_open_microphone_with_a_file_uses_it(speech):
     choice = open_microphone("ignored", speech["original"])
-    assert isinstance(choice.microphone, FileMicrophone)
+    assert isinstance(choice.microphone, FileMicrophone) and choice.microphone.realtime
+    assert not open_microphone(None, speech["original"], realtime=False).microphone.realtime
     assert "1 recorded answer" in choice.message
     choice.microphone.close()
     choice.microphone.close()  # closing twice is safe

@@ -427,10 +427,15 @@ class MicrophoneChoice:
     detail: str = ""  # the technical reason, for the staff screen and the log
 
 
-def open_microphone(mic: str | None, mic_file: Path | None) -> MicrophoneChoice:
-    """The microphone to listen with, or None and a plain message. Never raises."""
+def open_microphone(mic: str | None, mic_file: Path | None, *,
+                    realtime: bool = True) -> MicrophoneChoice:
+    """The microphone to listen with, or None and a plain message. Never raises.
+
+    ``mic_file`` wins over ``mic``. ``realtime=False`` plays recorded answers as fast as they
+    can be read (tests, batch runs); the kiosk keeps real time so the screen behaves as live.
+    """
     if mic_file is not None:
-        return _open_file_microphone(Path(mic_file))
+        return _open_file_microphone(Path(mic_file), realtime)
     try:
         import sounddevice
     except (OSError, ImportError) as error:  # libportaudio missing or broken
@@ -443,9 +448,9 @@ def open_microphone(mic: str | None, mic_file: Path | None) -> MicrophoneChoice:
         return MicrophoneChoice(None, NO_MICROPHONE, f"{type(error).__name__}: {error}")
 
 
-def _open_file_microphone(path: Path) -> MicrophoneChoice:
+def _open_file_microphone(path: Path, realtime: bool) -> MicrophoneChoice:
     try:
-        microphone = FileMicrophone(path)
+        microphone = FileMicrophone(path, realtime=realtime)
     except MicrophoneError as error:
         reason = str(error).rstrip(".")
         return MicrophoneChoice(None, f"The recorded answers cannot be used: {reason}. "
