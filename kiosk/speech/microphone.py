@@ -256,6 +256,7 @@ class SoundDeviceMicrophone:
 
     def chunks(self) -> Iterator[bytes]:
         self._drain()  # now, not at the first next(): audio from before this call is stale
+        self._resampler = Resampler(self.rate)  # no filter history carried across the gap
         return self._live()
 
     def _live(self) -> Iterator[bytes]:
