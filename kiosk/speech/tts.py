@@ -121,6 +121,15 @@ class _Worker:
             raise SpeechError(f"the speech process stopped ({error})") from error
         return self.reply(timeout_s)
 
+    def save(self, text: str, path: Path) -> bool:
+        """Render ``text`` into a WAV at ``path`` instead of the speaker; same engine, same rules."""
+        with self._lock:
+            worker = None if self.gave_up else self._ensure_worker()
+            if worker is None:
+                return False
+            message = {"op": "save", "text": text, "path": str(Path(path).resolve())}
+            return self._run(worker, message, speech_timeout_s(text, self.settings.rate))
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
@@ -186,6 +195,15 @@ class Pyttsx3Speech:
             timeout_s = speech_timeout_s(text, self.settings.rate)
             self._interrupted = False
             return self._run(worker, {"op": "say", "text": text}, timeout_s)
+
+    def save(self, text: str, path: Path) -> bool:
+        """Render ``text`` into a WAV at ``path`` instead of the speaker; same engine, same rules."""
+        with self._lock:
+            worker = None if self.gave_up else self._ensure_worker()
+            if worker is None:
+                return False
+            message = {"op": "save", "text": text, "path": str(Path(path).resolve())}
+            return self._run(worker, message, speech_timeout_s(text, self.settings.rate))
 
     def stop(self) -> None:
         """Cut off the sentence being spoken (the patient answered by touch). The blocked
@@ -301,11 +319,7 @@ def speak_to_wav(text: str, path: Path, voice: str | None = None, rate: int | No
     path = Path(path)
     speech = Pyttsx3Speech(VoiceSettings(voice, rate, volume), max_failures=1)
     try:
-        worker = speech._ensure_worker()  # noqa: SLF001 - same module
-        if worker is None:
-            raise SpeechError(speech.problem or "speech could not start")
-        message = {"op": "save", "text": text, "path": str(path.resolve())}
-        if not speech._run(worker, message, speech_timeout_s(text, rate)):  # noqa: SLF001
+        if not speech.save(text, path):
             raise SpeechError(speech.problem or "speech failed")
     finally:
         speech.close()
