@@ -27,6 +27,7 @@ from .knowledge import KnowledgeBase, Question, level_rank
 from .scoring import Evidence, entropy, information_gain, posterior, reasons
 from .urgency import assess
 
+URGENCY_FIRST = 10.0  # outranks any information gain (at most log2(15) ≈ 3.9 bits)
 BITS_PER_QUESTION = 0.8  # a rough yield per adaptive question, for the progress estimate only
 
 
@@ -87,7 +88,9 @@ class Interview:
             raises = self._could_raise_urgency(items, evidence, level_now)
             if gain < self.kb.settings.min_information_gain and not raises:
                 continue
-            score = gain if gain >= self.kb.settings.min_information_gain else -1.0 + gain
+            # Safety before refinement: a question whose yes would make the advice more urgent
+            # goes first; otherwise the most informative question about the cause.
+            score = gain + (URGENCY_FIRST if raises else 0.0)
             if best is None or (score, question.id) > (best[0], best[1]):
                 best = (score, question.id, question)
         return best[2] if best else None
