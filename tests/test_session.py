@@ -192,3 +192,22 @@ def test_grammar_follows_the_current_question(kb):
     session.answer("no")
     session.answer("no")
     assert "sixty seven" in session.grammar().phrases
+
+
+def test_a_cause_an_answer_points_to_is_listed_even_when_another_fits_better(kb):
+    """On a Parkinson's medicine with Parkinson's signs: its side effects are still mentioned."""
+    session = Session(kb)
+    question = _through_screening(session, age="71", duration="two months")
+    true = {"parkinsons_medication", "tremor", "stiffness", "slow_movement"}
+    while not session.finished:
+        if question.kind == "multi":
+            named = [c.label for c in question.choices if c.id in true]
+            reply = " and ".join(named) if named else "none of those"
+        else:
+            reply = "yes" if question.id in true else "no"
+        session.answer(reply)
+        question = session.current or question
+    causes = {c.id: c for c in session.outcome.causes}
+    assert list(causes)[0] == "parkinsons"
+    assert "medication_side_effect" in causes
+    assert any("Parkinson's medicine" in line for line in causes["medication_side_effect"].why)

@@ -24,7 +24,7 @@ from .events import (
     ResultEvent,
 )
 from .knowledge import KnowledgeBase, Question, level_rank
-from .scoring import Evidence, entropy, information_gain, posterior, reasons
+from .scoring import Evidence, entropy, information_gain, posterior, reasons, strongly_supported
 from .urgency import assess
 
 URGENCY_FIRST = 10.0  # outranks any information gain (at most log2(15) ≈ 3.9 bits)
@@ -205,7 +205,11 @@ class Interview:
         chances = posterior(self.kb, evidence)
         ranked = sorted(chances.items(), key=lambda kv: -kv[1])
         settings = self.kb.settings
-        shown = [kv for kv in ranked[: settings.max_causes_shown] if kv[1] >= settings.min_cause_score_shown] or ranked[:1]
+        # Likely causes, and any cause an answer clearly points to (a patient on a Parkinson's
+        # medicine hears about its side effects even when Parkinson's itself fits better).
+        shown = [kv for kv in ranked if kv[1] >= settings.min_cause_score_shown
+                 or strongly_supported(self.kb, self.kb.causes[kv[0]], evidence)]
+        shown = shown[: settings.max_causes_shown] or ranked[:1]
         said = self._said()
         causes = []
         for cid, chance in shown:

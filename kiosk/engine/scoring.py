@@ -77,6 +77,15 @@ def information_gain(kb: KnowledgeBase, chances: dict[str, float], items: list[s
     return max(0.0, entropy(chances.values()) - expected_after)
 
 
+STRONG_SUPPORT = math.log(4)  # an answer four times likelier with this cause than without
+
+
+def strongly_supported(kb: KnowledgeBase, cause: Cause, evidence: Evidence) -> bool:
+    """Does some yes answer point clearly at this cause, however likely another cause is?"""
+    return any(yes and math.log(p_yes(kb, cause, item) / background(kb, item)) >= STRONG_SUPPORT
+               for item, yes in evidence)
+
+
 def reasons(kb: KnowledgeBase, cause: Cause, evidence: Evidence, said: dict[tuple[str, bool], str]
             ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Answers that make this cause more likely (why) and less likely (against), strongest first."""
