@@ -1,0 +1,133 @@
+"""PocketSphinx, the embedded recognizer: its English model ships inside the wheel.
+
+Two decoders hear the same audio. One may only say what the question accepts (a JSGF grammar);
+the other is a free phone loop (allphone search) that can follow any speech at all. When the
+grammar's best sentence fits the audio much worse than free phones do, the patient said
+something else ("what's the weather like") and we return nothing rather than the nearest
+answer. The margin per speech frame is the confidence; the threshold was measured with
+scripts/bench_speech.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pocketsphinx
+
+from kiosk.engine.understanding import Grammar
+
+from ..protocols import Recognition
+from .common import CHAIN_WORD, Sentences, grammar_words
+
+MODEL_NAME = "en-us (built into pocketsphinx)"
+# Grammar-minus-phone-loop log score per speech frame below which speech is out of scope.
+# Measured over clean and noisy synthetic speech by scripts/bench_speech.py.
+REJECT_MARGIN = -6.0
+CONFIDENCE_SLOPE = 2.0  # margin units for the confidence to go from 0.27 to 0.73
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One utterance as both decoders heard it (kept for tuning and the benchmark)."""
+
+    hypothesis: str
+    in_grammar: bool
+    margin: float  # grammar score minus phone-loop score, per speech frame (pocketsphinx log units)
+    speech_frames: int
+
+
+class PocketSphinxRecognizer:
+    name = "pocketsphinx"
+
+    def __init__(self, reject_margin: float = REJECT_MARGIN) -> None:
+        self.model = MODEL_NAME
+        self.reject_margin = reject_margin
+        quiet = {"loglevel": "FATAL", "dither": True}  # dither: digital silence breaks the features
+        self._grammar_decoder = pocketsphinx.Decoder(lm=None, **quiet)
+        self._phone_decoder = pocketsphinx.Decoder(
+            lm=None, allphone=pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"), **quiet
+        )
+        self._logmath = self._grammar_decoder.get_logmath()
+        self._searches: dict[Grammar, tuple[str, Sentences]] = {}
+        self._sentences: Sentences | None = None
+        self._active_search = ""
+        self.last: Scored | None = None
+
+    # -- the Recognizer protocol ------------------------------------------------------------
+    def missing_words(self, grammar: Grammar) -> set[str]:
+        return {w for w in grammar_words(grammar) if not self._knows(w)}
+
+    def start(self, grammar: Grammar) -> None:
+        name, self._sentences = self._search_for(grammar)
+        if self._active_search != name:  # (current_search() crashes while none is active)
+            self._grammar_decoder.activate_search(name)
+            self._active_search = name
+        self._grammar_decoder.start_utt()
+        self._phone_decoder.start_utt()
+
+    def feed(self, pcm: bytes) -> None:
+        self._grammar_decoder.process_raw(pcm, False, False)
+        self._phone_decoder.process_raw(pcm, False, False)
+
+    def finish(self) -> Recognition:
+        self._grammar_decoder.end_utt()
+        self._phone_decoder.end_utt()
+        self.last = scored = self._score()
+        if not scored.in_grammar or scored.margin < self.reject_margin:
+            return Recognition("", _confidence(scored.margin, self.reject_margin))
+        return Recognition(scored.hypothesis, _confidence(scored.margin, self.reject_margin))
+
+    # -- internals --------------------------------------------------------------------------
+    def _knows(self, word: str) -> bool:
+        return self._grammar_decoder.lookup_word(word) is not None
+
+    def _search_for(self, grammar: Grammar) -> tuple[str, Sentences]:
+        found = self._searches.get(grammar)
+        if found is None:
+            sentences = Sentences.build(grammar, self._knows)
+            if not sentences.phrases:
+                raise ValueError(f"no phrase of question {grammar.question!r} can be recognised")
+            name = f"q{len(self._searches)}"
+            self._grammar_decoder.add_jsgf_string(name, _jsgf(sentences))
+            found = self._searches[grammar] = (name, sentences)
+        return found
+
+    def _score(self) -> Scored:
+        hyp = self._grammar_decoder.hyp()
+        words = tuple(hyp.hypstr.split()) if hyp is not None else ()
+        speech_frames = sum(
+            seg.end_frame - seg.start_frame + 1 for seg in (self._grammar_decoder.seg() or []) if _is_word(seg.word)
+        )
+        phone_hyp = self._phone_decoder.hyp()
+        if hyp is None or phone_hyp is None or speech_frames == 0:
+            return Scored(" ".join(words), False, -math.inf, speech_frames)
+        difference = self._log(hyp.score) - self._log(phone_hyp.score)
+        assert self._sentences is not None
+        in_grammar = self._sentences.accepts(words)
+        # Per frame of the whole utterance: the listener trims it to speech plus short margins.
+        frames = max(1, self._grammar_decoder.n_frames())
+        return Scored(" ".join(words), in_grammar, difference / frames, speech_frames)
+
+    def _log(self, probability: float) -> float:
+        # The Python API hands scores back as probabilities; turn them back into log scores.
+        return self._logmath.log(probability) if probability > 0 else -1e9
+
+
+def _is_word(word: str) -> bool:
+    return not (word.startswith("<") or word.startswith("[") or word.startswith("+"))
+
+
+def _confidence(margin: float, threshold: float) -> float:
+    if margin == -math.inf:
+        return 0.0
+    return round(1 / (1 + math.exp(-(margin - threshold) / CONFIDENCE_SLOPE)), 3)
+
+
+def _jsgf(sentences: Sentences) -> str:
+    phrases = " | ".join(" ".join(p) for p in sentences.phrases)
+    rules = [f"public <answer> = <phrase>{' | <chain>' if sentences.items else ''};", f"<phrase> = {phrases};"]
+    if sentences.items:
+        items = " | ".join(" ".join(p) for p in sentences.items)
+        rules += [f"<item> = {items};", f"<chain> = <item> ( {CHAIN_WORD} <item> )+;"]
+    return "#JSGF V1.0;\ngrammar kiosk;\n" + "\n".join(rules) + "\n"
