@@ -34,7 +34,7 @@ class EndpointSettings:
     hangover_s: float = 0.3  # quiet this long after speech ends the utterance
     min_speech_s: float = 0.12  # shorter bursts (a click, a cough) are not an answer
     max_speech_s: float = 10.0  # stop listening to one answer after this long
-    peak_drop_db: float = 30.0  # quiet also means this far below the loudest frame so far
+    peak_drop_db: float = 15.0  # quiet also means this far below the loudest frame (babble never drops to the floor)
 
 
 class Endpointer:

@@ -32,11 +32,11 @@ def create_recognizer(engine: str | None, model: Path | None) -> RecognizerChoic
         if engine == "vosk":
             where = f"at {model}" if model else "(try `kiosk model download`, or --model DIR)"
             return RecognizerChoice(None, f"Speech recognition is off: no Vosk model found {where}.")
-        return _pocketsphinx("no Vosk model found, ")
+        return _pocketsphinx("no Vosk model found")
     vosk_choice = _vosk(model_dir)
     if vosk_choice.recognizer is not None or engine == "vosk":
         return vosk_choice
-    return _pocketsphinx(f"{vosk_choice.message} Falling back: ")
+    return _pocketsphinx(vosk_choice.message.rstrip("."))
 
 
 def _find_vosk_model(explicit: Path | None) -> Path | None:
@@ -68,5 +68,5 @@ def _pocketsphinx(reason: str) -> RecognizerChoice:
         recognizer = PocketSphinxRecognizer()
     except (RuntimeError, ValueError) as error:
         return RecognizerChoice(None, f"Speech recognition is off: PocketSphinx did not start ({error}).")
-    lead = reason[0].upper() + reason[1:] if reason else ""
-    return RecognizerChoice(recognizer, f"Speech: {lead}PocketSphinx with its built-in {recognizer.model}.")
+    why = f" ({reason})" if reason else ""
+    return RecognizerChoice(recognizer, f"Speech: PocketSphinx with its built-in {recognizer.model} model{why}.")

@@ -20,10 +20,11 @@ from kiosk.engine.understanding import Grammar
 from ..protocols import Recognition
 from .common import CHAIN_WORD, Sentences, grammar_words
 
-MODEL_NAME = "en-us (built into pocketsphinx)"
+MODEL_NAME = "en-us"
 # Grammar-minus-phone-loop log score per speech frame below which speech is out of scope.
 # Measured over clean and noisy synthetic speech by scripts/bench_speech.py.
 REJECT_MARGIN = -6.0
+SILENCE_PROBABILITY = 0.1  # pocketsphinx default 0.005; measured better by the benchmark
 CONFIDENCE_SLOPE = 2.0  # margin units for the confidence to go from 0.27 to 0.73
 
 
@@ -40,10 +41,16 @@ class Scored:
 class PocketSphinxRecognizer:
     name = "pocketsphinx"
 
-    def __init__(self, reject_margin: float = REJECT_MARGIN) -> None:
+    def __init__(self, reject_margin: float = REJECT_MARGIN, batch: bool = True) -> None:
+        # batch: decode the whole utterance once speech has ended, so the cepstral mean is the
+        # utterance's own (live estimates start wrong for each new voice and cost accuracy).
+        self.batch = batch
+        self._audio: list[bytes] = []
         self.model = MODEL_NAME
         self.reject_margin = reject_margin
-        quiet = {"loglevel": "FATAL", "dither": True}  # dither: digital silence breaks the features
+        # dither: digital silence breaks the features. silprob: the pause after the last word is
+        # silence, not the start of a longer phrase ("yes they" of "yes they do").
+        quiet = {"loglevel": "FATAL", "dither": True, "silprob": SILENCE_PROBABILITY}
         self._grammar_decoder = pocketsphinx.Decoder(lm=None, **quiet)
         self._phone_decoder = pocketsphinx.Decoder(
             lm=None, allphone=pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"), **quiet
@@ -63,14 +70,24 @@ class PocketSphinxRecognizer:
         if self._active_search != name:  # (current_search() crashes while none is active)
             self._grammar_decoder.activate_search(name)
             self._active_search = name
+        self._audio.clear()
         self._grammar_decoder.start_utt()
         self._phone_decoder.start_utt()
 
     def feed(self, pcm: bytes) -> None:
-        self._grammar_decoder.process_raw(pcm, False, False)
-        self._phone_decoder.process_raw(pcm, False, False)
+        if self.batch:
+            self._audio.append(pcm)
+        else:
+            self._grammar_decoder.process_raw(pcm, False, False)
+            self._phone_decoder.process_raw(pcm, False, False)
 
     def finish(self) -> Recognition:
+        if self.batch:
+            audio = b"".join(self._audio)
+            self._audio.clear()
+            if audio:
+                self._grammar_decoder.process_raw(audio, False, True)
+                self._phone_decoder.process_raw(audio, False, True)
         self._grammar_decoder.end_utt()
         self._phone_decoder.end_utt()
         self.last = scored = self._score()
@@ -95,19 +112,19 @@ class PocketSphinxRecognizer:
 
     def _score(self) -> Scored:
         hyp = self._grammar_decoder.hyp()
-        words = tuple(hyp.hypstr.split()) if hyp is not None else ()
+        phone_hyp = self._phone_decoder.hyp()
+        if hyp is None or phone_hyp is None:
+            return Scored(hyp.hypstr if hyp else "", False, -math.inf, 0)
+        words = tuple(hyp.hypstr.split())
+        assert self._sentences is not None
+        in_grammar = self._sentences.accepts(words)
         speech_frames = sum(
             seg.end_frame - seg.start_frame + 1 for seg in (self._grammar_decoder.seg() or []) if _is_word(seg.word)
         )
-        phone_hyp = self._phone_decoder.hyp()
-        if hyp is None or phone_hyp is None or speech_frames == 0:
-            return Scored(" ".join(words), False, -math.inf, speech_frames)
-        difference = self._log(hyp.score) - self._log(phone_hyp.score)
-        assert self._sentences is not None
-        in_grammar = self._sentences.accepts(words)
         # Per frame of the whole utterance: the listener trims it to speech plus short margins.
         frames = max(1, self._grammar_decoder.n_frames())
-        return Scored(" ".join(words), in_grammar, difference / frames, speech_frames)
+        margin = (self._log(hyp.score) - self._log(phone_hyp.score)) / frames
+        return Scored(" ".join(words), in_grammar, margin, speech_frames)
 
     def _log(self, probability: float) -> float:
         # The Python API hands scores back as probabilities; turn them back into log scores.
