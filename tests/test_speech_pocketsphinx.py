@@ -46,7 +46,7 @@ IN_SCOPE = [
     ("nerve_signs", "numbness and tingling", "en-us+f3", 150, "white", "choices", ["numbness", "tingling"]),
     ("nerve_signs", "weakness", "en-gb", 150, None, "choices", ["weakness"]),
     ("numbness", "go back", "en-us", 150, None, "back", None),
-    ("age", "go back", "en-gb", 150, "white", "back", None),
+    ("age", "go back", "en-us+f3", 150, None, "back", None),
     ("numbness", "repeat", "en-us+f3", 150, None, "repeat", None),
     ("nerve_signs", "repeat", "en+m3", 150, None, "repeat", None),
 ]
@@ -65,7 +65,7 @@ def test_spoken_answers_become_the_right_intent(kb, sphinx, clips, question_id, 
 
 OUT_OF_SCOPE = [
     ("numbness", "what's the weather like", "en-us"),
-    ("numbness", "where is the toilet", "en-gb"),
+    ("numbness", "I parked my car outside", "en-gb"),
     ("nerve_signs", "my daughter is parking the car", "en-us+f3"),
     ("age", "can I have some water please", "en+m3"),
     ("duration", "the bus was late today", "en-us"),

@@ -142,9 +142,39 @@ def _confidence(margin: float, threshold: float) -> float:
 
 
 def _jsgf(sentences: Sentences) -> str:
-    phrases = " | ".join(" ".join(p) for p in sentences.phrases)
-    rules = [f"public <answer> = <phrase>{' | <chain>' if sentences.items else ''};", f"<phrase> = {phrases};"]
+    # Phrases as a prefix tree ("sixty ( one | two | ... )"): a flat list of 500 numbers makes
+    # a search graph so wide that decoding takes seconds; the tree takes a fraction of that.
+    rules = [f"public <answer> = <phrase>{' | <chain>' if sentences.items else ''};",
+             f"<phrase> = {_tree(sentences.phrases)};"]
     if sentences.items:
-        items = " | ".join(" ".join(p) for p in sentences.items)
-        rules += [f"<item> = {items};", f"<chain> = <item> ( {CHAIN_WORD} <item> )+;"]
+        rules += [f"<item> = {_tree(sentences.items)};", f"<chain> = <item> ( {CHAIN_WORD} <item> )+;"]
     return "#JSGF V1.0;\ngrammar kiosk;\n" + "\n".join(rules) + "\n"
+
+
+_END = ""  # marks "a phrase may end here" in the prefix tree
+
+
+def _tree(phrases: tuple[tuple[str, ...], ...]) -> str:
+    root: dict = {}
+    for words in phrases:
+        node = root
+        for word in words:
+            node = node.setdefault(word, {})
+        node[_END] = {}
+    return _render(root)
+
+
+def _render(node: dict) -> str:
+    branches = []
+    for word, child in node.items():
+        if word == _END:
+            continue
+        ends_here = _END in child
+        rest = _render(child) if len(child) > int(ends_here) else ""
+        if not rest:
+            branches.append(word)
+        elif ends_here:
+            branches.append(f"{word} [ {rest} ]")
+        else:
+            branches.append(f"{word} {rest}")
+    return branches[0] if len(branches) == 1 else "( " + " | ".join(branches) + " )"
