@@ -23,7 +23,7 @@ from .common import CHAIN_WORD, Sentences, grammar_words
 MODEL_NAME = "en-us"
 # Grammar-minus-phone-loop log score per speech frame below which speech is out of scope.
 # Measured over clean and noisy synthetic speech by scripts/bench_speech.py.
-REJECT_MARGIN = -6.0
+REJECT_MARGIN = -4.0
 SILENCE_PROBABILITY = 0.1  # pocketsphinx default 0.005; measured better by the benchmark
 CONFIDENCE_SLOPE = 2.0  # margin units for the confidence to go from 0.27 to 0.73
 
