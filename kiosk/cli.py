@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     download = model_commands.add_parser("download", help="fetch a Vosk model into the kiosk's cache")
     download.add_argument("name", nargs="?", default=None, help="model name (default: vosk-model-small-en-us-0.15)")
     download.add_argument("--url", help="fetch from this address instead of the official model site")
+    download.add_argument("--sha256", metavar="HEX",
+                          help="expected SHA-256 of the zip (required for models the kiosk has no checksum for)")
+    download.add_argument("--size", type=int, metavar="BYTES", help="expected size of the zip in bytes")
     model_commands.add_parser("list", help="show installed Vosk models")
     return parser
 

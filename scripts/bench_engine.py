@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kiosk.testing import StoryOutcome, load_stories, run_stories, urgency_rank  # noqa: E402
-from kiosk.testing.stories import Story  # noqa: E402
+from kiosk.testing.stories import FINDINGS, Story  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +66,9 @@ def print_report(stories: list[Story], outcomes: dict[str, StoryOutcome], varian
                                                              for s in broken))
     if questions:
         print(f"  questions asked         : median {statistics.median(questions):g}, max {max(questions)}")
+    asked = {f for o in outcomes.values() for q in o.questions for f in q.get("findings", [])}
+    never = sorted(FINDINGS - asked)
+    print(f"  findings never asked    : {len(never)}" + (f" ({', '.join(never)})" if never else ""))
     print(f"  time per interview      : median {statistics.median(seconds):.2f} s, "
           f"p95 {_p95(seconds):.2f} s (wall, including process start)")
     print()

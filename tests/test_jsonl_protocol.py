@@ -261,3 +261,32 @@ def test_after_a_result_end_of_input_exits_cleanly() -> None:
     assert outcome.result is not None, outcome.describe()
     assert outcome.exit_code == 0
     assert outcome.events[-1]["type"] == "result", "nothing after the result once input ends"
+
+
+@pytest.mark.parametrize("story_id", ["myasthenia_classic", "older_several_mild", "lupus_classic"])
+def test_question_ids_follow_the_protocol(story_id: str) -> None:
+    """Yes/no about one finding: id = that finding. Age and duration: ids `age` and `duration`.
+    Choices that stand for findings carry the finding ids the question lists."""
+    outcome = run_story(STORIES[story_id])
+    assert outcome.questions and not outcome.problems, outcome.describe()
+    for q in outcome.questions:
+        if q["kind"] == "number":
+            assert q["id"] == "age", q
+        elif q["kind"] == "duration":
+            assert q["id"] == "duration", q
+        elif q["kind"] == "yes_no" and len(q["findings"]) == 1:
+            assert q["id"] == q["findings"][0], q
+        elif q["kind"] in ("multi", "choice"):
+            finding_choices = [c["id"] for c in q["choices"] if c["id"] in q["findings"]]
+            assert finding_choices, f"a {q['kind']} question whose choices stand for no listed finding: {q}"
+
+
+@pytest.mark.parametrize("line", ["250", "I'm 0", "a hundred and fifty years old"])
+def test_impossible_age_is_reprompted_not_accepted(kiosk: KioskProcess, line: str) -> None:
+    question = first_question(kiosk)
+    while question["kind"] != "number":
+        question = advance(kiosk, question)
+    turn = say(kiosk, line)
+    assert turn[-1]["type"] == "reprompt", f"{line!r} is not a possible age: {turn}"
+    assert turn[-1]["question"] == question["id"]
+    assert advance(kiosk, question)["id"] != question["id"]

@@ -37,14 +37,29 @@ def test_naming_a_red_flag_ends_the_interview_at_once(kb):
     assert kinds == [AnswerEvent, EmergencyEvent, ResultEvent]
     assert events[1].level == "emergency" and "chest pain" in events[1].reason
     assert events[2].urgency.level == "emergency"
+    assert events[2].causes == ()  # nothing the patient said points at a cause: no default list
     assert session.finished and session.current is None
     assert session.answer("no") == []
 
 
-def test_a_plain_yes_to_the_screen_is_followed_up_one_by_one(kb):
+def test_a_spoken_yes_to_a_group_question_asks_which_ones(kb):
     session = Session(kb)
     session.start()
-    follow = _question(session.answer("yes"))
+    events = session.answer("yes")
+    assert isinstance(events[1], RepromptEvent) and events[1].reason == "which"
+    assert session.current.id == "red_flags_now"
+    events = session.answer("trouble breathing")
+    assert isinstance(events[1], EmergencyEvent) and "breathing" in events[1].reason
+
+
+def test_a_second_yes_or_the_yes_key_goes_through_them_one_by_one(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("yes")
+    assert _question(session.answer("yes")).id == "chest_pain"
+    session = Session(kb)
+    session.start()
+    follow = _question(session.choose(1))
     assert follow.id == "chest_pain" and follow.kind == "yes_no"
     follow = _question(session.answer("no"))
     assert follow.id == "breathing_difficulty"
@@ -177,3 +192,22 @@ def test_grammar_follows_the_current_question(kb):
     session.answer("no")
     session.answer("no")
     assert "sixty seven" in session.grammar().phrases
+
+
+def test_a_cause_an_answer_points_to_is_listed_even_when_another_fits_better(kb):
+    """On a Parkinson's medicine with Parkinson's signs: its side effects are still mentioned."""
+    session = Session(kb)
+    question = _through_screening(session, age="71", duration="two months")
+    true = {"parkinsons_medication", "tremor", "stiffness", "slow_movement"}
+    while not session.finished:
+        if question.kind == "multi":
+            named = [c.label for c in question.choices if c.id in true]
+            reply = " and ".join(named) if named else "none of those"
+        else:
+            reply = "yes" if question.id in true else "no"
+        session.answer(reply)
+        question = session.current or question
+    causes = {c.id: c for c in session.outcome.causes}
+    assert list(causes)[0] == "parkinsons"
+    assert "medication_side_effect" in causes
+    assert any("Parkinson's medicine" in line for line in causes["medication_side_effect"].why)

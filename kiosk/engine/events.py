@@ -8,7 +8,7 @@ gives exactly the JSON documented in ``docs/jsonl-protocol.md``; the extra attri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 IntentName = Literal[
@@ -179,9 +179,3 @@ class AbortedEvent:
 
 Event = Union[QuestionEvent, AnswerEvent, RepromptEvent, EmergencyEvent, ResultEvent, AbortedEvent]
 
-
-@dataclass
-class Transcript:
-    """Everything the session said and heard, in order; wiped with the session."""
-
-    events: list[Event] = field(default_factory=list)

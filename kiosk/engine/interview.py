@@ -24,9 +24,10 @@ from .events import (
     ResultEvent,
 )
 from .knowledge import KnowledgeBase, Question, level_rank
-from .scoring import Evidence, entropy, information_gain, posterior, reasons
+from .scoring import Evidence, entropy, information_gain, posterior, reasons, strongly_supported
 from .urgency import assess
 
+URGENCY_FIRST = 10.0  # outranks any information gain (at most log2(15) ≈ 3.9 bits)
 BITS_PER_QUESTION = 0.8  # a rough yield per adaptive question, for the progress estimate only
 
 
@@ -56,12 +57,15 @@ class Interview:
         flags = [f for f in self.kb.red_flags() if self.state.findings.get(f) is True]
         if flags:
             return self._emergency(flags)
+        at_cap = len(self.state.asked) >= self.kb.settings.max_questions
+        # Follow-ups of a red-flag screen are always asked: safety before brevity.
+        self.state.pending = [f for f in self.state.pending if not at_cap or self.kb.findings[f].red_flag]
         if self.state.pending:
             return self._event(self.question(self.state.pending[0]))
         for question in self._fixed:
             if question.id not in self.state.asked and self._unanswered(question):
                 return self._event(question)
-        if len(self.state.asked) >= self.kb.settings.max_questions:
+        if at_cap:
             return self.result()
         chosen = self._choose_adaptive()
         return self._event(chosen) if chosen else self.result()
@@ -84,7 +88,9 @@ class Interview:
             raises = self._could_raise_urgency(items, evidence, level_now)
             if gain < self.kb.settings.min_information_gain and not raises:
                 continue
-            score = gain if gain >= self.kb.settings.min_information_gain else -1.0 + gain
+            # Safety before refinement: a question whose yes would make the advice more urgent
+            # goes first; otherwise the most informative question about the cause.
+            score = gain + (URGENCY_FIRST if raises else 0.0)
             if best is None or (score, question.id) > (best[0], best[1]):
                 best = (score, question.id, question)
         return best[2] if best else None
@@ -189,18 +195,29 @@ class Interview:
         values = {k: v for k, v in self.state.values.items() if v is not None}
         return Facts(yes, values, chances, max(chances, key=chances.__getitem__))
 
-    def result(self) -> ResultEvent:
+    def result(self, after_emergency: bool = False) -> ResultEvent:
+        """Causes ranked, with reasons, and one urgency level.
+
+        After an emergency the interview stopped at once: only causes that the answers actually
+        point to are listed, never a default list (no "likely overuse" for a possible stroke).
+        """
         evidence = self.evidence()
         chances = posterior(self.kb, evidence)
         ranked = sorted(chances.items(), key=lambda kv: -kv[1])
         settings = self.kb.settings
-        shown = [kv for kv in ranked[: settings.max_causes_shown] if kv[1] >= settings.min_cause_score_shown] or ranked[:1]
+        # Likely causes, and any cause an answer clearly points to (a patient on a Parkinson's
+        # medicine hears about its side effects even when Parkinson's itself fits better).
+        shown = [kv for kv in ranked if kv[1] >= settings.min_cause_score_shown
+                 or strongly_supported(self.kb, self.kb.causes[kv[0]], evidence)]
+        shown = shown[: settings.max_causes_shown] or ranked[:1]
         said = self._said()
         causes = []
         for cid, chance in shown:
             cause = self.kb.causes[cid]
             why, against = reasons(self.kb, cause, evidence, said)
             causes.append(CauseScore(cid, cause.name, round(chance, 3), why, against, cause.explanation, cause.next_steps))
+        if after_emergency:
+            causes = [cause for cause in causes if cause.why]
         urgency = assess(self.kb, self._facts(evidence, chances))
         return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"])
 

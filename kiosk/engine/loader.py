@@ -36,7 +36,7 @@ from .yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_y
 FILES = ("sources.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
 ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")
 REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "disclaimer", "intro",
-                    "emergency_reason", "option_yes", "option_no", "option_unknown", "option_some", "option_none")
+                    "emergency_reason", "option_yes", "option_no", "option_unknown", "option_some", "option_none", "which_ones")
 
 
 class KnowledgeBaseError(Exception):

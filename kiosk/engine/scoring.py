@@ -21,19 +21,22 @@ FLOOR, CEILING = 0.02, 0.95
 MAX_OUTCOME_ITEMS = 6  # a question about more findings is scored on its first six
 
 
+def _clamp(p: float) -> float:
+    return min(CEILING, max(FLOOR, p))
+
+
 def background(kb: KnowledgeBase, item: str) -> float:
+    """P(yes) for a cause that does not mention the item."""
     finding = kb.findings.get(item)
     if finding is not None:
-        return finding.base_rate
+        return _clamp(finding.base_rate)
     found = kb.band(item)
-    return found[1].base_rate if found else 0.2
+    return _clamp(found[1].base_rate if found else 0.2)
 
 
 def p_yes(kb: KnowledgeBase, cause: Cause, item: str) -> float:
     value = cause.likelihoods.get(item)
-    if value is None:
-        value = background(kb, item)
-    return min(CEILING, max(FLOOR, value))
+    return background(kb, item) if value is None else _clamp(value)
 
 
 def posterior(kb: KnowledgeBase, evidence: Evidence) -> dict[str, float]:
@@ -72,6 +75,15 @@ def information_gain(kb: KnowledgeBase, chances: dict[str, float], items: list[s
         if total > 0:
             expected_after += total * entropy(j / total for j in joint)
     return max(0.0, entropy(chances.values()) - expected_after)
+
+
+STRONG_SUPPORT = math.log(4)  # an answer four times likelier with this cause than without
+
+
+def strongly_supported(kb: KnowledgeBase, cause: Cause, evidence: Evidence) -> bool:
+    """Does some yes answer point clearly at this cause, however likely another cause is?"""
+    return any(yes and math.log(p_yes(kb, cause, item) / background(kb, item)) >= STRONG_SUPPORT
+               for item, yes in evidence)
 
 
 def reasons(kb: KnowledgeBase, cause: Cause, evidence: Evidence, said: dict[tuple[str, bool], str]

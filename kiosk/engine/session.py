@@ -39,6 +39,7 @@ class Session:
         self.kb = kb
         self._interview = Interview(kb)
         self._failed_tries = 0
+        self._asked_which = False  # a plain "yes" to a group question was met with "which ones?"
         self._question: QuestionEvent | None = None
         self._ended: ResultEvent | EmergencyEvent | AbortedEvent | None = None
 
@@ -84,7 +85,7 @@ class Session:
             return []
         for option in self._question.options:
             if option.number == number:
-                return self.apply(option.intent, option.label)
+                return self.apply(option.intent, option.label, from_keys=True)
         return []
 
     def noinput(self) -> list[Event]:
@@ -93,7 +94,7 @@ class Session:
             return []
         return [self._reprompt("noinput")]
 
-    def apply(self, intent: Intent, text: str = "") -> list[Event]:
+    def apply(self, intent: Intent, text: str = "", from_keys: bool = False) -> list[Event]:
         """An already-understood answer (from keys, touch, or a recognizer's intent)."""
         question = self._question
         if question is None:
@@ -102,6 +103,11 @@ class Session:
         name = intent.name
         if name == "no_match":
             return events + [self._reprompt("no_match")]
+        if name == "yes" and question.kind == "multi" and not from_keys and not self._asked_which:
+            # A spoken "yes" to "any of these?": asking which is one turn; one question per
+            # finding is several. Keys cannot name choices, so they go to the follow-ups.
+            self._asked_which = True
+            return events + [RepromptEvent(question.id, "which", self.kb.prompts["which_ones"])]
         if name == "repeat":
             return events + [self._question]
         if name in ("help", "why"):
@@ -132,6 +138,7 @@ class Session:
     # -- internals ------------------------------------------------------------------------
     def _ask_next(self) -> list[Event]:
         self._failed_tries = 0
+        self._asked_which = False
         step = self._interview.next_step()
         if isinstance(step, QuestionEvent):
             self._question = step
@@ -139,7 +146,7 @@ class Session:
         self._question = None
         self._ended = step
         if isinstance(step, EmergencyEvent):
-            return [step, self._interview.result()]
+            return [step, self._interview.result(after_emergency=True)]
         return [step]
 
     def _reprompt(self, reason: str) -> RepromptEvent:

@@ -93,7 +93,9 @@ def _find_phrases(tokens: list[str], table: dict[str, tuple[str, ...]]) -> list[
             for i in range(len(tokens) - n + 1):
                 if tokens[i : i + n] == words:
                     candidates.append((n, i, key))
-    candidates.sort(key=lambda c: (-c[0], c[1]))
+    # Longest first; at equal length a choice beats a yes/no phrase ("I have not drinking enough"
+    # names a choice, it is not "I have not").
+    candidates.sort(key=lambda c: (-c[0], not c[2].startswith("choice:"), c[1]))
     taken: list[_Match] = []
     used = [False] * len(tokens)
     for n, start, key in candidates:

@@ -1,0 +1,463 @@
+"""Text-to-speech: pyttsx3 (espeak-ng on Linux and the Pi) in a child process, or silence.
+
+pyttsx3 is known to hang or fail quietly on some Linux set-ups, and a hung speech call must never
+freeze the kiosk in front of a patient. So the engine lives in a child process (this module run
+as ``python -m kiosk.speech.tts``) that the kiosk talks to with one JSON line per request; every
+request has a time limit in proportion to the text, and a child that overruns it is killed.
+When speech fails, ``say()`` returns False and ``problem`` says why in plain words; the screen
+still shows every question, so the interview goes on.
+
+Why not let pyttsx3 play the sound itself: on Linux its espeak driver renders a WAV and runs
+``aplay`` through ``os.system`` without checking the result, so with no ``aplay`` or no sound card
+it reports success while nobody hears anything. The child therefore renders with pyttsx3 and
+plays through sounddevice (PortAudio), which raises a clear error when there is no speaker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from kiosk.speech.protocols import TextToSpeech
+
+DEFAULT_RATE = 160  # words a minute: slower than espeak's 175, for older listeners
+STARTUP_TIMEOUT_S = 15.0  # a cold Raspberry Pi needs a few seconds to import numpy and pyttsx3
+MAX_FAILURES = 2  # after this many failures in a row, stop trying: each try may cost a timeout
+
+ON_SCREEN = "Questions are shown on the screen."
+NO_SPEAKER = f"Speech is off: no speaker was found. {ON_SCREEN}"
+
+
+class SpeechError(Exception):
+    """Speech could not be produced; the text says why."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    voice: str | None = None  # an espeak-ng voice or language such as "en-us"; None: default
+    rate: int | None = None  # words a minute
+    volume: float | None = None  # 0.0 to 1.0
+
+
+def speech_timeout_s(text: str, rate: int | None) -> float:
+    """How long speaking ``text`` may take before it counts as hung.
+
+    Twice the expected speaking time plus a margin: slow hardware and long pauses at commas
+    stretch speech, but nothing stretches it to double.
+    """
+    words = max(len(text.split()), len(text) / 6)
+    expected = words * 60.0 / (rate or DEFAULT_RATE)
+    return 3.0 + 2.0 * expected
+
+
+# --------------------------------------------------------------------------------------------
+# The kiosk's side: a child process and the JSON lines it answers with.
+
+
+class WorkerTimeout(SpeechError):
+    pass
+
+
+class _Worker:
+    """One child process speaking on the kiosk's behalf."""
+
+    def __init__(self, command: Sequence[str]) -> None:
+        env = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parents[2])  # so `-m kiosk...` finds this copy
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        self.process = subprocess.Popen(
+            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, encoding="utf-8", bufsize=1, env=env)
+        self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.stderr_tail: deque[str] = deque(maxlen=20)  # ALSA noise must not reach the screen
+        threading.Thread(target=self._read_replies, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    def _read_replies(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                self._replies.put(json.loads(line))
+            except json.JSONDecodeError:
+                self.stderr_tail.append(line.rstrip())
+        self._replies.put(None)  # the child has gone
+
+    def _read_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.stderr_tail.append(line.rstrip())
+
+    def reply(self, timeout_s: float) -> dict[str, Any]:
+        try:
+            message = self._replies.get(timeout=timeout_s)
+        except queue.Empty:
+            raise WorkerTimeout(f"no answer within {timeout_s:.1f} s") from None
+        if message is None:
+            self._replies.put(None)
+            try:
+                code = self.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                code = None
+            detail = self.stderr_tail[-1] if self.stderr_tail else f"exit code {code}"
+            raise SpeechError(f"the speech process stopped ({detail})")
+        return message
+
+    def request(self, message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(json.dumps(message) + "\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError) as error:
+            raise SpeechError(f"the speech process stopped ({error})") from error
+        return self.reply(timeout_s)
+
+    def save(self, text: str, path: Path) -> bool:
+        """Render ``text`` into a WAV at ``path`` instead of the speaker; same engine, same rules."""
+        with self._lock:
+            worker = None if self.gave_up else self._ensure_worker()
+            if worker is None:
+                return False
+            message = {"op": "save", "text": text, "path": str(Path(path).resolve())}
+            return self._run(worker, message, speech_timeout_s(text, self.settings.rate))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+
+
+def worker_command(settings: VoiceSettings) -> list[str]:
+    return [sys.executable, "-m", "kiosk.speech.tts", json.dumps(asdict(settings))]
+
+
+class Pyttsx3Speech:
+    """Speaks through pyttsx3 in a child process; never blocks longer than its time limits.
+
+    ``command`` replaces the child's command line (tests use a child that hangs).
+    """
+
+    name = "pyttsx3"
+
+    def __init__(self, settings: VoiceSettings = VoiceSettings(), *,
+                 command: Sequence[str] | None = None,
+                 startup_timeout_s: float = STARTUP_TIMEOUT_S,
+                 max_failures: int = MAX_FAILURES) -> None:
+        self.settings = settings
+        self._command = list(command) if command else worker_command(settings)
+        self.startup_timeout_s = startup_timeout_s
+        self.max_failures = max_failures
+        self.problem: str | None = None  # plain words for the staff screen; None while all is well
+        self.warnings: list[str] = []  # e.g. an unknown voice name (speech still works)
+        self.output: str | None = None  # the speaker the child found
+        self._failures = 0
+        self._worker: _Worker | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self._interrupted = False
+
+    @property
+    def gave_up(self) -> bool:
+        return self._closed or self._failures >= self.max_failures
+
+    def start(self) -> bool:
+        """Start the child and wait until it is ready. False (and ``problem``) if it is not."""
+        with self._lock:
+            return self._ensure_worker() is not None
+
+    def say(self, text: str) -> bool:
+        if not text.strip():
+            return True
+        with self._lock:
+            if self.gave_up:
+                return False
+            worker = self._ensure_worker()
+            if worker is None:
+                return False
+            timeout_s = speech_timeout_s(text, self.settings.rate)
+            self._interrupted = False
+            return self._run(worker, {"op": "say", "text": text}, timeout_s)
+
+    def save(self, text: str, path: Path) -> bool:
+        """Render ``text`` into a WAV at ``path`` instead of the speaker; same engine, same rules."""
+        with self._lock:
+            worker = None if self.gave_up else self._ensure_worker()
+            if worker is None:
+                return False
+            message = {"op": "save", "text": text, "path": str(Path(path).resolve())}
+            return self._run(worker, message, speech_timeout_s(text, self.settings.rate))
+
+    def stop(self) -> None:
+        """Cut off the sentence being spoken (the patient answered by touch). The blocked
+        ``say()`` returns False at once; this is not a failure and the next ``say()`` works."""
+        worker = self._worker
+        if worker is not None:
+            self._interrupted = True
+            worker.stop()  # killing the child is the only sure way to silence PortAudio and espeak
+
+    def _ensure_worker(self) -> _Worker | None:
+        if self._worker is not None and self._worker.process.poll() is None:
+            return self._worker
+        if self.gave_up:
+            return None
+        try:
+            worker = _Worker(self._command)
+        except OSError as error:
+            self._fail(f"Speech could not start ({error}).")
+            return None
+        try:
+            ready = worker.reply(self.startup_timeout_s)
+            problem = None if ready.get("ready") else ready.get("problem", "Speech could not start.")
+        except WorkerTimeout:
+            problem = f"Speech did not start within {self.startup_timeout_s:.0f} seconds and was stopped."
+        except SpeechError as error:
+            problem = f"Speech could not start: {error}."
+        if problem is not None:
+            worker.stop()
+            self._fail(problem)
+            return None
+        self.warnings = list(ready.get("warnings", []))
+        self.output = ready.get("output")
+        self._worker = worker
+        return worker
+
+    def _run(self, worker: _Worker, message: dict[str, Any], timeout_s: float) -> bool:
+        try:
+            reply = worker.request(message, timeout_s)
+        except WorkerTimeout:
+            self._drop_worker()
+            self._fail(f"Speech stopped responding (no end after {timeout_s:.0f} seconds).")
+            return False
+        except SpeechError as error:
+            self._drop_worker()
+            if not (self._interrupted or self._closed):
+                self._fail(f"Speech failed: {error}.")
+            return False
+        if not reply.get("ok"):
+            self._fail(reply.get("problem") or "Speech failed.")
+            return False
+        self._failures = 0
+        self.problem = None
+        return True
+
+    def _fail(self, problem: str) -> None:
+        self._failures += 1
+        self.problem = problem if ON_SCREEN in problem else f"{problem} {ON_SCREEN}"
+
+    def _drop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    def close(self) -> None:
+        """Safe at any time and from any thread; a ``say()`` in progress returns False."""
+        self._closed = True
+        worker = self._worker
+        if worker is not None:
+            worker.stop()  # not under the lock: say() may hold it for its whole time limit
+        with self._lock:
+            self._drop_worker()
+
+
+class MutedSpeech:
+    """Says nothing. With ``--mute`` that is what staff asked for (say() is True); as the
+    fallback for broken speech it carries the ``problem`` and say() is False."""
+
+    name = "muted"
+
+    def __init__(self, problem: str | None = None) -> None:
+        self.problem = problem
+
+    def say(self, text: str) -> bool:
+        return self.problem is None
+
+    def close(self) -> None:
+        pass
+
+
+def create_tts(voice: str | None = None, rate: int | None = None, volume: float | None = None,
+               mute: bool | None = False) -> TextToSpeech:
+    """The kiosk's voice: pyttsx3 when it starts and a speaker exists, else silent with a problem.
+
+    Waits for the speech process to be ready (about a second on a Pi), so the staff screen can
+    say at start-up whether the kiosk will speak.
+    """
+    if mute:
+        return MutedSpeech()
+    speech = Pyttsx3Speech(VoiceSettings(voice, rate, volume))
+    if not speech.start():
+        speech.close()
+        return MutedSpeech(speech.problem or "Speech could not start.")
+    if speech.output is None:
+        speech.close()
+        return MutedSpeech(NO_SPEAKER)
+    return speech
+
+
+def speak_to_wav(text: str, path: Path, voice: str | None = None, rate: int | None = None,
+                 volume: float | None = None) -> Path:
+    """Write what the kiosk would say to a WAV (22.05 kHz mono from espeak-ng), with the same
+    engine and settings as ``say()``. Raises SpeechError when it cannot."""
+    path = Path(path)
+    speech = Pyttsx3Speech(VoiceSettings(voice, rate, volume), max_failures=1)
+    try:
+        if not speech.save(text, path):
+            raise SpeechError(speech.problem or "speech failed")
+    finally:
+        speech.close()
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# The child's side: ``python -m kiosk.speech.tts '{"voice": ..., "rate": ..., "volume": ...}'``.
+
+
+def _worker_main(argv: list[str]) -> int:
+    replies = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)  # pyttsx3 prints ("Audio saved to ...") on stdout; keep the reply channel clean
+    sys.stdout = sys.stderr
+    settings = VoiceSettings(**json.loads(argv[0])) if argv else VoiceSettings()
+    try:
+        engine, warnings = _make_engine(settings)
+    except Exception as error:  # noqa: BLE001 - any failure here means: no speech
+        _send(replies, {"ready": False,
+                        "problem": f"Speech could not start ({type(error).__name__}: {error})."})
+        return 1
+    output, output_problem = _find_speaker()
+    _send(replies, {"ready": True, "output": output, "warnings": warnings,
+                    "output_problem": output_problem})
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            if request["op"] == "save":
+                _render(engine, request["text"], Path(request["path"]))
+            else:
+                _speak(engine, request["text"])
+            _send(replies, {"ok": True})
+        except Exception as error:  # noqa: BLE001 - reported to the kiosk, which carries on
+            _send(replies, {"ok": False, "problem": _plain_problem(error)})
+    return 0
+
+
+def _send(stream: IO[str], message: dict[str, Any]) -> None:
+    stream.write(json.dumps(message) + "\n")
+    stream.flush()
+
+
+def _make_engine(settings: VoiceSettings) -> tuple[Any, list[str]]:
+    import pyttsx3
+
+    engine = pyttsx3.init()
+    warnings = []
+    if settings.voice:
+        voice_id = _match_voice(engine.getProperty("voices"), settings.voice)
+        if voice_id is None:
+            warnings.append(f"Voice {settings.voice!r} was not found; the default voice is used.")
+        else:
+            engine.setProperty("voice", voice_id)
+    engine.setProperty("rate", int(settings.rate or DEFAULT_RATE))
+    if settings.volume is not None:
+        engine.setProperty("volume", min(1.0, max(0.0, float(settings.volume))))
+    return engine, warnings
+
+
+def _match_voice(voices: Sequence[Any], wanted: str) -> str | None:
+    """A voice id for a name like "en-us", "gmw/en-us" or "English (America)"."""
+    wanted = wanted.strip().casefold()
+    for voice in voices:
+        voice_id = str(voice.id)
+        candidates = {voice_id.casefold(), voice_id.rsplit("/", 1)[-1].casefold(),
+                      str(voice.name).casefold()}
+        candidates.update(str(language).casefold() for language in (voice.languages or []))
+        if wanted in candidates:
+            return voice_id
+    return None
+
+
+def _uses_espeak(engine: Any) -> bool:
+    return type(engine.proxy._driver).__module__.endswith(".espeak")  # noqa: SLF001
+
+
+def _find_speaker() -> tuple[str | None, str | None]:
+    try:
+        import sounddevice
+
+        info = sounddevice.query_devices(kind="output")
+        return str(info["name"]), None
+    except Exception as error:  # noqa: BLE001 - OSError (no PortAudio) or PortAudioError
+        return None, f"{type(error).__name__}: {error}"
+
+
+def _render(engine: Any, text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine.save_to_file(text, str(path))
+    engine.runAndWait()
+    if not path.is_file() or path.stat().st_size <= 44:
+        raise SpeechError(f"the speech engine wrote no audio to {path}")
+
+
+def _speak(engine: Any, text: str) -> None:
+    if not _uses_espeak(engine):
+        engine.say(text)  # Windows SAPI5 and macOS NSSS play the sound themselves
+        engine.runAndWait()
+        return
+    import tempfile
+
+    # What the kiosk says can echo what the patient said, so the rendered sentence goes to
+    # memory-backed /dev/shm where there is one (Linux, the Pi), never to the SD card or disk.
+    in_memory = Path("/dev/shm")
+    handle, name = tempfile.mkstemp(suffix=".wav", prefix="kiosk-speech-",
+                                    dir=str(in_memory) if in_memory.is_dir() else None)
+    os.close(handle)
+    try:
+        _render(engine, text, Path(name))
+        _play(Path(name))
+    finally:
+        os.unlink(name)
+
+
+def _play(path: Path) -> None:
+    import numpy as np
+    import sounddevice
+    import soundfile
+
+    data, rate = soundfile.read(str(path), dtype="float32")
+    try:
+        sounddevice.play(data, rate, blocking=True)
+    except sounddevice.PortAudioError as error:
+        if "sample rate" not in str(error).lower():
+            raise
+        # A raw hardware device that only plays its own rate: convert and try once more.
+        device_rate = int(sounddevice.query_devices(kind="output")["default_samplerate"])
+        times = np.arange(int(len(data) * device_rate / rate)) * rate / device_rate
+        converted = np.interp(times, np.arange(len(data)), data).astype(np.float32)
+        sounddevice.play(converted, device_rate, blocking=True)
+
+
+def _plain_problem(error: Exception) -> str:
+    text = f"{type(error).__name__}: {error}"
+    if "querying device" in text or "no default output" in text.lower() or "PortAudio" in text:
+        return f"{NO_SPEAKER} ({text})"
+    return f"Speech failed ({text})."
+
+
+if __name__ == "__main__":
+    sys.exit(_worker_main(sys.argv[1:]))

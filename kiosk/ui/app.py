@@ -1,0 +1,538 @@
+"""The kiosk's screen: a Textual app driving one engine Session at a time.
+
+The app owns the flow (welcome -> questions -> result or emergency -> welcome); screens only show
+and report presses. Speech runs in thread workers (kiosk.ui.voice) and answers back with messages,
+so the screen never waits for the microphone or the voice. Keys and touch always work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from functools import partial
+from typing import Callable
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.theme import Theme
+
+from kiosk.config import Settings, SettingsError, settings_from_args
+from kiosk.engine.events import (
+    AbortedEvent,
+    AnswerEvent,
+    EmergencyEvent,
+    Event,
+    Intent,
+    QuestionEvent,
+    RepromptEvent,
+    ResultEvent,
+)
+from kiosk.engine.knowledge import KnowledgeBase
+from kiosk.engine.session import Session
+from kiosk.engine.understanding import Grammar
+from kiosk.ui.alert import AlertOutcome, StaffAlert, reason_category
+from kiosk.ui.dialogs.pin import PinDialog
+from kiosk.ui.messages import StaffTestDone, VoiceHeard, VoiceLevel, VoiceReady, VoiceState
+from kiosk.ui.screens.emergency import TELL_THE_DESK, EmergencyScreen, advice_words
+from kiosk.ui.screens.question import QuestionScreen
+from kiosk.ui.screens.result import ResultScreen, result_speech
+from kiosk.ui.screens.staff import StaffScreen, next_engine
+from kiosk.ui.screens.welcome import HOW_TO_START, WelcomeScreen
+from kiosk.ui.voice import Cancel, Heard, VoiceAdapter, VoiceStatus
+from kiosk.ui.widgets.listening import ListeningIndicator
+
+WELCOME_AGAIN_IGNORE_KEYS_S = 1.0  # a key still pressed from the last patient must not start a new one
+QUIET_AFTER_NOINPUTS = 2  # reprompts said aloud when nothing is heard; after that, shown only
+INTRO = "Before we start: this is not a diagnosis, and nothing you say is stored."
+START_WORDS = frozenset({"start", "begin", "yes", "ready", "hello", "okay", "ok"})
+REPEAT_WORDS = frozenset({"repeat", "again"})
+DONE_WORDS = frozenset({"done", "finish", "finished", "stop", "bye", "goodbye", "thanks", "thank"})
+
+
+def _grammar(name: str, phrases: tuple[str, ...]) -> Grammar:
+    return Grammar(name, phrases, (), frozenset(w for p in phrases for w in p.split()))
+
+
+WELCOME_GRAMMAR = _grammar("welcome", ("start", "begin", "yes", "ready", "hello", "okay"))
+RESULT_GRAMMAR = _grammar("result", ("repeat", "say it again", "again", "done", "finish", "i'm done", "thank you"))
+MIC_TEST_GRAMMAR = _grammar("mic_test", ("testing", "one two three", "hello", "yes", "no"))
+
+HIGH_CONTRAST = Theme(
+    name="kiosk-high-contrast",
+    primary="#FFD700",
+    secondary="#00E5FF",
+    accent="#00E5FF",
+    warning="#FFD700",
+    error="#FF3030",
+    success="#00E676",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#202020",
+    dark=True,
+)
+
+
+class KioskApp(App[int]):
+    CSS_PATH = "kiosk.tcss"
+    TITLE = "Hand cramp check"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        # kiosk mode: a patient must not be able to quit; staff use the staff key and the PIN
+        Binding("ctrl+c", "blocked", show=False, priority=True, system=True),
+        Binding("ctrl+q", "blocked", show=False, priority=True, system=True),
+        Binding("f12", "staff", show=False, priority=True, id="staff"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        kb: KnowledgeBase,
+        voice: VoiceAdapter | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.kb = kb
+        self.voice = voice
+        self.session = Session(kb)
+        self.engine = settings.engine
+        off = "Voice is off for this kiosk." if voice is None else "Voice is starting."
+        self.voice_status = VoiceStatus(False, False, problems=(off,))
+        self.alert = StaffAlert(settings.alert_command, settings.alert_file)
+        self.alert_log: list[AlertOutcome] = []
+        self.emergency_active = False
+        self.mode = "welcome"  # welcome, question, result or emergency
+        self._clock = clock
+        self._last_activity = clock()
+        self._intro_pending = False
+        self._result: ResultEvent | None = None
+        self._turn = 0
+        self._cancel: Cancel | None = None
+        self._staff_open = False
+        self._busy = asyncio.Lock()
+        self.question_screen: QuestionScreen | None = None
+        self.set_keymap({"staff": settings.staff_key})
+
+    # -- start-up ---------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = HIGH_CONTRAST.name
+        self.push_screen(WelcomeScreen())
+        every = max(0.1, min(1.0, self.settings.idle_timeout / 4))
+        self.set_interval(every, self._check_idle)
+        if self.voice is not None:
+            self.run_worker(self._open_voice, thread=True, group="voice-open", exit_on_error=False)
+        else:
+            self._set_indicator("off")
+
+    def _open_voice(self, engine: str | None = None) -> None:
+        assert self.voice is not None
+        with self.voice.turn():  # never reopen under a running turn
+            status = self.voice.open(engine)
+        self.post_message(VoiceReady(status))
+
+    def on_voice_ready(self, message: VoiceReady) -> None:
+        self.voice_status = message.status
+        self._show_voice_status()
+        self._show_voice_indicator()
+        if isinstance(self.screen, StaffScreen):
+            self.screen.refresh_status()
+            return
+        if not self._staff_open:
+            self._resume_listening()
+
+    def _show_voice_status(self) -> None:
+        for welcome in [s for s in self.screen_stack if isinstance(s, WelcomeScreen)]:
+            welcome.show_voice_status(self.voice_status.summary, self.voice_status.hearing)  # details: staff screen
+
+    def _show_voice_indicator(self) -> None:
+        if not (self.voice_status.hearing or self.voice_status.speaking):
+            self._set_indicator("off")
+        elif self._turn_idle():
+            self._set_indicator("idle")
+
+    def _turn_idle(self) -> bool:
+        return self._cancel is None or self._cancel.is_set()
+
+    # -- the interview ----------------------------------------------------------------------
+    async def start_interview(self) -> None:
+        async with self._busy:
+            if self.mode != "welcome" or self._staff_open:
+                return
+            self._touch()
+            self.mode = "question"
+            self._intro_pending = True
+            self.question_screen = QuestionScreen()
+            await self.switch_screen(self.question_screen)
+            await self._handle(self.session.start())
+
+    async def action_choose(self, number: int) -> None:
+        async with self._busy:
+            if self.mode != "question" or self._staff_open:
+                return
+            self._touch()
+            answered = self.session.choose(number)
+            if answered:
+                await self._handle(answered)
+            else:
+                self.bell()  # no such answer: a sound, and nothing changes
+
+    async def action_command(self, name: str) -> None:
+        async with self._busy:
+            if self._staff_open:
+                return
+            self._touch()
+            if self.mode == "question":
+                await self._handle(self.session.apply(Intent(name)))  # type: ignore[arg-type]
+            elif self.mode == "result" and name == "repeat" and self._result is not None:
+                self._start_turn(result_speech(self._result), RESULT_GRAMMAR)
+
+    async def action_done(self) -> None:
+        async with self._busy:
+            if self.mode == "result" and not self._staff_open:
+                await self._go_welcome()
+
+    async def show_events(self, happened: list[Event], spoken: bool = False) -> None:
+        """Show events made outside this app's session: fixed data for snapshots and previews."""
+        async with self._busy:
+            if self.mode == "welcome" and any(isinstance(e, QuestionEvent) for e in happened):
+                self.mode = "question"
+                self.question_screen = QuestionScreen()
+                await self.switch_screen(self.question_screen)
+            await self._handle(happened, spoken)
+
+    async def _handle(self, happened: list[Event], spoken: bool = False) -> None:
+        """Show every event, then say what needs saying and listen for the next answer."""
+        to_say: list[str] = []
+        listen_quietly = False  # nobody answers: stop talking to an empty room, keep listening
+        screen = self.question_screen
+        for event in happened:
+            if isinstance(event, EmergencyEvent):
+                await self._show_emergency(event, happened)
+                return
+            if isinstance(event, ResultEvent):
+                await self._show_result(event)
+                return
+            if isinstance(event, AbortedEvent):
+                await self._go_welcome()
+                return
+            if screen is None:
+                continue
+            if isinstance(event, AnswerEvent):
+                screen.show_answer(event, spoken)
+            elif isinstance(event, QuestionEvent):
+                notice = self._take_intro()
+                await screen.show_question(event, notice)
+                to_say += [notice, event.text] if notice else [event.text]
+            elif isinstance(event, RepromptEvent):
+                screen.show_reprompt(event)
+                if not (event.reason == "noinput" and event.attempt > QUIET_AFTER_NOINPUTS):
+                    to_say.append(event.text)
+                listen_quietly = True
+        if to_say or listen_quietly:
+            self._start_turn(to_say, self.session.grammar())
+
+    def _take_intro(self) -> str:
+        if not self._intro_pending:
+            return ""
+        self._intro_pending = False
+        return self.kb.prompts.texts.get("intro", "") or INTRO
+
+    async def _show_emergency(self, emergency: EmergencyEvent, happened: list[Event]) -> None:
+        self.mode = "emergency"
+        self.emergency_active = True
+        self.question_screen = None
+        await self.switch_screen(EmergencyScreen(emergency))
+        self.bell()
+        rules = next((e.urgency.reasons for e in happened if isinstance(e, ResultEvent)), ())
+        self.run_worker(partial(self._send_alert, reason_category(rules)), thread=True, group="alert",
+                        exit_on_error=False)
+        self._start_turn([f"{TELL_THE_DESK}.", advice_words(emergency.advice)], None)
+
+    def _send_alert(self, category: str) -> None:
+        outcome = self.alert.send(category)
+        self.call_from_thread(self._alert_sent, outcome)
+
+    def _alert_sent(self, outcome: AlertOutcome) -> None:
+        self.alert_log.append(outcome)
+        for screen in self.screen_stack:
+            if isinstance(screen, EmergencyScreen):
+                screen.show_alert(outcome.ok, outcome.configured)
+            if isinstance(screen, StaffScreen):
+                screen.refresh_status()
+        if not outcome.ok:
+            self.bell()
+
+    async def _show_result(self, result: ResultEvent) -> None:
+        self.mode = "result"
+        self._result = result
+        self.question_screen = None
+        await self.switch_screen(ResultScreen(result))
+        self._start_turn(result_speech(result), RESULT_GRAMMAR)
+
+    async def _go_welcome(self) -> None:
+        """Forget the patient and show the welcome again (done, idle, staff clear)."""
+        self._cancel_turn()
+        self.session.wipe()
+        self._result = None
+        self.question_screen = None
+        self.emergency_active = False
+        self._staff_open = False
+        self.mode = "welcome"
+        while len(self.screen_stack) > 2:  # a staff screen or the PIN keypad on top
+            self.pop_screen()
+        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S))
+        self._show_voice_status()
+        self._resume_listening()
+
+    # -- idle ---------------------------------------------------------------------------------
+    def _touch(self) -> None:
+        self._last_activity = self._clock()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._touch()
+        await super().on_event(event)
+
+    async def _check_idle(self) -> None:
+        if self._clock() - self._last_activity < self.settings.idle_timeout:
+            return
+        if self._staff_open:  # never leave the staff screen open for the next patient
+            self._close_staff()
+            self._touch()
+            return
+        if self.mode in ("welcome", "emergency") or self.emergency_active:
+            return
+        async with self._busy:
+            await self._go_welcome()
+
+    def _close_staff(self) -> None:
+        while isinstance(self.screen, (StaffScreen, PinDialog)):
+            self.pop_screen()
+        self._staff_open = False
+        self._resume_listening()
+
+    # -- speech turns ---------------------------------------------------------------------------
+    def _start_turn(self, texts: list[str], grammar: Grammar | None) -> None:
+        """Say ``texts`` then (with a grammar) listen, in a thread; replaces any turn under way."""
+        self._cancel_turn()
+        self._turn += 1
+        status = self.voice_status
+        if self.voice is None or not (status.speaking or (status.hearing and grammar is not None)):
+            self._set_indicator("off" if not (status.hearing or status.speaking) else "idle")
+            return
+        cancel = Cancel()
+        self._cancel = cancel
+        work = partial(self._run_turn, self.voice, self._turn, [t for t in texts if t], grammar, cancel)
+        self.run_worker(work, thread=True, group="speech", exit_on_error=False)
+
+    def _cancel_turn(self) -> None:
+        if self._cancel is not None and not self._cancel.is_set():
+            self._cancel.set()
+            if self.voice is not None:
+                self.voice.interrupt()
+        self._turn += 1  # late messages from the old turn are now stale
+        self._set_indicator("idle" if self.voice_status.hearing or self.voice_status.speaking else "off")
+
+    def _run_turn(self, voice: VoiceAdapter, turn: int, texts: list[str], grammar: Grammar | None,
+                  cancel: Cancel) -> None:
+        with voice.turn():
+            for text in texts:
+                if cancel.is_set():
+                    return
+                if voice.status.speaking:
+                    self.post_message(VoiceState(turn, "speaking"))
+                    voice.say(text)
+            if cancel.is_set():
+                return
+            if grammar is None or not voice.status.hearing:
+                self.post_message(VoiceState(turn, "idle"))
+                return
+            self.post_message(VoiceState(turn, "listening"))
+            heard = voice.listen(grammar, lambda level: self.post_message(VoiceLevel(turn, level)), cancel)
+            if cancel.is_set():
+                return
+            if heard is None:  # listening broke down: say so, keys still work
+                self.post_message(VoiceReady(voice.status))
+                return
+            self.post_message(VoiceState(turn, "thinking"))
+            self.post_message(VoiceHeard(turn, heard))
+
+    def _resume_listening(self) -> None:
+        """After staff or a voice restart: listen again for whatever the screen is waiting for."""
+        if self.mode == "welcome":
+            self._start_turn([], WELCOME_GRAMMAR)
+        elif self.mode == "question":
+            self._start_turn([], self.session.grammar())
+        elif self.mode == "result":
+            self._start_turn([], RESULT_GRAMMAR)
+
+    def on_voice_state(self, message: VoiceState) -> None:
+        if message.turn == self._turn:
+            self._set_indicator(message.state)
+
+    def on_voice_level(self, message: VoiceLevel) -> None:
+        if message.turn == self._turn:
+            for indicator in self.screen.query(ListeningIndicator):
+                indicator.level = message.level
+
+    async def on_voice_heard(self, message: VoiceHeard) -> None:
+        if message.turn != self._turn or self._staff_open:
+            return
+        heard = message.heard
+        if self.mode == "welcome":
+            if _said_any(heard, START_WORDS):
+                await self.start_interview()
+            else:
+                self._start_turn([], WELCOME_GRAMMAR)
+        elif self.mode == "question":
+            await self._heard_answer(heard)
+        elif self.mode == "result":
+            if _said_any(heard, DONE_WORDS):
+                await self.action_done()
+            elif _said_any(heard, REPEAT_WORDS):
+                await self.action_command("repeat")
+            else:
+                self._start_turn([], RESULT_GRAMMAR)
+
+    async def _heard_answer(self, heard: Heard) -> None:
+        async with self._busy:
+            if self.mode != "question":
+                return
+            if heard.noinput or not heard.transcript.strip():
+                await self._handle(self.session.noinput())
+                return
+            self._touch()
+            await self._handle(self.session.answer(heard.transcript, heard.confidence), spoken=True)
+
+    def _set_indicator(self, state: str) -> None:
+        try:
+            indicators = list(self.screen.query(ListeningIndicator))
+        except Exception:  # no screen yet, during start-up
+            return
+        for indicator in indicators:
+            indicator.state = state
+
+    # -- staff -------------------------------------------------------------------------------
+    def action_blocked(self) -> None:
+        """Ctrl+C / Ctrl+Q: kiosk mode, nothing happens."""
+
+    def action_staff(self) -> None:
+        if self._staff_open:
+            return
+        self._staff_open = True
+        self._cancel_turn()
+        self.push_screen(PinDialog(self.settings.pin), self._pin_checked)
+
+    def _pin_checked(self, correct: bool | None) -> None:
+        if correct:
+            self.push_screen(StaffScreen())
+        else:
+            self._staff_open = False
+            self._resume_listening()
+
+    def staff_action(self, name: str) -> None:
+        screen = self.screen
+        if name == "quit":
+            self._cancel_turn()
+            self.session.wipe()
+            if self.voice is not None:
+                self.voice.close()
+            self.exit(0)
+        elif name == "clear":
+            self.run_worker(self._clear_emergency(), group="staff")
+        elif name == "close":
+            self._close_staff()
+        elif name == "engine":
+            self.engine = next_engine(self.engine)
+            if self.voice is None:
+                self._staff_report(screen, f"Engine set to {self.engine}, but voice is off for this kiosk.")
+                return
+            self._staff_report(screen, f"Starting the {self.engine} engine...")
+            self.run_worker(partial(self._open_voice, self.engine), thread=True, group="voice-open",
+                            exit_on_error=False)
+        elif name in ("test-mic", "test-speaker"):
+            if self.voice is None:
+                self._staff_report(screen, "Voice is off for this kiosk: nothing to test.")
+                return
+            self._staff_report(screen, "Testing... " + ("say 'testing one two three'." if name == "test-mic" else ""))
+            test = self._test_microphone if name == "test-mic" else self._test_speaker
+            self.run_worker(partial(test, self.voice), thread=True, group="staff-test", exit_on_error=False)
+
+    async def _clear_emergency(self) -> None:
+        async with self._busy:
+            await self._go_welcome()
+
+    def _staff_report(self, screen: object, text: str) -> None:
+        if isinstance(screen, StaffScreen):
+            screen.report(text)
+
+    def _test_microphone(self, voice: VoiceAdapter) -> None:
+        if not voice.status.hearing:
+            self.post_message(StaffTestDone("Microphone test: listening is off. " + " ".join(voice.status.problems)))
+            return
+        peak = 0.0
+
+        def level(value: float) -> None:
+            nonlocal peak
+            peak = max(peak, value)
+
+        with voice.turn():
+            heard = voice.listen(MIC_TEST_GRAMMAR, level, Cancel())
+        if heard is None:
+            self.post_message(StaffTestDone("Microphone test failed: " + " ".join(voice.status.problems)))
+            return
+        words = "nothing" if heard.noinput or not heard.transcript else f'"{heard.transcript}"'
+        self.post_message(StaffTestDone(f"Microphone test: loudest level {peak:.2f}, heard {words}."))
+
+    def _test_speaker(self, voice: VoiceAdapter) -> None:
+        with voice.turn():
+            spoke = voice.say("This is the kiosk speaker test.")
+        report = "Speaker test: the voice spoke." if spoke else (
+            "Speaker test failed: " + (" ".join(voice.status.problems) or "the voice did not speak."))
+        self.post_message(StaffTestDone(report))
+
+    def on_staff_test_done(self, message: StaffTestDone) -> None:
+        self._staff_report(self.screen, message.report)
+
+
+def _said_any(heard: Heard, words: frozenset[str]) -> bool:
+    return not heard.noinput and bool(set(heard.transcript.lower().replace("'", " ").split()) & words)
+
+
+def create_app(settings: Settings, kb: KnowledgeBase | None = None, voice: VoiceAdapter | None = None) -> KioskApp:
+    """The kiosk app. Tests pass fixed settings and a knowledge base; ``voice=None`` is keys only."""
+    if kb is None:
+        from kiosk.engine.loader import load_knowledge_base
+
+        kb = load_knowledge_base(settings.intents)
+    return KioskApp(settings, kb, voice)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from kiosk.engine.loader import KnowledgeBaseError, load_knowledge_base
+
+    try:
+        settings = settings_from_args(args)
+    except SettingsError as error:
+        print(f"kiosk: the settings have problems:\n{error}", file=sys.stderr)
+        return 2
+    try:
+        kb = load_knowledge_base(settings.intents)
+    except KnowledgeBaseError as error:
+        print(f"kiosk: the knowledge base has problems:\n{error}", file=sys.stderr)
+        return 1
+    voice = VoiceAdapter(settings)
+    try:
+        code = create_app(settings, kb, voice).run()
+    finally:
+        voice.close()
+    return code or 0
+
+
+__all__ = ["HOW_TO_START", "KioskApp", "create_app", "run_app"]

@@ -1,0 +1,92 @@
+"""One question: big text, big numbered answers, progress, what the kiosk heard, commands."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+from kiosk.engine.events import AnswerEvent, QuestionEvent, RepromptEvent
+from kiosk.ui.widgets.answer_buttons import AnswerButtons
+from kiosk.ui.widgets.caption import Caption
+from kiosk.ui.widgets.listening import ListeningIndicator
+from kiosk.ui.widgets.progress import QuestionProgress
+
+KEYS_HINT = "Press the number key of your answer, or touch it."
+COMMANDS = (("repeat", "R  Repeat"), ("back", "B  Back"), ("help", "H  Help"), ("restart", "S  Start over"))
+
+
+class QuestionScreen(Screen):
+    BINDINGS = [
+        *(Binding(str(n), f"app.choose({n})", show=False) for n in range(1, 10)),
+        Binding("r", "app.command('repeat')", show=False),
+        Binding("b", "app.command('back')", show=False),
+        Binding("h", "app.command('help')", show=False),
+        Binding("s", "app.command('restart')", show=False),
+        Binding("enter,space", "press_focused", show=False),
+        Binding("left,up", "app.focus_previous", show=False),
+        Binding("right,down", "app.focus_next", show=False),
+    ]
+    # Nothing is focused at first, so no answer ever looks chosen before the patient picks it.
+    AUTO_FOCUS = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="question-page"):
+            yield QuestionProgress(id="progress")
+            yield Static("", id="notice", markup=False)
+            yield Static("", id="question-text", markup=False)
+            yield AnswerButtons(id="answers")
+            yield Caption("", id="caption", markup=False)
+            yield ListeningIndicator(id="listening")
+            with Horizontal(id="commands"):
+                for name, label in COMMANDS:
+                    yield Button(label, id=f"command-{name}", classes="command")
+
+    question_text = ""
+
+    async def show_question(self, question: QuestionEvent, notice: str = "") -> None:
+        self.question_text = question.text
+        self.query_one(QuestionProgress).show(question.progress)
+        self.query_one("#question-text", Static).update(question.text)
+        self.set_notice(notice)
+        answers = self.query_one(AnswerButtons)
+        answers.remove_class("offer-keys")
+        if answers.options != question.options:
+            await answers.set_options(question.options)
+
+    def set_notice(self, text: str, *, warning: bool = False) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.update(text)
+        notice.set_class(bool(text), "shown")
+        notice.set_class(warning, "warning")
+
+    def show_reprompt(self, reprompt: RepromptEvent) -> None:
+        # the spoken reprompt repeats the question; on screen it is already in its own box
+        text = " ".join(reprompt.text.replace(self.question_text, " ").split()) if self.question_text else reprompt.text
+        if reprompt.offer_keys:
+            self.set_notice(f"{text}\n>>> {KEYS_HINT} <<<", warning=True)
+            self.query_one(AnswerButtons).add_class("offer-keys")
+        else:
+            self.set_notice(text, warning=reprompt.reason not in ("help", "why"))
+
+    def show_answer(self, answer: AnswerEvent, spoken: bool) -> None:
+        self.query_one(Caption).show_answer(answer, spoken)
+
+    def action_press_focused(self) -> None:
+        """Enter/Space: press the focused button; with none focused, focus the first answer."""
+        focused = self.focused
+        if isinstance(focused, Button):
+            focused.press()
+        else:
+            first = self.query("Button.answer").first()
+            first.focus()
+
+    def on_answer_buttons_chosen(self, message: AnswerButtons.Chosen) -> None:
+        self.app.call_next(self.app.action_choose, message.number)  # type: ignore[attr-defined]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("command-"):
+            event.stop()
+            self.app.call_next(self.app.action_command, event.button.id.removeprefix("command-"))  # type: ignore

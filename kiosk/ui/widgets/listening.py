@@ -1,0 +1,42 @@
+"""What the kiosk is doing with its voice and ears, and the live microphone level."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+METER_CELLS = 12
+STATES = {
+    "speaking": ("((o))", "Speaking - please listen"),
+    "listening": ("(  o  )", "Listening - speak now"),
+    "thinking": ("...", "Thinking"),
+    "idle": ("", "You can also use the keys or touch the buttons"),
+    "starting": ("...", "Voice is starting - you can use the keys"),
+    "off": ("(x)", "Voice is off - use the keys or touch the buttons"),
+}
+
+
+class ListeningIndicator(Widget):
+    state: reactive[str] = reactive("off")
+    level: reactive[float] = reactive(0.0)
+
+    def render(self) -> Text:
+        icon, words = STATES.get(self.state, STATES["idle"])
+        text = Text()
+        if icon:
+            text.append(f"{icon} ", style="bold")
+        text.append(words, style="bold")
+        if self.state == "listening":
+            filled = round(max(0.0, min(1.0, self.level)) * METER_CELLS)
+            text.append("   Microphone [")
+            text.append("#" * filled, style="bold")
+            text.append("." * (METER_CELLS - filled) + "]")
+        return text
+
+    def watch_state(self, state: str) -> None:
+        self.set_class(state == "listening", "listening")
+        self.set_class(state == "speaking", "speaking")
+        self.set_class(state == "off", "off")
+        if state != "listening":
+            self.level = 0.0

@@ -1,0 +1,27 @@
+"""'Question 3 of about 8' and a bar, from QuestionEvent.progress."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label, ProgressBar
+
+from kiosk.engine.events import Progress
+
+
+def progress_words(progress: Progress) -> str:
+    estimate = max(progress.estimate, progress.asked)
+    if estimate == progress.asked:
+        return f"Question {progress.asked} of {estimate}"
+    return f"Question {progress.asked} of about {estimate}"
+
+
+class QuestionProgress(Horizontal):
+    def compose(self) -> ComposeResult:
+        yield Label("", id="progress-words", markup=False)
+        yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress-bar")
+
+    def show(self, progress: Progress) -> None:
+        self.query_one("#progress-words", Label).update(progress_words(progress))
+        bar = self.query_one("#progress-bar", ProgressBar)
+        bar.update(total=max(progress.estimate, progress.asked, 1), progress=progress.asked)

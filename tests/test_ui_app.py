@@ -1,0 +1,359 @@
+"""The real kiosk app (real knowledge base, real Session) driven by keys and touch under run_test."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import shlex
+
+import pytest
+from textual.widgets import Static
+
+from kiosk.config import Settings
+from kiosk.engine.loader import load_knowledge_base
+from kiosk.ui.app import KioskApp, create_app
+from kiosk.ui.dialogs.pin import PinDialog
+from kiosk.ui.screens.emergency import EmergencyScreen
+from kiosk.ui.screens.question import QuestionScreen
+from kiosk.ui.screens.result import ResultScreen, banner_words
+from kiosk.ui.screens.staff import StaffScreen
+from kiosk.ui.screens.welcome import WelcomeScreen
+from kiosk.ui.voice import VoiceAdapter
+
+KB = load_knowledge_base()
+
+
+def sync(scenario):
+    """Run an async pilot scenario as a plain test (no async pytest plugin is needed)."""
+
+    @functools.wraps(scenario)
+    def test(*args, **kwargs):
+        return asyncio.run(scenario(*args, **kwargs))
+
+    return test
+
+PIN = "2468"
+ALERT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ EMERGENCY at the hand-cramp kiosk: "
+                        r"tell the front desk\. reason: [a-z0-9_,-]+$")
+
+
+def kiosk(**overrides) -> KioskApp:
+    return create_app(Settings(pin=PIN, **overrides), kb=KB)
+
+
+def text_of(app: KioskApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def answer_until_the_end(pilot, *, yes_to_red_flags: bool = False, limit: int = 40) -> list[str]:
+    """Answer by number keys: "No" (or the first option) to everything, "Yes" to red flags if asked."""
+    app: KioskApp = pilot.app
+    red_flags = set(app.kb.red_flags())
+    asked: list[str] = []
+    while app.mode == "question" and len(asked) < limit:
+        question = app.session.current
+        assert question is not None
+        asked.append(question.id)
+        numbers = {o.number for o in question.options}
+        if yes_to_red_flags and set(question.findings) & red_flags:
+            key = "1"
+        else:
+            key = "2" if 2 in numbers else "1"
+        await pilot.press(key)
+        await pilot.pause()
+    return asked
+
+
+async def open_staff(pilot, pin: str = PIN) -> None:
+    await pilot.press("f12")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, PinDialog)
+    await pilot.press(*pin, "enter")
+    await pilot.pause()
+
+
+@sync
+async def test_a_whole_interview_by_keys_ends_on_the_result():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.press("space")
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        assert "not a diagnosis" in text_of(app, "#notice").lower()  # said and shown before question 1
+        first = app.session.current
+        assert text_of(app, "#question-text") == first.text
+        assert text_of(app, "#progress-words") == f"Question 1 of about {first.progress.estimate}"
+        assert [str(b.label) for b in app.screen.query("Button.answer")] == [
+            f"{o.number}  {o.label}" for o in first.options]
+
+        asked = await answer_until_the_end(pilot)
+        assert len(asked) >= 3
+        assert isinstance(app.screen, ResultScreen)
+        result = app.screen.result
+        assert result.urgency.level not in ("emergency",)
+        banner = app.screen.query_one("#banner", Static)
+        assert str(banner.render()) == banner_words(result)
+        assert banner.has_class(f"level-{result.urgency.level}")
+        assert result.urgency.label in str(banner.render())  # words, not only colour
+        causes = [str(s.render()) for s in app.screen.query(".cause")]
+        assert causes and causes[0].startswith(f"1. {result.causes[0].name}")
+        assert all(f"Fits: {why}" in causes[0] for why in result.causes[0].why)
+        assert all(f"Does not fit: {why}" in causes[0] for why in result.causes[0].against)
+        assert len(causes) == min(3, len(result.causes))
+        assert text_of(app, "#disclaimer") == result.disclaimer
+        assert 'say "done"' in text_of(app, "#closing").lower()
+
+        await pilot.press("1", "2", "3")  # stray answer keys do not throw the result away
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.session.current is None and not app.session.finished  # wiped
+
+
+@sync
+async def test_touch_answers_and_a_caption_says_what_was_chosen():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#start")
+        await pilot.pause()
+        first = app.session.current
+        await pilot.click("#answer-2")
+        await pilot.pause()
+        assert app.session.current.id != first.id
+        label = next(o.label for o in first.options if o.number == 2)
+        assert str(app.screen.query_one("#caption", Static).render()) == f'You chose: "{label}"'
+        assert text_of(app, "#progress-words").startswith("Question 2 of")
+
+
+@sync
+async def test_back_repeat_help_and_start_over():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        first = app.session.current.id
+        await pilot.press("2")
+        await pilot.pause()
+        second = app.session.current.id
+        assert second != first
+
+        await pilot.press("r")  # repeat: the same question again
+        await pilot.pause()
+        assert app.session.current.id == second
+
+        await pilot.press("h")  # help: explained on screen, same question
+        await pilot.pause()
+        assert app.session.current.id == second
+        assert app.screen.query_one("#notice").has_class("shown")
+
+        await pilot.press("b")  # back to the first question
+        await pilot.pause()
+        assert app.session.current.id == first
+        assert text_of(app, "#progress-words").startswith("Question 1 of")
+
+        await pilot.press("2", "2")
+        await pilot.pause()
+        assert app.session.current.progress.asked == 3
+        await pilot.press("s")  # start over
+        await pilot.pause()
+        assert app.session.current.id == first and app.session.current.progress.asked == 1
+
+        await pilot.press("9")  # no such answer: nothing changes
+        await pilot.pause()
+        assert app.session.current.id == first
+
+
+@sync
+async def test_emergency_alerts_staff_and_stays_until_staff_clear_it(tmp_path):
+    ran = tmp_path / "alert-command-ran.txt"
+    log = tmp_path / "alerts.log"
+    app = kiosk(alert_command=f'echo "$KIOSK_ALERT" > {shlex.quote(str(ran))}', alert_file=log, idle_timeout=0.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        await answer_until_the_end(pilot, yes_to_red_flags=True)
+        assert isinstance(app.screen, EmergencyScreen)
+        assert "Please tell the front desk now" in text_of(app, "#emergency-words")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert ALERT_LINE.match(ran.read_text().strip()), ran.read_text()
+        assert ALERT_LINE.match(log.read_text().strip()), log.read_text()
+        assert "reason: red_flag" in log.read_text()
+        assert text_of(app, "#alert-status") == "Staff have been alerted. Please stay here."
+
+        # patients cannot leave it: keys, quit keys, a wrong PIN, and the idle timer do nothing
+        await pilot.press("1", "2", "d", "r", "s", "escape", "enter", "space", "ctrl+c", "ctrl+q")
+        await pilot.click("#emergency-words")
+        await asyncio.sleep(1.0)
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen) and app.is_running
+        await open_staff(pilot, pin="0000")
+        assert isinstance(app.screen, PinDialog)  # wrong PIN: still asking
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen)
+
+        await open_staff(pilot)
+        assert isinstance(app.screen, StaffScreen)
+        assert "An emergency is showing." in str(app.screen.query_one("#staff-status", Static).render())
+        await pilot.press("2")  # clear the emergency
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert not app.emergency_active and app.session.current is None
+
+
+@sync
+async def test_a_failing_alert_is_reported_to_the_patient_and_on_the_staff_screen():
+    app = kiosk(alert_command="echo 'pager unreachable' >&2; exit 7")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        await answer_until_the_end(pilot, yes_to_red_flags=True)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "did not go through" in text_of(app, "#alert-status")
+        await open_staff(pilot)
+        status = str(app.screen.query_one("#staff-status", Static).render())
+        assert "ALERT FAILED" in status and "exit 7" in status and "pager unreachable" in status
+
+
+@sync
+async def test_idle_wipes_the_session_and_returns_to_the_welcome():
+    app = kiosk(idle_timeout=0.6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.session.current.progress.asked == 2
+        await asyncio.sleep(1.2)
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.session.current is None
+        await pilot.press("space")  # a key held from the last patient does not start a new one at once
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        await asyncio.sleep(1.0)
+        await pilot.press("space")  # a new patient starts from the first question
+        await pilot.pause()
+        assert app.session.current.progress.asked == 1
+
+
+@sync
+async def test_idle_on_the_result_screen_also_wipes():
+    app = kiosk(idle_timeout=0.6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        await answer_until_the_end(pilot)
+        assert isinstance(app.screen, ResultScreen)
+        assert app.session.finished
+        await asyncio.sleep(1.2)
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen) and not app.session.finished
+
+
+@sync
+async def test_ctrl_c_and_ctrl_q_do_not_quit_but_staff_can():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space", "ctrl+c", "ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, QuestionScreen)
+        await open_staff(pilot)
+        assert isinstance(app.screen, StaffScreen)
+        assert app.screen.query_one("#staff-clear").disabled  # no emergency to clear
+        await pilot.press("6")  # back to the same question
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen) and app.session.current.progress.asked == 1
+        await open_staff(pilot)
+        await pilot.press("1")  # quit
+        await pilot.pause()
+    assert app.return_value == 0
+    assert app.session.current is None
+
+
+@sync
+async def test_the_pin_keypad_works_by_touch():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f12")
+        await pilot.pause()
+        for digit in "2461":
+            await pilot.click(f"#pin-{digit}")
+        await pilot.click("#pin-del")
+        await pilot.click("#pin-8")
+        await pilot.click("#pin-ok")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffScreen)
+
+
+@sync
+async def test_the_staff_key_comes_from_the_settings():
+    app = kiosk(staff_key="f10")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f12")  # now an ordinary key: on the welcome it starts the interview
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, PinDialog)
+
+
+@sync
+async def test_without_a_microphone_the_screen_says_so_and_keys_still_work(tmp_path):
+    settings = Settings(pin=PIN, mute=True, mic_file=tmp_path / "no-such-answers")
+    app = create_app(settings, kb=KB, voice=VoiceAdapter(settings))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.voice_status.hearing and not app.voice_status.speaking
+        assert "use the number keys or touch" in text_of(app, "#voice-status")
+        await pilot.press("space")
+        await pilot.pause()
+        assert "Voice is off" in str(app.screen.query_one("#listening").render())
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.session.current.progress.asked == 2
+        await open_staff(pilot)
+        status = str(app.screen.query_one("#staff-status", Static).render())
+        assert app.voice_status.problems  # why voice is off, in words, for staff
+        assert all(problem in status for problem in app.voice_status.problems)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@sync
+async def test_every_answer_button_is_on_screen(size):
+    app = kiosk()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        for _ in range(6):  # the first questions include a five-answer one
+            for button in app.screen.query("Button"):
+                region = button.region
+                assert region.bottom <= size[1] and region.right <= size[0] and region.height == 3, button
+            await pilot.press("2")
+            await pilot.pause()
+
+
+@sync
+async def test_a_staff_screen_left_open_closes_itself_but_the_emergency_stays():
+    app = kiosk(idle_timeout=0.6)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_staff(pilot)
+        assert isinstance(app.screen, StaffScreen)
+        await asyncio.sleep(1.2)
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)  # a patient cannot find it open
+
+        await pilot.press("space")
+        await pilot.pause()
+        await answer_until_the_end(pilot, yes_to_red_flags=True)
+        await open_staff(pilot)
+        await asyncio.sleep(1.2)
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen) and app.emergency_active

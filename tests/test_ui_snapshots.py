@@ -1,0 +1,103 @@
+"""Snapshots of the four patient screens at 80x24 and 120x40, from fixed events (no engine
+randomness, no clock, the level meter frozen at a fixed value)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.config import Settings
+from kiosk.engine.events import (
+    AnswerEvent,
+    AnswerOption,
+    CauseScore,
+    EmergencyEvent,
+    Intent,
+    Progress,
+    QuestionEvent,
+    RepromptEvent,
+    ResultEvent,
+    Urgency,
+)
+from kiosk.engine.loader import load_knowledge_base
+from kiosk.ui.app import create_app
+from kiosk.ui.widgets.listening import ListeningIndicator
+
+SIZES = [(80, 24), (120, 40)]
+YES_NO = (
+    AnswerOption(1, "Yes", Intent("yes", True)),
+    AnswerOption(2, "No", Intent("no", False)),
+    AnswerOption(3, "Don't know", Intent("unknown")),
+)
+NIGHT = QuestionEvent(
+    id="night_cramps", kind="yes_no", text="Do the cramps wake you up at night?", findings=("night_cramps",),
+    choices=(), progress=Progress(3, 8), options=YES_NO,
+)
+AGE = QuestionEvent(
+    id="age", kind="number", text="How old are you?", findings=("age",), choices=(), progress=Progress(4, 9),
+    options=(
+        AnswerOption(1, "Under 40", Intent("number", 30)),
+        AnswerOption(2, "40 to 59", Intent("number", 50)),
+        AnswerOption(3, "60 to 74", Intent("number", 67)),
+        AnswerOption(4, "75 or older", Intent("number", 80)),
+        AnswerOption(5, "Don't know", Intent("unknown")),
+    ),
+)
+RESULT = ResultEvent(
+    urgency=Urgency("soon", "Please book to see a clinician within the next few days.",
+                    "See a clinician within a few days", ("nerve_signs",)),
+    causes=(
+        CauseScore("carpal_tunnel", "Carpal tunnel syndrome", 0.62,
+                   ("you said your fingers go numb", "you said it is worse at night"), ("you said both hands",)),
+        CauseScore("dehydration", "Not drinking enough", 0.18, ("you said you sweat a lot",), ()),
+    ),
+    disclaimer="This is not a diagnosis. Only a clinician can tell what is causing your cramps.",
+)
+EMERGENCY = EmergencyEvent(
+    "emergency", "You have a warning sign that needs help now.",
+    "Please tell the front desk now. If you are not in the clinic, call emergency services.",
+)
+
+
+def fixed_app():
+    return create_app(Settings(), kb=load_knowledge_base())
+
+
+def show(*events, spoken=False, listening=None):
+    async def run_before(pilot):
+        await pilot.app.show_events(list(events), spoken=spoken)
+        await pilot.app.workers.wait_for_complete()
+        if listening is not None:
+            for indicator in pilot.app.screen.query(ListeningIndicator):
+                indicator.state, indicator.level = "listening", listening
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_welcome(snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_question_heard_unsure_while_listening(snap_compare, size):
+    heard = AnswerEvent("numbness", "yes a bit", "yes", True, confidence=0.45)
+    assert snap_compare(fixed_app(), terminal_size=size,
+                        run_before=show(NIGHT, heard, NIGHT, spoken=True, listening=0.5))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_question_pointing_at_the_keys(snap_compare, size):
+    reprompt = RepromptEvent("age", "no_match", "Let's try once more. You can also press a number key or "
+                             "touch an answer on the screen. How old are you?", attempt=2, offer_keys=True)
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=show(AGE, reprompt))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_emergency(snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=show(EMERGENCY, RESULT))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_result(snap_compare, size):
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=show(RESULT))

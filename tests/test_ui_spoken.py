@@ -1,0 +1,94 @@
+"""One whole interview by voice: answers spoken by espeak-ng into WAV files, played through the
+virtual microphone (--mic-file folder), heard by the real PocketSphinx recognizer, shown by the
+real app, ending on the result screen with the urgency the same answers give as text."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Settings
+from kiosk.engine.events import QuestionEvent, RepromptEvent, ResultEvent
+from kiosk.engine.loader import load_knowledge_base
+from kiosk.engine.session import Session
+from kiosk.ui.app import create_app
+from kiosk.ui.screens.welcome import WelcomeScreen
+from kiosk.ui.voice import VoiceAdapter
+
+pytestmark = pytest.mark.slow
+KB = load_knowledge_base()
+FIRST_CHOICE = {"yes_no": ["no"], "multi": ["no", "none of those"], "number": ["seventy"],
+                "duration": ["two weeks", "three weeks"], "choice": []}
+
+
+def plan_answers(kb) -> tuple[list[str], ResultEvent]:
+    """Answers that move the interview on at every step, and the result they give as text."""
+    session = Session(kb)
+    happened = session.start()
+    said: list[str] = []
+    while isinstance(happened[-1], QuestionEvent):
+        question = happened[-1]
+        grammar = set(session.grammar().phrases)
+        candidates = FIRST_CHOICE[question.kind] or [question.choices[0].label.lower()]
+        for text in candidates:
+            trial = copy.deepcopy(session)
+            outcome = trial.answer(text)
+            if text in grammar and not any(isinstance(e, RepromptEvent) for e in outcome):
+                break
+        else:
+            raise AssertionError(f"no plain answer fits {question.id}")
+        said.append(text)
+        happened = session.answer(text)
+    assert isinstance(happened[-1], ResultEvent), happened
+    return said, happened[-1]
+
+
+def speak(text: str, path: Path) -> None:
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(path), text], check=True)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
+    pytest.importorskip("kiosk.speech.listener", reason="VOICE's Listener has not landed")
+    pytest.importorskip("kiosk.speech.select", reason="VOICE's create_recognizer has not landed")
+    pytest.importorskip("kiosk.speech.microphone", reason="AUDIO's FileMicrophone has not landed")
+    answers, expected = plan_answers(KB)
+    spoken = ["start", *answers, "done"]
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    for number, text in enumerate(spoken, start=1):
+        speak(text, folder / f"{number:02d}.wav")
+
+    settings = Settings(engine="pocketsphinx", mic_file=folder, mute=True, idle_timeout=600)
+    voice = VoiceAdapter(settings)
+    app = create_app(settings, kb=KB, voice=voice)
+    seen: list[str] = []
+
+    async def scenario() -> ResultEvent | None:
+        result = None
+        async with app.run_test(size=(80, 24)) as pilot:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 40 + 6 * len(spoken)
+            while loop.time() < deadline:
+                await asyncio.sleep(0.05)
+                if not seen or seen[-1] != app.mode:
+                    seen.append(app.mode)
+                result = app._result or result
+                if result is not None and isinstance(app.screen, WelcomeScreen):
+                    break  # "done" was heard: back to the welcome
+            assert voice.status.engine == "pocketsphinx", voice.status
+            await pilot.pause()
+            assert app.session.current is None and not app.session.finished  # wiped after "done"
+        voice.close()
+        return result
+
+    result = asyncio.run(scenario())
+    assert seen[:3] == ["welcome", "question", "result"] and seen[-1] == "welcome", (seen, voice.status)
+    assert result is not None, voice.status
+    assert result.urgency.level == expected.urgency.level
+    assert result.causes[0].id == expected.causes[0].id
