@@ -105,7 +105,9 @@ def test_engine_choice_says_what_it_uses(tmp_path):
     assert missing.recognizer is None and "no Vosk model" in missing.message
     fallback = create_recognizer("auto", tmp_path)  # a folder, but not a Vosk model
     assert fallback.recognizer is not None and fallback.recognizer.name == "pocketsphinx"
-    assert "PocketSphinx" in fallback.message and "cannot load" in fallback.message
+    # (the model finder may already refuse the folder, or Vosk refuses to load it: both are said)
+    assert "PocketSphinx" in fallback.message
+    assert "cannot load" in fallback.message or "no Vosk model" in fallback.message
 
 
 def test_kiosk_hear_prints_one_json_line_per_file_and_survives_a_broken_one(clips, tmp_path):
