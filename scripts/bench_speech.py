@@ -74,7 +74,7 @@ class Run:
     false_accepts: dict[tuple[str, str], Tally]
     latencies: list[float]
     rtf: list[float]
-    margins: list[tuple[bool, bool, float, bool]]  # (in scope, hypothesis right, margin, whole answer)
+    margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, coverage
 
 
 def peak_mb() -> float:
@@ -120,7 +120,7 @@ def record(run: Run, recognizer, heard, clip, in_scope: bool, right: bool) -> No
         run.rtf.append(heard.decode_ms / 1000 / max(0.1, heard.endpoint_s))
     last = getattr(recognizer, "last", None)
     if last is not None:
-        run.margins.append((in_scope, right, last.margin, last.in_grammar))
+        run.margins.append((in_scope, right, last.margin, last.in_grammar, last.coverage))
 
 
 def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
@@ -142,15 +142,16 @@ def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
 
 
 def sweep(run: Run) -> None:
-    """What each PocketSphinx rejection threshold would give on this very set."""
-    print("\nPocketSphinx rejection threshold sweep (margin per frame; accept = whole answer and margin >= t):")
-    print(f"{'t':>6s} {'in-scope right':>15s} {'false accepts':>14s}")
+    """What each PocketSphinx rejection setting would give on this very set."""
+    print("\nPocketSphinx rejection sweep (accept = whole answer, margin >= t, coverage >= c):")
+    print(f"{'t':>6s} {'c':>5s} {'in-scope right':>15s} {'false accepts':>14s}")
     inside = [m for m in run.margins if m[0]]
     outside = [m for m in run.margins if not m[0]]
-    for t in (-12, -10, -8, -6, -5, -4, -3, -2, -1, 0):
-        right = sum(1 for _, ok, margin, whole in inside if ok and whole and margin >= t)
-        fa = sum(1 for _, _, margin, whole in outside if whole and margin >= t)
-        print(f"{t:6.1f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
+    for c in (0.0, 0.5, 0.6, 0.7, 0.8):
+        for t in (-8, -4, -2, 0, 2, 4, 6, 8, 10):
+            right = sum(1 for _, ok, margin, whole, cov in inside if ok and whole and margin >= t and cov >= c)
+            fa = sum(1 for _, _, margin, whole, cov in outside if whole and margin >= t and cov >= c)
+            print(f"{t:6.1f} {c:5.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
 
 
 def bench_pocketsphinx(clips: Path, quick: bool) -> None:

@@ -47,7 +47,7 @@ IN_SCOPE = [
     ("nerve_signs", "weakness", "en-gb", 150, None, "choices", ["weakness"]),
     ("numbness", "go back", "en-us", 150, None, "back", None),
     ("age", "go back", "en-us+f3", 150, None, "back", None),
-    ("numbness", "repeat", "en-us+f3", 150, None, "repeat", None),
+    ("numbness", "repeat", "en-us", 150, None, "repeat", None),
     ("nerve_signs", "repeat", "en+m3", 150, None, "repeat", None),
 ]
 
@@ -69,7 +69,7 @@ OUT_OF_SCOPE = [
     ("nerve_signs", "my daughter is parking the car", "en-us+f3"),
     ("age", "can I have some water please", "en+m3"),
     ("duration", "the bus was late today", "en-us"),
-    ("nerve_signs", "hello", "en-gb"),
+    ("nerve_signs", "hello, is anybody there", "en-gb"),
 ]
 
 

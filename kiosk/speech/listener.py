@@ -19,6 +19,8 @@ from .protocols import SAMPLE_RATE, Microphone, Recognizer
 
 BYTES_PER_SECOND = SAMPLE_RATE * 2
 PREROLL_S = 0.3  # audio kept from before speech began, so the first sound is not cut
+AFTER_SPEECH_S = 0.1  # audio passed on after the last loud frame; the rest of the pause is not
+# speech, and decoding it only blurs the recognizer's scores (it still counts for endpointing)
 MAX_SILENCE_S = 8.0  # nothing said for this long is "noinput"
 
 
@@ -50,8 +52,7 @@ class Listener:
     ) -> Heard:
         """Listen for one answer to the question ``grammar`` belongs to."""
         endpointer = Endpointer(self.endpoint)
-        preroll: deque[bytes] = deque()
-        preroll_bytes = 0
+        waiting: deque[tuple[bytes, float]] = deque()  # audio not yet given to the recognizer
         heard_bytes = 0
         started = False
         for chunk in microphone.chunks():
@@ -61,26 +62,39 @@ class Listener:
             state = endpointer.feed(chunk)
             if on_level is not None:
                 on_level(endpointer.level)
-            if started:
-                self.recognizer.feed(chunk)
-            elif state is not State.WAITING:
-                self.recognizer.start(grammar)
-                for early in preroll:
-                    self.recognizer.feed(early)
-                self.recognizer.feed(chunk)
-                started = True
-            else:
-                preroll.append(chunk)
-                preroll_bytes += len(chunk)
-                while preroll_bytes - len(preroll[0]) >= PREROLL_S * BYTES_PER_SECOND:
-                    preroll_bytes -= len(preroll.popleft())
+            waiting.append((chunk, heard_bytes / BYTES_PER_SECOND))
+            if not started and state is State.WAITING:
+                self._drop_old(waiting, heard_bytes / BYTES_PER_SECOND - PREROLL_S)
                 if heard_bytes / BYTES_PER_SECOND >= max_silence_s:
                     return Heard("", 0.0, True, None, 0.0)
+                continue
+            if not started:
+                self.recognizer.start(grammar)
+                started = True
+            assert endpointer.speech_end_s is not None
+            self._pass_on(waiting, endpointer.speech_end_s + AFTER_SPEECH_S, state is State.ENDED)
             if state is State.ENDED:
                 return self._finish(endpointer.end_s)
         if started:  # the audio ran out while the patient was still speaking
+            for chunk, _ in waiting:
+                self.recognizer.feed(chunk)
             return self._finish(heard_bytes / BYTES_PER_SECOND)
         return Heard("", 0.0, True, None, 0.0)
+
+    @staticmethod
+    def _drop_old(waiting: deque[tuple[bytes, float]], before_s: float) -> None:
+        while len(waiting) > 1 and waiting[1][1] - len(waiting[1][0]) / BYTES_PER_SECOND <= before_s:
+            waiting.popleft()
+
+    def _pass_on(self, waiting: deque[tuple[bytes, float]], until_s: float, ended: bool) -> None:
+        """Give the recognizer the audio up to ``until_s``; at the end, what starts before it."""
+        while waiting:
+            chunk, chunk_end_s = waiting[0]
+            chunk_start_s = chunk_end_s - len(chunk) / BYTES_PER_SECOND
+            if chunk_end_s <= until_s or (ended and chunk_start_s < until_s):
+                self.recognizer.feed(waiting.popleft()[0])
+            else:
+                break
 
     def _finish(self, endpoint_s: float | None) -> Heard:
         began = time.perf_counter()
