@@ -12,9 +12,9 @@ import soundfile
 from kiosk.engine.understanding import grammar_for
 from kiosk.speech.endpoint import Endpointer, State
 from kiosk.speech.listener import Listener
-from kiosk.speech.protocols import SAMPLE_RATE
+from kiosk.speech.protocols import SAMPLE_RATE, Recognizer
 from kiosk.speech.recognizers.common import Sentences
-from kiosk.speech.select import create_recognizer
+from kiosk.speech.select import create_recognizer, missing_words_report
 from tests.conftest import run_kiosk
 from tests.speech_audio import ClipMicrophone, make_clip, mix, speech
 
@@ -99,7 +99,7 @@ def test_items_chain_with_and_but_nothing_else_is_a_whole_answer(kb):
 
 def test_engine_choice_says_what_it_uses(tmp_path):
     sphinx = create_recognizer("pocketsphinx", None)
-    assert sphinx.recognizer is not None and sphinx.recognizer.name == "pocketsphinx"
+    assert isinstance(sphinx.recognizer, Recognizer) and sphinx.recognizer.name == "pocketsphinx"
     assert "PocketSphinx" in sphinx.message
     missing = create_recognizer("vosk", tmp_path / "no-model-here")
     assert missing.recognizer is None and "no Vosk model" in missing.message
@@ -132,3 +132,9 @@ def test_kiosk_hear_prints_one_json_line_per_file_and_survives_a_broken_one(clip
     assert first["decode_ms"] >= 0 and 0 < first["confidence"] <= 1
     assert "broken.wav" in error["error"]
     assert (last["intent"], last["value"]) == ("number", 42)
+
+
+def test_words_no_model_knows_are_reported_for_staff_with_their_questions(kb, sphinx):
+    report = missing_words_report(sphinx, [grammar_for(kb, q) for q in kb.questions.values()])
+    assert "pocketsphinx" in report and "prickling (nerve_signs" in report
+    assert missing_words_report(sphinx, [grammar_for(kb, kb.questions["numbness"])]) == ""

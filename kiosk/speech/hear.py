@@ -20,7 +20,7 @@ from kiosk.engine.understanding import grammar_for, understand
 
 from .listener import Listener
 from .protocols import SAMPLE_RATE
-from .select import create_recognizer
+from .select import create_recognizer, missing_words_report
 
 CHUNK_S = 0.03  # what a sound card hands over at a time
 TAIL_S = 1.0  # silence after the recording, as a microphone would hear after the answer
@@ -95,10 +95,9 @@ def run_hear(args: argparse.Namespace) -> int:
     if choice.recognizer is None:
         return 2
     grammar = grammar_for(kb, question)
-    missing = choice.recognizer.missing_words(grammar)
+    missing = missing_words_report(choice.recognizer, [grammar])
     if missing:
-        print(f"Words the {choice.recognizer.name} model does not know (not listened for): "
-              f"{', '.join(sorted(missing))}", file=sys.stderr)
+        print(missing, file=sys.stderr)
     listener = Listener(choice.recognizer)
     failures = 0
     for path in args.files:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
+
+from kiosk.engine.understanding import Grammar
 
 from .protocols import Recognizer
 
@@ -70,3 +73,17 @@ def _pocketsphinx(reason: str) -> RecognizerChoice:
         return RecognizerChoice(None, f"Speech recognition is off: PocketSphinx did not start ({error}).")
     why = f" ({reason})" if reason else ""
     return RecognizerChoice(recognizer, f"Speech: PocketSphinx with its built-in {recognizer.model} model{why}.")
+
+
+def missing_words_report(recognizer: Recognizer, grammars: Iterable[Grammar]) -> str:
+    """One plain sentence for staff naming every grammar word the model lacks, and where it is
+    used ("" when the model knows them all). Call it once at startup for every question."""
+    where: dict[str, list[str]] = {}
+    for grammar in grammars:
+        for word in sorted(recognizer.missing_words(grammar)):
+            where.setdefault(word, []).append(grammar.question)
+    if not where:
+        return ""
+    listed = "; ".join(f"{word} ({', '.join(questions)})" for word, questions in sorted(where.items()))
+    return (f"The {recognizer.name} model does not know {len(where)} answer word(s), so answers using "
+            f"them cannot be heard and need the keys: {listed}.")
