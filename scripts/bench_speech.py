@@ -154,7 +154,7 @@ def sweep(run: Run) -> None:
             print(f"{t:6.1f} {c:5.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
 
 
-def bench_pocketsphinx(clips: Path, quick: bool) -> None:
+def bench_pocketsphinx(clips: Path, quick: bool, options: dict[str, float]) -> None:
     from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
 
     kb = load_knowledge_base()
@@ -162,7 +162,7 @@ def bench_pocketsphinx(clips: Path, quick: bool) -> None:
         _GRAMMARS[question] = grammar_for(kb, kb.questions[question])
     before = peak_mb()
     began = time.perf_counter()
-    recognizer = PocketSphinxRecognizer()
+    recognizer = PocketSphinxRecognizer(**options)
     load_s = time.perf_counter() - began
     memory = peak_mb() - before
 
@@ -204,12 +204,16 @@ def main() -> int:
     parser.add_argument("--engine", choices=["pocketsphinx", "vosk", "all"], default="all")
     parser.add_argument("--quick", action="store_true", help="fewer voices (for a fast look)")
     parser.add_argument("--clips", type=Path, help="keep synthesised clips here (default: a temporary folder)")
+    parser.add_argument("--highpass", type=float, metavar="HZ", help="PocketSphinx high-pass cut-off to try")
+    parser.add_argument("--noise-floor", type=float, metavar="STEPS",
+                        help="PocketSphinx added hiss (int16 standard deviation) to try")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         clips = args.clips or Path(scratch)
         clips.mkdir(parents=True, exist_ok=True)
         if args.engine in ("pocketsphinx", "all"):
-            bench_pocketsphinx(clips, args.quick)
+            options = {"highpass_hz": args.highpass, "noise_floor": args.noise_floor}
+            bench_pocketsphinx(clips, args.quick, {k: v for k, v in options.items() if v is not None})
         if args.engine in ("vosk", "all"):
             bench_vosk(clips, args.quick)
     return 0

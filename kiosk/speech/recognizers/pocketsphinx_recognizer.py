@@ -24,9 +24,10 @@ from .common import CHAIN_WORD, Sentences, grammar_words
 MODEL_NAME = "en-us"
 # Grammar-minus-phone-loop log score per speech frame below which speech is out of scope.
 # Measured over clean and noisy synthetic speech by scripts/bench_speech.py.
-REJECT_MARGIN = -4.0
-MIN_COVERAGE = 0.8  # see _score; the bench sweep: 27% -> 16% false accepts for 2.6% fewer right
-NOISE_FLOOR = 16.0  # standard deviation in int16 steps: about -66 dBFS
+REJECT_MARGIN = -2.0
+MIN_COVERAGE = 0.8  # see _score; bench sweep: false accepts 27% -> 16% for 2.6% fewer right
+HIGHPASS_HZ = 0.0  # 0: off
+NOISE_FLOOR = 64.0  # standard deviation in int16 steps: about -54 dBFS (bench: 16 and 200 did worse)
 SILENCE_PROBABILITY = 0.1  # pocketsphinx default 0.005; measured better by the benchmark
 CONFIDENCE_SLOPE = 2.0  # margin units for the confidence to go from 0.27 to 0.73
 
@@ -45,7 +46,10 @@ class Scored:
 class PocketSphinxRecognizer:
     name = "pocketsphinx"
 
-    def __init__(self, reject_margin: float = REJECT_MARGIN, batch: bool = True) -> None:
+    def __init__(self, reject_margin: float = REJECT_MARGIN, batch: bool = True,
+                 highpass_hz: float = HIGHPASS_HZ, noise_floor: float = NOISE_FLOOR) -> None:
+        self.highpass_hz = highpass_hz
+        self.noise_floor = noise_floor
         # batch: decode the whole utterance once speech has ended, so the cepstral mean is the
         # utterance's own (live estimates start wrong for each new voice and cost accuracy).
         self.batch = batch
@@ -87,7 +91,7 @@ class PocketSphinxRecognizer:
 
     def finish(self) -> Recognition:
         if self.batch:
-            audio = _with_noise_floor(b"".join(self._audio))
+            audio = _with_noise_floor(_highpass(b"".join(self._audio), self.highpass_hz), self.noise_floor)
             self._audio.clear()
             if audio:
                 self._grammar_decoder.process_raw(audio, False, True)
@@ -141,12 +145,24 @@ class PocketSphinxRecognizer:
         return self._logmath.log(probability) if probability > 0 else -1e9
 
 
-def _with_noise_floor(pcm: bytes) -> bytes:
-    """Add a quiet, fixed hiss (-66 dBFS), as every real microphone has. Synthetic or gated
+def _highpass(pcm: bytes, cutoff_hz: float) -> bytes:
+    """Remove rumble and hum below ``cutoff_hz`` (room noise is loudest there, voices are not)."""
+    if cutoff_hz <= 0 or not pcm:
+        return pcm
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    spectrum = np.fft.rfft(samples)
+    freqs = np.fft.rfftfreq(len(samples), 1 / 16_000)
+    spectrum[freqs < cutoff_hz] = 0
+    filtered = np.fft.irfft(spectrum, len(samples))
+    return np.clip(np.round(filtered), -32768, 32767).astype("<i2").tobytes()
+
+
+def _with_noise_floor(pcm: bytes, level: float) -> bytes:
+    """Add a quiet, fixed hiss (about -54 dBFS), as every real microphone has. Synthetic or gated
     audio holds stretches of exact zeros, whose features are wild outliers that make the
     scores jump from one run to the next; a real room is never that quiet, so nothing is lost."""
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.int32)
-    hiss = np.random.default_rng(len(samples)).normal(0.0, NOISE_FLOOR, len(samples))
+    hiss = np.random.default_rng(len(samples)).normal(0.0, level, len(samples))
     return np.clip(samples + np.round(hiss).astype(np.int32), -32768, 32767).astype("<i2").tobytes()
 
 
