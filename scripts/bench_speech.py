@@ -204,7 +204,6 @@ def main() -> int:
     parser.add_argument("--engine", choices=["pocketsphinx", "vosk", "all"], default="all")
     parser.add_argument("--quick", action="store_true", help="fewer voices (for a fast look)")
     parser.add_argument("--clips", type=Path, help="keep synthesised clips here (default: a temporary folder)")
-    parser.add_argument("--highpass", type=float, metavar="HZ", help="PocketSphinx high-pass cut-off to try")
     parser.add_argument("--noise-floor", type=float, metavar="STEPS",
                         help="PocketSphinx added hiss (int16 standard deviation) to try")
     args = parser.parse_args()
@@ -212,8 +211,8 @@ def main() -> int:
         clips = args.clips or Path(scratch)
         clips.mkdir(parents=True, exist_ok=True)
         if args.engine in ("pocketsphinx", "all"):
-            options = {"highpass_hz": args.highpass, "noise_floor": args.noise_floor}
-            bench_pocketsphinx(clips, args.quick, {k: v for k, v in options.items() if v is not None})
+            options = {"noise_floor": args.noise_floor} if args.noise_floor is not None else {}
+            bench_pocketsphinx(clips, args.quick, options)
         if args.engine in ("vosk", "all"):
             bench_vosk(clips, args.quick)
     return 0

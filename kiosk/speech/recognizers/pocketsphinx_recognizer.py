@@ -1,11 +1,15 @@
 """PocketSphinx, the embedded recognizer: its English model ships inside the wheel.
 
-Two decoders hear the same audio. One may only say what the question accepts (a JSGF grammar);
-the other is a free phone loop (allphone search) that can follow any speech at all. When the
-grammar's best sentence fits the audio much worse than free phones do, the patient said
-something else ("what's the weather like") and we return nothing rather than the nearest
-answer. The margin per speech frame is the confidence; the threshold was measured with
-scripts/bench_speech.py.
+Two decoders hear the same utterance once its end has been detected (the whole utterance at
+once, so the cepstral mean is its own: live estimates start wrong for every new voice). One may
+only say what the question accepts (a JSGF grammar); the other is a free phone loop (allphone
+search) that can follow any speech at all. The patient said something else ("what's the weather
+like") and we return nothing, rather than the nearest answer, when
+- the grammar's best path is not a whole answer, or
+- it fits the audio much worse than free phones do (margin per frame), or
+- it explains too little of what the phone loop heard as speech (coverage: the grammar files
+  the rest under "silence", e.g. "what" of "what's the weather like").
+The thresholds were measured with scripts/bench_speech.py.
 """
 
 from __future__ import annotations
@@ -22,11 +26,10 @@ from ..protocols import Recognition
 from .common import CHAIN_WORD, Sentences, grammar_words
 
 MODEL_NAME = "en-us"
-# Grammar-minus-phone-loop log score per speech frame below which speech is out of scope.
+# Grammar-minus-phone-loop log score per frame below which speech is out of scope.
 # Measured over clean and noisy synthetic speech by scripts/bench_speech.py.
 REJECT_MARGIN = -2.0
 MIN_COVERAGE = 0.8  # see _score; bench sweep: false accepts 27% -> 16% for 2.6% fewer right
-HIGHPASS_HZ = 0.0  # 0: off
 NOISE_FLOOR = 64.0  # standard deviation in int16 steps: about -54 dBFS (bench: 16 and 200 did worse)
 SILENCE_PROBABILITY = 0.1  # pocketsphinx default 0.005; measured better by the benchmark
 CONFIDENCE_SLOPE = 2.0  # margin units for the confidence to go from 0.27 to 0.73
@@ -38,7 +41,7 @@ class Scored:
 
     hypothesis: str
     in_grammar: bool
-    margin: float  # grammar score minus phone-loop score, per speech frame (pocketsphinx log units)
+    margin: float  # grammar score minus phone-loop score, per frame (pocketsphinx log units)
     speech_frames: int
     coverage: float = 0.0  # grammar words' frames / frames the phone loop heard as speech
 
@@ -46,19 +49,14 @@ class Scored:
 class PocketSphinxRecognizer:
     name = "pocketsphinx"
 
-    def __init__(self, reject_margin: float = REJECT_MARGIN, batch: bool = True,
-                 highpass_hz: float = HIGHPASS_HZ, noise_floor: float = NOISE_FLOOR) -> None:
-        self.highpass_hz = highpass_hz
-        self.noise_floor = noise_floor
-        # batch: decode the whole utterance once speech has ended, so the cepstral mean is the
-        # utterance's own (live estimates start wrong for each new voice and cost accuracy).
-        self.batch = batch
-        self._audio: list[bytes] = []
+    def __init__(self, reject_margin: float = REJECT_MARGIN, noise_floor: float = NOISE_FLOOR) -> None:
         self.model = MODEL_NAME
         self.reject_margin = reject_margin
-        # dither (streaming) / a noise floor (batch): digital silence breaks the features. silprob: the pause after the last word is
-        # silence, not the start of a longer phrase ("yes they" of "yes they do").
-        quiet = {"loglevel": "FATAL", "dither": not batch, "silprob": SILENCE_PROBABILITY}
+        self.noise_floor = noise_floor
+        self._audio: list[bytes] = []
+        # silprob: the pause after the last word is silence, not the start of a longer phrase
+        # ("yes they" of "yes they do").
+        quiet = {"loglevel": "FATAL", "silprob": SILENCE_PROBABILITY}
         self._grammar_decoder = pocketsphinx.Decoder(lm=None, **quiet)
         self._phone_decoder = pocketsphinx.Decoder(
             lm=None, allphone=pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"), **quiet
@@ -83,19 +81,14 @@ class PocketSphinxRecognizer:
         self._phone_decoder.start_utt()
 
     def feed(self, pcm: bytes) -> None:
-        if self.batch:
-            self._audio.append(pcm)
-        else:
-            self._grammar_decoder.process_raw(pcm, False, False)
-            self._phone_decoder.process_raw(pcm, False, False)
+        self._audio.append(pcm)  # decoded in finish(): a whole utterance decodes in ~0.07 x real time
 
     def finish(self) -> Recognition:
-        if self.batch:
-            audio = _with_noise_floor(_highpass(b"".join(self._audio), self.highpass_hz), self.noise_floor)
-            self._audio.clear()
-            if audio:
-                self._grammar_decoder.process_raw(audio, False, True)
-                self._phone_decoder.process_raw(audio, False, True)
+        audio = _with_noise_floor(b"".join(self._audio), self.noise_floor)
+        self._audio.clear()
+        if audio:
+            self._grammar_decoder.process_raw(audio, False, True)
+            self._phone_decoder.process_raw(audio, False, True)
         self._grammar_decoder.end_utt()
         self._phone_decoder.end_utt()
         self.last = scored = self._score()
@@ -143,18 +136,6 @@ class PocketSphinxRecognizer:
     def _log(self, probability: float) -> float:
         # The Python API hands scores back as probabilities; turn them back into log scores.
         return self._logmath.log(probability) if probability > 0 else -1e9
-
-
-def _highpass(pcm: bytes, cutoff_hz: float) -> bytes:
-    """Remove rumble and hum below ``cutoff_hz`` (room noise is loudest there, voices are not)."""
-    if cutoff_hz <= 0 or not pcm:
-        return pcm
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
-    spectrum = np.fft.rfft(samples)
-    freqs = np.fft.rfftfreq(len(samples), 1 / 16_000)
-    spectrum[freqs < cutoff_hz] = 0
-    filtered = np.fft.irfft(spectrum, len(samples))
-    return np.clip(np.round(filtered), -32768, 32767).astype("<i2").tobytes()
 
 
 def _with_noise_floor(pcm: bytes, level: float) -> bytes:
