@@ -12,10 +12,14 @@ from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kiosk.config import SETTINGS_HELP
+
     parser = argparse.ArgumentParser(
         prog="kiosk",
         description="Hand-cramp kiosk: a spoken interview about hand cramps. "
         "With no command it starts the full-screen kiosk.",
+        epilog=SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--jsonl", action="store_true",
                         help="no screen, no audio: read one answer a line, write one JSON event a line")

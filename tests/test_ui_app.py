@@ -65,6 +65,16 @@ async def answer_until_the_end(pilot, *, yes_to_red_flags: bool = False, limit: 
     return asked
 
 
+async def wait_until(condition, timeout_s: float) -> bool:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout_s
+    while loop.time() < end:
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
+
+
 async def open_staff(pilot, pin: str = PIN) -> None:
     await pilot.press("f12")
     await pilot.pause()
@@ -103,7 +113,7 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         assert all(f"Does not fit: {why}" in causes[0] for why in result.causes[0].against)
         assert len(causes) == min(3, len(result.causes))
         assert text_of(app, "#disclaimer") == result.disclaimer
-        assert 'say "done"' in text_of(app, "#closing").lower()
+        assert 'say "finish"' in text_of(app, "#closing").lower()
 
         await pilot.press("1", "2", "3")  # stray answer keys do not throw the result away
         await pilot.pause()
@@ -230,9 +240,9 @@ async def test_idle_wipes_the_session_and_returns_to_the_welcome():
         await pilot.press("2")
         await pilot.pause()
         assert app.session.current.progress.asked == 2
-        await asyncio.sleep(1.2)
-        await pilot.pause()
-        assert isinstance(app.screen, WelcomeScreen)
+        await asyncio.sleep(0.4)
+        assert app.session.current is not None  # not yet idle long enough
+        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)
         assert app.session.current is None
         await pilot.press("space")  # a key held from the last patient does not start a new one at once
         await pilot.pause()

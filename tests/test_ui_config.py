@@ -105,3 +105,20 @@ def test_bad_flag_values_are_reported_like_the_file(tmp_path):
         settings_from_args(args, cwd=tmp_path)
     assert "--volume: must be from 0 to 1" in str(caught.value)
     assert "--idle-timeout: must be from 0.5 to 3600" in str(caught.value)
+
+
+def test_the_kiosk_refuses_to_start_on_bad_settings_and_says_why(tmp_path, capsys):
+    from kiosk.cli import main
+
+    path = write(tmp_path, "volume: loud\n")
+    assert main(["--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "the settings have problems" in err and f"{path}:1: volume:" in err
+
+
+def test_the_kiosk_refuses_to_start_on_a_broken_knowledge_base(tmp_path, capsys):
+    from kiosk.cli import main
+
+    (tmp_path / "intents").mkdir()
+    assert main(["--intents", str(tmp_path / "intents")]) == 1
+    assert "the knowledge base has problems" in capsys.readouterr().err

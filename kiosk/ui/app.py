@@ -57,7 +57,8 @@ def _grammar(name: str, phrases: tuple[str, ...]) -> Grammar:
 
 
 WELCOME_GRAMMAR = _grammar("welcome", ("start", "begin", "yes", "ready", "hello", "okay"))
-RESULT_GRAMMAR = _grammar("result", ("repeat", "say it again", "again", "done", "finish", "i'm done", "thank you"))
+RESULT_GRAMMAR = _grammar("result", ("repeat", "say it again", "again", "finish", "finished", "i'm finished",
+                                     "done", "i'm done", "thank you", "goodbye"))
 MIC_TEST_GRAMMAR = _grammar("mic_test", ("testing", "one two three", "hello", "yes", "no"))
 
 HIGH_CONTRAST = Theme(
@@ -115,6 +116,7 @@ class KioskApp(App[int]):
         self._cancel: Cancel | None = None
         self._staff_open = False
         self._busy = asyncio.Lock()
+        self._voice_opening = voice is not None  # until the first VoiceReady
         self.question_screen: QuestionScreen | None = None
         self.set_keymap({"staff": settings.staff_key})
 
@@ -137,6 +139,8 @@ class KioskApp(App[int]):
         self.post_message(VoiceReady(status))
 
     def on_voice_ready(self, message: VoiceReady) -> None:
+        first = self._voice_opening
+        self._voice_opening = False
         self.voice_status = message.status
         self._show_voice_status()
         self._show_voice_indicator()
@@ -144,7 +148,8 @@ class KioskApp(App[int]):
             self.screen.refresh_status()
             return
         if not self._staff_open:
-            self._resume_listening()
+            # a patient who started before the voice was ready has not heard the question yet
+            self._resume_listening(say_question=first)
 
     def _show_voice_status(self) -> None:
         for welcome in [s for s in self.screen_stack if isinstance(s, WelcomeScreen)]:
@@ -324,7 +329,7 @@ class KioskApp(App[int]):
         self._turn += 1
         status = self.voice_status
         if self.voice is None or not (status.speaking or (status.hearing and grammar is not None)):
-            self._set_indicator("off" if not (status.hearing or status.speaking) else "idle")
+            self._set_indicator(self._resting_state())
             return
         cancel = Cancel()
         self._cancel = cancel
@@ -337,7 +342,13 @@ class KioskApp(App[int]):
             if self.voice is not None:
                 self.voice.interrupt()
         self._turn += 1  # late messages from the old turn are now stale
-        self._set_indicator("idle" if self.voice_status.hearing or self.voice_status.speaking else "off")
+        self._set_indicator(self._resting_state())
+
+    def _resting_state(self) -> str:
+        """What the indicator shows while no turn is running."""
+        if self.voice_status.hearing or self.voice_status.speaking:
+            return "idle"
+        return "starting" if self._voice_opening else "off"
 
     def _run_turn(self, voice: VoiceAdapter, turn: int, texts: list[str], grammar: Grammar | None,
                   cancel: Cancel) -> None:
@@ -363,12 +374,14 @@ class KioskApp(App[int]):
             self.post_message(VoiceState(turn, "thinking"))
             self.post_message(VoiceHeard(turn, heard))
 
-    def _resume_listening(self) -> None:
+    def _resume_listening(self, say_question: bool = False) -> None:
         """After staff or a voice restart: listen again for whatever the screen is waiting for."""
         if self.mode == "welcome":
             self._start_turn([], WELCOME_GRAMMAR)
         elif self.mode == "question":
-            self._start_turn([], self.session.grammar())
+            current = self.session.current
+            said = [current.text] if say_question and current is not None else []
+            self._start_turn(said, self.session.grammar())
         elif self.mode == "result":
             self._start_turn([], RESULT_GRAMMAR)
 
@@ -404,10 +417,10 @@ class KioskApp(App[int]):
         async with self._busy:
             if self.mode != "question":
                 return
-            if heard.noinput or not heard.transcript.strip():
+            if heard.noinput:
                 await self._handle(self.session.noinput())
                 return
-            self._touch()
+            self._touch()  # someone spoke: even words the recognizer rejected (that is a "not understood")
             await self._handle(self.session.answer(heard.transcript, heard.confidence), spoken=True)
 
     def _set_indicator(self, state: str) -> None:

@@ -177,7 +177,7 @@ class VoiceAdapter:
         )
 
     def _stop_hearing(self, problem: str) -> None:
-        self.status = VoiceStatus(False, self.status.speaking, "", self.status.problems + (problem,))
+        self.status = VoiceStatus(False, self.status.speaking, self.status.engine, self.status.problems + (problem,))
         self._listener = None
 
     @property

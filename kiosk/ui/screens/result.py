@@ -19,8 +19,9 @@ LEVEL_LOOK = {
     "routine": ("i", "Routine"),
     "self_care": ("ok", "Self care"),
 }
-CLOSING = 'Say "repeat" or press R to hear it again. Say "done" or press D to finish.'
-SPOKEN_CLOSING = 'Say "repeat" to hear it again, or "done" to finish.'
+# "finish" rather than only "done": one-syllable words are the ones recognizers miss most
+CLOSING = 'Say "repeat" or press R to hear it again. Say "finish" or press D when you are done.'
+SPOKEN_CLOSING = 'Say "repeat" to hear it again, or "finish" when you are done.'
 
 
 def banner_words(result: ResultEvent) -> str:
@@ -83,7 +84,7 @@ class ResultScreen(Screen):
             yield ListeningIndicator(id="listening")
             with Horizontal(id="commands"):
                 yield Button("R  Repeat", id="command-repeat", classes="command")
-                yield Button("D  Done", id="command-done", classes="command")
+                yield Button("D  Finish", id="command-done", classes="command")
 
     def action_scroll(self, how: str) -> None:
         body = self.query_one("#result-body", VerticalScroll)
