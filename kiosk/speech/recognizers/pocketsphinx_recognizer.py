@@ -35,6 +35,22 @@ SILENCE_PROBABILITY = 0.1  # pocketsphinx default 0.005; measured better by the 
 CONFIDENCE_SLOPE = 2.0  # margin units for the confidence to go from 0.27 to 0.73
 
 
+# Answer words in intents/ that the CMU dictionary lacks (medicine names mostly), in its
+# phone set. `missing_words_report` names any new one; add its pronunciation here.
+EXTRA_PRONUNCIATIONS = {
+    "atorvastatin": "AH T AO R V AH S T AE T IH N",
+    "discoloured": "D IH S K AH L ER D",
+    "furosemide": "F Y UH R OW S AH M AY D",
+    "hydrochlorothiazide": "HH AY D R OW K L AO R OW TH AY AH Z AY D",
+    "levodopa": "L EH V AH D OW P AH",
+    "parkinsons": "P AA R K IH N S AH N Z",
+    "simvastatin": "S IH M V AH S T AE T IH N",
+    "sinemet": "S IH N AH M EH T",
+    "prickling": "P R IH K L IH NG",
+    "tingly": "T IH NG G L IY",
+}
+
+
 @dataclass(frozen=True)
 class Scored:
     """One utterance as both decoders heard it (kept for tuning and the benchmark)."""
@@ -62,6 +78,7 @@ class PocketSphinxRecognizer:
             lm=None, allphone=pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"), **quiet
         )
         self._logmath = self._grammar_decoder.get_logmath()
+        self._add_pronunciations(EXTRA_PRONUNCIATIONS)
         self._searches: dict[Grammar, tuple[str, Sentences]] = {}
         self._sentences: Sentences | None = None
         self._active_search = ""
@@ -97,6 +114,11 @@ class PocketSphinxRecognizer:
         return Recognition(scored.hypothesis, _confidence(scored.margin, self.reject_margin))
 
     # -- internals --------------------------------------------------------------------------
+    def _add_pronunciations(self, pronunciations: dict[str, str]) -> None:
+        new = {w: p for w, p in pronunciations.items() if not self._knows(w)}
+        for i, (word, phones) in enumerate(new.items()):
+            self._grammar_decoder.add_word(word, phones, i == len(new) - 1)
+
     def _knows(self, word: str) -> bool:
         return self._grammar_decoder.lookup_word(word) is not None
 
