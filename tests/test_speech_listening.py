@@ -145,3 +145,17 @@ def test_words_no_model_knows_are_reported_for_staff_with_their_questions(kb, sp
 def test_pocketsphinx_can_hear_every_answer_word_of_the_shipped_questions(kb, sphinx):
     report = missing_words_report(sphinx, [grammar_for(kb, q) for q in kb.questions.values()])
     assert report == "", f"{report} Add them to EXTRA_PRONUNCIATIONS in pocketsphinx_recognizer.py."
+
+
+def test_a_knock_before_the_answer_does_not_swallow_it(sphinx, kb, tmp_path):
+    rng = np.random.default_rng(3)
+    knock = 0.6 * np.sign(rng.standard_normal(800))  # 50 ms: long enough to start an utterance
+    words = speech("yes", "en-us")
+    audio = np.concatenate([np.zeros(SAMPLE_RATE), knock, np.zeros(SAMPLE_RATE), words, np.zeros(SAMPLE_RATE)])
+    audio += rng.standard_normal(len(audio)) * 0.0005
+    path = tmp_path / "knock_then_yes.wav"
+    soundfile.write(str(path), audio, SAMPLE_RATE, subtype="PCM_16")
+    heard = Listener(sphinx).listen(ClipMicrophone(path), grammar_for(kb, kb.questions["numbness"]))
+    speech_end = (2 * SAMPLE_RATE + len(knock) + len(words)) / SAMPLE_RATE
+    assert heard.transcript == "yes", sphinx.last
+    assert speech_end < heard.endpoint_s < speech_end + 0.5

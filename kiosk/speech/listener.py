@@ -63,7 +63,10 @@ class Listener:
             if on_level is not None:
                 on_level(endpointer.level)
             waiting.append((chunk, heard_bytes / BYTES_PER_SECOND))
-            if not started and state is State.WAITING:
+            if state is State.WAITING:
+                if started:  # the endpointer took it back: a knock or a cough, not an answer
+                    self.recognizer.finish()
+                    started = False
                 self._drop_old(waiting, heard_bytes / BYTES_PER_SECOND - PREROLL_S)
                 if heard_bytes / BYTES_PER_SECOND >= max_silence_s:
                     return Heard("", 0.0, True, None, 0.0)
