@@ -1,0 +1,135 @@
+"""End-of-speech detection: when has the patient finished answering?
+
+Energy in the speech band (250-4000 Hz, where voices are and hum and rumble are not), compared
+with a noise floor that follows the room. Speech starts when several frames stand well above
+the floor; it ends after a short run of frames back near the floor. The hangover is short so the
+answer is ready within half a second of the last word; the thresholds and hangover were tuned
+with scripts/bench_speech.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from .protocols import SAMPLE_RATE
+
+FRAME_SAMPLES = 320  # 20 ms
+_BAND = (250.0, 4000.0)
+
+
+class State(Enum):
+    WAITING = "waiting"  # no speech yet
+    SPEAKING = "speaking"  # speech has started
+    ENDED = "ended"  # speech started and has now ended
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    start_db: float = 9.0  # a frame this far above the noise floor counts as speech
+    stop_db: float = 6.0  # once speaking, frames below floor + this count as quiet
+    start_frames: int = 3  # this many speech frames in a row start an utterance
+    hangover_s: float = 0.3  # quiet this long after speech ends the utterance
+    min_speech_s: float = 0.12  # shorter bursts (a click, a cough) are not an answer
+    max_speech_s: float = 10.0  # stop listening to one answer after this long
+    peak_drop_db: float = 15.0  # quiet also means this far below the loudest frame (babble never drops to the floor)
+
+
+class Endpointer:
+    """Feed 16 kHz mono int16 PCM in any chunk size; read ``state`` after each feed."""
+
+    def __init__(self, settings: EndpointSettings | None = None) -> None:
+        self.settings = settings or EndpointSettings()
+        self.state = State.WAITING
+        self.speech_start_s: float | None = None  # where speech began (audio position)
+        self.speech_end_s: float | None = None  # where the last speech frame ended
+        self.end_s: float | None = None  # where the endpointer decided speech was over
+        self._pending = np.zeros(0, dtype=np.int16)
+        self._frames = 0
+        self._floor: float | None = None
+        self._peak = -200.0
+        self._loud_run = 0
+        self._quiet_run = 0
+        self._last_level = 0.0
+        self._window = np.hanning(FRAME_SAMPLES)
+        freqs = np.fft.rfftfreq(FRAME_SAMPLES, 1 / SAMPLE_RATE)
+        self._band = (freqs >= _BAND[0]) & (freqs <= _BAND[1])
+
+    @property
+    def position_s(self) -> float:
+        return self._frames * FRAME_SAMPLES / SAMPLE_RATE
+
+    @property
+    def level(self) -> float:
+        """Last frame's loudness above the floor, 0..1 (for the on-screen meter)."""
+        return self._last_level
+
+    def feed(self, pcm: bytes) -> State:
+        samples = np.frombuffer(pcm, dtype="<i2")
+        self._pending = np.concatenate([self._pending, samples])
+        while len(self._pending) >= FRAME_SAMPLES and self.state is not State.ENDED:
+            frame, self._pending = self._pending[:FRAME_SAMPLES], self._pending[FRAME_SAMPLES:]
+            self._frames += 1
+            self._step(self._band_db(frame))
+        return self.state
+
+    def _band_db(self, frame: np.ndarray) -> float:
+        spectrum = np.abs(np.fft.rfft(frame.astype(np.float64) * self._window)) ** 2
+        return float(10 * np.log10(spectrum[self._band].sum() + 1.0))
+
+    def _step(self, db: float) -> None:
+        floor = self._track_floor(db)
+        self._last_level = float(np.clip((db - floor) / 40.0, 0.0, 1.0))
+        if self.state is State.WAITING:
+            self._wait(db, floor)
+        else:
+            self._speak(db, floor)
+
+    def _track_floor(self, db: float) -> float:
+        if self._floor is None:
+            self._floor = db
+        elif db < self._floor:
+            self._floor += 0.3 * (db - self._floor)  # falls fast: quiet shows the true floor
+        elif self.state is State.WAITING:
+            self._floor += 0.02 * (db - self._floor)  # rises slowly: steady noise, not speech
+        return self._floor
+
+    def _wait(self, db: float, floor: float) -> None:
+        s = self.settings
+        self._loud_run = self._loud_run + 1 if db > floor + s.start_db else 0
+        if self._loud_run >= s.start_frames:
+            self.state = State.SPEAKING
+            self.speech_start_s = self.position_s - self._loud_run * FRAME_SAMPLES / SAMPLE_RATE
+            self.speech_end_s = self.position_s
+            self._peak = db
+            self._quiet_run = 0
+
+    def _speak(self, db: float, floor: float) -> None:
+        s = self.settings
+        self._peak = max(self._peak, db)
+        quiet = db < floor + s.stop_db or db < self._peak - s.peak_drop_db
+        if quiet:
+            self._quiet_run += 1
+        else:
+            self._quiet_run = 0
+            self.speech_end_s = self.position_s
+        assert self.speech_start_s is not None and self.speech_end_s is not None
+        spoken = self.speech_end_s - self.speech_start_s
+        if self._quiet_run * FRAME_SAMPLES / SAMPLE_RATE >= s.hangover_s:
+            if spoken < s.min_speech_s:
+                self._restart()  # a click or a cough: keep waiting for the answer
+            else:
+                self._end()
+        elif self.position_s - self.speech_start_s >= s.max_speech_s:
+            self._end()
+
+    def _end(self) -> None:
+        self.state = State.ENDED
+        self.end_s = self.position_s
+
+    def _restart(self) -> None:
+        self.state = State.WAITING
+        self.speech_start_s = self.speech_end_s = None
+        self._loud_run = self._quiet_run = 0

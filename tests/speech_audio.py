@@ -1,0 +1,131 @@
+"""Real speech for the speech tests and scripts/bench_speech.py: espeak-ng voices to WAV, plus
+room noise made with numpy (white, pink, babble of other voices) at a chosen signal-to-noise ratio.
+
+Every clip has 0.5 s before and 1.0 s after the words, so where speech really ends is known
+(``speech_end_s``) and end-of-speech detection can be measured against it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from kiosk.speech.hear import read_wav_16k
+from kiosk.speech.protocols import SAMPLE_RATE
+
+LEAD_S = 0.5
+TRAIL_S = 1.0
+BABBLE_SENTENCES = (
+    ("en-gb", "the car park is full again this morning"),
+    ("en-us+f2", "would you like a cup of tea while you wait"),
+    ("en-us+m4", "she said the bus would be here at ten"),
+    ("en-gb-x-rp", "my grandson plays football on saturdays"),
+)
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    speech_end_s: float  # where the words end in the file
+
+
+def espeak(text: str, voice: str, speed: int, path: Path) -> None:
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True,
+                   capture_output=True, timeout=30)
+
+
+def speech(text: str, voice: str, speed: int = 150) -> np.ndarray:
+    """The words as float samples at 16 kHz, trimmed of espeak's own silence."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "say.wav"
+        espeak(text, voice, speed, path)
+        samples = read_wav_16k(path).astype(np.float64) / 32768
+    loud = np.flatnonzero(np.abs(samples) > 0.01)
+    return samples[loud[0] : loud[-1] + 1] if len(loud) else samples
+
+
+def white(n: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.standard_normal(n)
+
+
+def pink(n: int, rng: np.random.Generator) -> np.ndarray:
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n)
+    spectrum[1:] /= np.sqrt(freqs[1:])  # 1/f power
+    spectrum[0] = 0
+    return np.fft.irfft(spectrum, n)
+
+
+_BABBLE: np.ndarray | None = None
+
+
+def babble(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Several other people talking at once, looped to length and started at random points."""
+    global _BABBLE
+    if _BABBLE is None:
+        voices = [speech(text, voice, 160) for voice, text in BABBLE_SENTENCES]
+        length = max(len(v) for v in voices)
+        _BABBLE = sum(np.pad(v, (0, length - len(v)), mode="wrap") for v in voices)
+    out = np.zeros(n)
+    for _ in range(3):
+        start = int(rng.integers(len(_BABBLE)))
+        out += np.resize(np.roll(_BABBLE, -start), n)
+    return out
+
+
+NOISES = {"white": white, "pink": pink, "babble": babble}
+
+
+def mix(words: np.ndarray, noise: str | None, snr_db: float, rng: np.random.Generator) -> np.ndarray:
+    """Words with lead and trail silence, plus noise scaled to ``snr_db`` against the words."""
+    clip = np.concatenate([np.zeros(int(LEAD_S * SAMPLE_RATE)), words, np.zeros(int(TRAIL_S * SAMPLE_RATE))])
+    floor = white(len(clip), rng) * 10 ** (-70 / 20)  # a microphone is never digitally silent
+    if noise is None:
+        return clip + floor
+    sound = NOISES[noise](len(clip), rng)
+    speech_power = np.mean(words**2)
+    noise_power = np.mean(sound**2)
+    sound *= np.sqrt(speech_power / noise_power / 10 ** (snr_db / 10))
+    return clip + sound + floor
+
+
+def make_clip(folder: Path, text: str, voice: str, speed: int = 150, noise: str | None = None,
+              snr_db: float = 20.0, seed: int = 0) -> Clip:
+    """A WAV of ``text`` (cached in ``folder`` by its settings), and where its words end."""
+    name = f"{voice}_{speed}_{noise}_{snr_db:g}_{seed}_{text}".replace(" ", "_").replace("'", "")
+    path = folder / f"{name[:150]}.wav"
+    words = None
+    if not path.exists():
+        words = speech(text, voice, speed)
+        audio = mix(words, noise, snr_db, np.random.default_rng(seed))
+        peak = max(1.0, float(np.max(np.abs(audio))) / 0.95)
+        soundfile.write(str(path), audio / peak, SAMPLE_RATE, subtype="PCM_16")
+        (path.with_suffix(".end")).write_text(str(LEAD_S + len(words) / SAMPLE_RATE))
+    return Clip(path, float(path.with_suffix(".end").read_text()))
+
+
+class ClipMicrophone:
+    """Plays a WAV into the listener the way a sound card would: 30 ms chunks, then quiet."""
+
+    name = "clip"
+    level = 0.0
+
+    def __init__(self, path: Path, tail_s: float = 1.0) -> None:
+        pcm = read_wav_16k(path)
+        self._audio = np.concatenate([pcm, np.zeros(int(tail_s * SAMPLE_RATE), dtype=np.int16)])
+
+    def chunks(self):
+        step = int(0.03 * SAMPLE_RATE)
+        for start in range(0, len(self._audio), step):
+            yield self._audio[start : start + step].tobytes()
+
+    def mute(self, muted: bool) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

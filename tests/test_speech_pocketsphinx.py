@@ -1,0 +1,93 @@
+"""PocketSphinx, end to end: espeak-ng speech (several voices, speeds, noise) -> Listener ->
+recognizer -> understand() on the real knowledge base's questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.engine.understanding import Grammar, grammar_for, understand
+from kiosk.speech.listener import Listener
+from kiosk.speech.recognizers.common import Sentences
+from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
+from tests.speech_audio import ClipMicrophone, make_clip
+
+
+@pytest.fixture(scope="session")
+def sphinx() -> PocketSphinxRecognizer:
+    return PocketSphinxRecognizer()
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    return tmp_path_factory.mktemp("sphinx_clips")
+
+
+def hear(kb, sphinx, clips, question_id, text, voice, speed=150, noise=None, snr_db=20.0):
+    question = kb.questions[question_id]
+    clip = make_clip(clips, text, voice, speed, noise, snr_db)
+    heard = Listener(sphinx).listen(ClipMicrophone(clip.path), grammar_for(kb, question))
+    return heard, understand(kb, question, heard.transcript), clip
+
+
+IN_SCOPE = [
+    # question, said, voice, speed, noise, expected intent, expected value
+    ("numbness", "yes", "en-us", 150, None, "yes", True),
+    ("numbness", "yes", "en-gb", 130, "white", "yes", True),
+    ("numbness", "no", "en-us+f3", 150, None, "no", False),
+    ("tremor", "not really", "en-gb", 150, "white", "no", False),
+    ("numbness", "i don't know", "en+m3", 150, None, "unknown", None),
+    ("age", "sixty seven", "en-us", 150, None, "number", 67),
+    ("age", "sixty seven", "en-gb", 170, "white", "number", 67),
+    ("age", "forty two", "en-us+f3", 150, None, "number", 42),
+    ("duration", "about two weeks", "en-us", 150, None, "duration", 14),
+    ("duration", "about two weeks", "en+m3", 140, "white", "duration", 14),
+    ("duration", "three months", "en-gb", 150, None, "duration", 90),
+    ("nerve_signs", "numbness and tingling", "en-us", 150, None, "choices", ["numbness", "tingling"]),
+    ("nerve_signs", "numbness and tingling", "en-us+f3", 150, "white", "choices", ["numbness", "tingling"]),
+    ("nerve_signs", "weakness", "en-gb", 150, None, "choices", ["weakness"]),
+    ("numbness", "go back", "en-us", 150, None, "back", None),
+    ("age", "go back", "en-us+f3", 150, None, "back", None),
+    ("numbness", "repeat", "en-us", 150, None, "repeat", None),
+    ("nerve_signs", "repeat", "en+m3", 150, None, "repeat", None),
+]
+
+
+@pytest.mark.parametrize("question_id, said, voice, speed, noise, intent, value", IN_SCOPE)
+def test_spoken_answers_become_the_right_intent(kb, sphinx, clips, question_id, said, voice, speed, noise,
+                                               intent, value):
+    heard, understood, clip = hear(kb, sphinx, clips, question_id, said, voice, speed, noise)
+    assert (understood.name, understood.value) == (intent, value), heard
+    assert not heard.noinput
+    assert 0.0 < heard.confidence <= 1.0
+    # The intent is ready soon after the words stop (the file goes on with 1 s of quiet).
+    assert clip.speech_end_s < heard.endpoint_s < clip.speech_end_s + 0.6
+
+
+OUT_OF_SCOPE = [
+    ("numbness", "what's the weather like", "en-us"),
+    ("numbness", "I parked my car outside", "en-gb"),
+    ("nerve_signs", "my daughter is parking the car", "en-us+f3"),
+    ("age", "can I have some water please", "en+m3"),
+    ("duration", "the bus was late today", "en-us"),
+    ("nerve_signs", "hello, is anybody there", "en-gb"),
+]
+
+
+@pytest.mark.parametrize("question_id, said, voice", OUT_OF_SCOPE)
+def test_out_of_scope_speech_is_no_match_not_the_nearest_answer(kb, sphinx, clips, question_id, said, voice):
+    heard, understood, _ = hear(kb, sphinx, clips, question_id, said, voice)
+    assert understood.name == "no_match", (heard, sphinx.last)
+    assert heard.transcript == ""
+
+
+def test_words_missing_from_the_dictionary_are_reported_and_left_out(sphinx):
+    grammar = Grammar("q", ("yes", "glorptang feeling", "zorblax"), ("zorblax",), frozenset())
+    assert sphinx.missing_words(grammar) == {"glorptang", "zorblax"}
+    sentences = Sentences.build(grammar, lambda w: sphinx.missing_words(Grammar("q", (w,), (), frozenset())) == set())
+    assert sentences.phrases == (("yes",),)
+
+
+def test_every_real_question_compiles_to_a_grammar(kb, sphinx):
+    for question in kb.questions.values():
+        sphinx.start(grammar_for(kb, question))
+        sphinx.finish()
