@@ -73,6 +73,7 @@ def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
     voice = VoiceAdapter(settings)
     app = create_app(settings, kb=KB, voice=voice)
     seen: list[str] = []
+    engines: set[str | None] = set()  # read while listening: once the recordings run out it is cleared
 
     async def scenario() -> ResultEvent | None:
         result = None
@@ -84,9 +85,10 @@ def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
                 if not seen or seen[-1] != app.mode:
                     seen.append(app.mode)
                 result = app._result or result
+                engines.add(voice.status.engine)
                 if result is not None and isinstance(app.screen, WelcomeScreen):
                     break  # "finish" was heard: back to the welcome
-            assert voice.status.engine == "pocketsphinx", voice.status
+            assert "pocketsphinx" in engines, voice.status
             await pilot.pause()
             assert app.session.current is None and not app.session.finished  # wiped after "finish"
         voice.close()
