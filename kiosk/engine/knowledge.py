@@ -131,6 +131,7 @@ class AnswerPhrases:
     """Ways of saying yes, no, don't know, none, and the commands. Keyed by intent name."""
 
     by_intent: dict[str, tuple[str, ...]]
+    screens: dict[str, tuple[str, ...]] = field(default_factory=dict)  # welcome "start", result "finish"…
 
     def phrases(self, intent: str) -> tuple[str, ...]:
         return self.by_intent.get(intent, ())

@@ -35,6 +35,7 @@ from .yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_y
 
 FILES = ("sources.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
 ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")
+SCREEN_KEYS = ("start", "again", "finish", "mic_test")
 REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "disclaimer", "intro",
                     "emergency_reason", "option_yes", "option_no", "option_unknown", "option_some", "option_none", "which_ones")
 
@@ -176,8 +177,11 @@ class _Builder:
     def _answers(self) -> AnswerPhrases:
         c = self.check("answers.yaml")
         raw = self.data["answers.yaml"]
-        c.unexpected_keys(raw, ANSWER_KEYS, "answers")
+        c.unexpected_keys(raw, (*ANSWER_KEYS, "screens"), "answers")
         by_intent = {key: c.texts(raw, key, "answers") for key in ANSWER_KEYS}
+        screens_raw = c.mapping(raw, "screens", "screens")
+        c.unexpected_keys(screens_raw, SCREEN_KEYS, "screens")
+        screens = {key: c.texts(screens_raw, key, "screens") for key in SCREEN_KEYS}
         seen: dict[str, str] = {}
         for key, phrases in by_intent.items():
             for index, phrase in enumerate(phrases):
@@ -187,7 +191,7 @@ class _Builder:
                 elif norm in seen:
                     c.problem(raw[key], index, f"answers.{key}", f"phrase '{phrase}' is listed twice")
                 seen[norm] = key
-        return AnswerPhrases(by_intent)
+        return AnswerPhrases(by_intent, screens)
 
     # -- prompts.yaml ---------------------------------------------------------------------
     def _prompts(self) -> Prompts:

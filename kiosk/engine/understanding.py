@@ -214,6 +214,17 @@ def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
     return Grammar(question.id, unique, tuple(dict.fromkeys(items)), words)
 
 
+def phrase_grammar(name: str, phrases: tuple[str, ...]) -> Grammar:
+    """A grammar for a fixed list of phrases (the welcome and result screens)."""
+    unique = tuple(dict.fromkeys(p.lower() for p in phrases))
+    return Grammar(name, unique, (), frozenset(w for p in unique for w in p.split()))
+
+
+def says_any(text: str, phrases: tuple[str, ...]) -> bool:
+    """Does the text contain one of the phrases (matched as whole words, like answers)?"""
+    return bool(_find_phrases(normalize(text).split(), {"phrase": phrases}))
+
+
 def _duration_phrases() -> list[str]:
     units = [u for u in DURATION_UNITS if u not in ("minute", "minutes", "night", "nights", "fortnight")]
     out: list[str] = []

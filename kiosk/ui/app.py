@@ -32,7 +32,7 @@ from kiosk.engine.events import (
 )
 from kiosk.engine.knowledge import KnowledgeBase
 from kiosk.engine.session import Session
-from kiosk.engine.understanding import Grammar
+from kiosk.engine.understanding import Grammar, phrase_grammar, says_any
 from kiosk.ui.alert import AlertOutcome, StaffAlert, reason_category
 from kiosk.ui.dialogs.pin import PinDialog
 from kiosk.ui.messages import StaffTestDone, VoiceHeard, VoiceLevel, VoiceReady, VoiceState
@@ -47,20 +47,6 @@ from kiosk.ui.widgets.listening import ListeningIndicator
 WELCOME_AGAIN_IGNORE_KEYS_S = 1.0  # a key still pressed from the last patient must not start a new one
 QUIET_AFTER_NOINPUTS = 2  # reprompts said aloud when nothing is heard; after that, shown only
 INTRO = "Before we start: this is not a diagnosis, and nothing you say is stored."
-START_WORDS = frozenset({"start", "begin", "yes", "ready", "hello", "okay", "ok"})
-REPEAT_WORDS = frozenset({"repeat", "again"})
-DONE_WORDS = frozenset({"done", "finish", "finished", "stop", "bye", "goodbye", "thanks", "thank"})
-
-
-def _grammar(name: str, phrases: tuple[str, ...]) -> Grammar:
-    return Grammar(name, phrases, (), frozenset(w for p in phrases for w in p.split()))
-
-
-WELCOME_GRAMMAR = _grammar("welcome", ("start", "begin", "yes", "ready", "hello", "okay"))
-RESULT_GRAMMAR = _grammar("result", ("repeat", "say it again", "again", "finish", "finished", "i'm finished",
-                                     "done", "i'm done", "thank you", "goodbye"))
-MIC_TEST_GRAMMAR = _grammar("mic_test", ("testing", "one two three", "hello", "yes", "no"))
-
 HIGH_CONTRAST = Theme(
     name="kiosk-high-contrast",
     primary="#FFD700",
@@ -99,6 +85,10 @@ class KioskApp(App[int]):
         super().__init__()
         self.settings = settings
         self.kb = kb
+        screens = kb.answers.screens  # what to listen for outside the questions, from answers.yaml
+        self._welcome_grammar = phrase_grammar("welcome", screens["start"])
+        self._result_grammar = phrase_grammar("result", screens["again"] + screens["finish"])
+        self._mic_test_grammar = phrase_grammar("mic_test", screens["mic_test"])
         self.voice = voice
         self.session = Session(kb)
         self.engine = settings.engine
@@ -195,7 +185,7 @@ class KioskApp(App[int]):
             if self.mode == "question":
                 await self._handle(self.session.apply(Intent(name)))  # type: ignore[arg-type]
             elif self.mode == "result" and name == "repeat" and self._result is not None:
-                self._start_turn(result_speech(self._result), RESULT_GRAMMAR)
+                self._start_turn(result_speech(self._result), self._result_grammar)
 
     async def action_done(self) -> None:
         async with self._busy:
@@ -278,7 +268,7 @@ class KioskApp(App[int]):
         self._result = result
         self.question_screen = None
         await self.switch_screen(ResultScreen(result))
-        self._start_turn(result_speech(result), RESULT_GRAMMAR)
+        self._start_turn(result_speech(result), self._result_grammar)
 
     async def _go_welcome(self) -> None:
         """Forget the patient and show the welcome again (done, idle, staff clear)."""
@@ -377,13 +367,13 @@ class KioskApp(App[int]):
     def _resume_listening(self, say_question: bool = False) -> None:
         """After staff or a voice restart: listen again for whatever the screen is waiting for."""
         if self.mode == "welcome":
-            self._start_turn([], WELCOME_GRAMMAR)
+            self._start_turn([], self._welcome_grammar)
         elif self.mode == "question":
             current = self.session.current
             said = [current.text] if say_question and current is not None else []
             self._start_turn(said, self.session.grammar())
         elif self.mode == "result":
-            self._start_turn([], RESULT_GRAMMAR)
+            self._start_turn([], self._result_grammar)
 
     def on_voice_state(self, message: VoiceState) -> None:
         if message.turn == self._turn:
@@ -399,19 +389,19 @@ class KioskApp(App[int]):
             return
         heard = message.heard
         if self.mode == "welcome":
-            if _said_any(heard, START_WORDS):
+            if _said_any(heard, self.kb.answers.screens["start"]):
                 await self.start_interview()
             else:
-                self._start_turn([], WELCOME_GRAMMAR)
+                self._start_turn([], self._welcome_grammar)
         elif self.mode == "question":
             await self._heard_answer(heard)
         elif self.mode == "result":
-            if _said_any(heard, DONE_WORDS):
+            if _said_any(heard, self.kb.answers.screens["finish"]):
                 await self.action_done()
-            elif _said_any(heard, REPEAT_WORDS):
+            elif _said_any(heard, self.kb.answers.screens["again"]):
                 await self.action_command("repeat")
             else:
-                self._start_turn([], RESULT_GRAMMAR)
+                self._start_turn([], self._result_grammar)
 
     async def _heard_answer(self, heard: Heard) -> None:
         async with self._busy:
@@ -496,7 +486,7 @@ class KioskApp(App[int]):
             peak = max(peak, value)
 
         with voice.turn():
-            heard = voice.listen(MIC_TEST_GRAMMAR, level, Cancel())
+            heard = voice.listen(self._mic_test_grammar, level, Cancel())
         if heard is None:
             self.post_message(StaffTestDone("Microphone test failed: " + " ".join(voice.status.problems)))
             return
@@ -514,8 +504,8 @@ class KioskApp(App[int]):
         self._staff_report(self.screen, message.report)
 
 
-def _said_any(heard: Heard, words: frozenset[str]) -> bool:
-    return not heard.noinput and bool(set(heard.transcript.lower().replace("'", " ").split()) & words)
+def _said_any(heard: Heard, phrases: tuple[str, ...]) -> bool:
+    return not heard.noinput and says_any(heard.transcript, phrases)
 
 
 def create_app(settings: Settings, kb: KnowledgeBase | None = None, voice: VoiceAdapter | None = None) -> KioskApp:
