@@ -121,15 +121,6 @@ class _Worker:
             raise SpeechError(f"the speech process stopped ({error})") from error
         return self.reply(timeout_s)
 
-    def save(self, text: str, path: Path) -> bool:
-        """Render ``text`` into a WAV at ``path`` instead of the speaker; same engine, same rules."""
-        with self._lock:
-            worker = None if self.gave_up else self._ensure_worker()
-            if worker is None:
-                return False
-            message = {"op": "save", "text": text, "path": str(Path(path).resolve())}
-            return self._run(worker, message, speech_timeout_s(text, self.settings.rate))
-
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
