@@ -149,8 +149,8 @@ def sweep(run: Run) -> None:
     print(f"{'t':>6s} {'c':>5s} {'in-scope right':>15s} {'false accepts':>14s}")
     inside = [m for m in run.margins if m[0]]
     outside = [m for m in run.margins if not m[0]]
-    for c in (0.0, 0.5, 0.6, 0.7, 0.8):
-        for t in (-8, -4, -2, 0, 2, 4, 6, 8, 10):
+    for c in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9):
+        for t in (-8, -6, -4, -3, -2, -1, 0, 2, 4, 6, 8, 10):
             right = sum(1 for _, ok, margin, whole, cov in inside if ok and whole and margin >= t and cov >= c)
             fa = sum(1 for _, _, margin, whole, cov in outside if whole and margin >= t and cov >= c)
             print(f"{t:6.1f} {c:5.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")

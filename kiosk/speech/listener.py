@@ -19,8 +19,11 @@ from .protocols import SAMPLE_RATE, Microphone, Recognizer
 
 BYTES_PER_SECOND = SAMPLE_RATE * 2
 PREROLL_S = 0.3  # audio kept from before speech began, so the first sound is not cut
-AFTER_SPEECH_S = 0.1  # audio passed on after the last loud frame; the rest of the pause is not
-# speech, and decoding it only blurs the recognizer's scores (it still counts for endpointing)
+AFTER_SPEECH_S = 0.2  # audio passed on after the last loud frame. That frame comes ~0.2 s before
+# the words really end in noise (a soft "s" of "weeks", the "k" of "back" sink into it), so 0.1 s
+# cut them: "about two", "go". It is inside the 0.3 s hangover, so no latency is added. Bench,
+# PocketSphinx, all voices, no rejection: 69.0% -> 73.7% right for 0.2 and 0.3 alike; 0.25-0.3
+# let the decoder hear "yes they" in a test clip's trailing hiss.
 MAX_SILENCE_S = 8.0  # nothing said for this long is "noinput"
 
 
