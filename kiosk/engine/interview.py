@@ -24,6 +24,7 @@ from .events import (
     ResultEvent,
 )
 from .knowledge import KnowledgeBase, Question, level_rank
+from .numbers import tidy_number
 from .scoring import Evidence, entropy, information_gain, posterior, reasons, strongly_supported
 from .urgency import assess
 
@@ -48,6 +49,7 @@ class Interview:
                              key=lambda q: (q.phase != "screening", q.order))
         self._adaptive = [q for q in kb.questions.values() if q.phase == "adaptive"]
         self._urgency_findings = set().union(*(mentions(rule.when) for rule in kb.rules)) if kb.rules else set()
+        self._said = _said_texts(kb)
 
     def question(self, qid: str) -> Question:
         return self.kb.questions[qid]
@@ -78,14 +80,14 @@ class Interview:
         evidence = self.evidence()
         chances = posterior(self.kb, evidence)
         clear = max(chances.values()) >= self.kb.settings.stop_when_top_cause_at_least
-        level_now = level_rank(assess(self.kb, self._facts(evidence, chances)).level)
+        raisers = self._urgency_raisers(evidence, chances)
         best: tuple[float, str, Question] | None = None
         for question in self._adaptive:
             items = self._unanswered(question)
             if question.id in self.state.asked or not items or len(items) < len(question.findings):
                 continue
             gain = 0.0 if clear else information_gain(self.kb, chances, self._items(items))
-            raises = self._could_raise_urgency(items, evidence, level_now)
+            raises = not raisers.isdisjoint(items)
             if gain < self.kb.settings.min_information_gain and not raises:
                 continue
             # Safety before refinement: a question whose yes would make the advice more urgent
@@ -103,16 +105,17 @@ class Interview:
             items += [b.id for b in finding.bands] if finding.kind != "yes_no" else [fid]
         return items
 
-    def _could_raise_urgency(self, findings: list[str], evidence: Evidence, level_now: int) -> bool:
-        """Would a yes to any of these findings make the advice more urgent than it is now?"""
-        for fid in findings:
-            if fid not in self._urgency_findings or self.kb.findings[fid].kind != "yes_no":
+    def _urgency_raisers(self, evidence: Evidence, chances: dict[str, float]) -> set[str]:
+        """Unasked findings whose yes would make the advice more urgent than it is now."""
+        level_now = level_rank(assess(self.kb, self._facts(evidence, chances)).level)
+        raisers = set()
+        for fid in self._urgency_findings:
+            if fid in self.state.findings or self.kb.findings.get(fid) is None or self.kb.findings[fid].kind != "yes_no":
                 continue
             trial = evidence + [(fid, True)]
-            trial_chances = posterior(self.kb, trial)
-            if level_rank(assess(self.kb, self._facts(trial, trial_chances)).level) > level_now:
-                return True
-        return False
+            if level_rank(assess(self.kb, self._facts(trial, posterior(self.kb, trial))).level) > level_now:
+                raisers.add(fid)
+        return raisers
 
     # -- what answers mean ----------------------------------------------------------------
     def record(self, qid: str, intent: Intent) -> str | None:
@@ -210,26 +213,15 @@ class Interview:
         shown = [kv for kv in ranked if kv[1] >= settings.min_cause_score_shown
                  or strongly_supported(self.kb, self.kb.causes[kv[0]], evidence)]
         shown = shown[: settings.max_causes_shown] or ranked[:1]
-        said = self._said()
         causes = []
         for cid, chance in shown:
             cause = self.kb.causes[cid]
-            why, against = reasons(self.kb, cause, evidence, said)
+            why, against = reasons(self.kb, cause, evidence, self._said)
             causes.append(CauseScore(cid, cause.name, round(chance, 3), why, against, cause.explanation, cause.next_steps))
         if after_emergency:
             causes = [cause for cause in causes if cause.why]
         urgency = assess(self.kb, self._facts(evidence, chances))
         return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"])
-
-    def _said(self) -> dict[tuple[str, bool], str]:
-        said: dict[tuple[str, bool], str] = {}
-        for finding in self.kb.findings.values():
-            if finding.kind == "yes_no":
-                said[(finding.id, True)] = finding.said_yes
-                said[(finding.id, False)] = finding.said_no
-            for band in finding.bands:
-                said[(band.id, True)] = band.said
-        return said
 
     def _emergency(self, flags: list[str]) -> EmergencyEvent:
         reason = " ".join(self.kb.findings[f].said_yes for f in flags)
@@ -262,7 +254,7 @@ class Interview:
             pairs = [(c.label.capitalize(), Intent("choices", [c.id])) for c in question.choices] + [unknown]
         else:
             finding = self.kb.findings[question.findings[0]]
-            pairs = [(k.label, Intent(question.kind, _tidy(k.value))) for k in finding.key_options] + [unknown]
+            pairs = [(k.label, Intent(question.kind, tidy_number(k.value))) for k in finding.key_options] + [unknown]
         return tuple(AnswerOption(i + 1, label, intent) for i, (label, intent) in enumerate(pairs[:9]))
 
     def _progress(self, current: Question) -> Progress:
@@ -275,5 +267,13 @@ class Interview:
         return Progress(asked, max(asked, min(estimate, self.kb.settings.max_questions)))
 
 
-def _tidy(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
+def _said_texts(kb: KnowledgeBase) -> dict[tuple[str, bool], str]:
+    """How each answer is read back: (finding or band, yes?) -> "You said …"."""
+    said: dict[tuple[str, bool], str] = {}
+    for finding in kb.findings.values():
+        if finding.kind == "yes_no":
+            said[(finding.id, True)] = finding.said_yes
+            said[(finding.id, False)] = finding.said_no
+        for band in finding.bands:
+            said[(band.id, True)] = band.said
+    return said

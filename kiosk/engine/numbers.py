@@ -43,6 +43,11 @@ def number_words(n: int) -> str:
     return head if rest == 0 else f"{head} and {number_words(rest)}"
 
 
+def tidy_number(value: float) -> float | int:
+    """67.0 -> 67 and 0.504 -> 0.5: numbers as a patient would read them in JSON."""
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
 def parse_numbers(tokens: list[str]) -> list[tuple[float, int, int]]:
     """Every number in the tokens, as (value, first token index, end index)."""
     found: list[tuple[float, int, int]] = []
@@ -131,8 +136,6 @@ def _count_before(tokens: list[str], unit_index: int) -> float | None:
     if numbers:
         value, _, end = numbers[-1]
         if end == len(window) or window[end:] in (["of"], ["or", "so"]):
-            if "half" in window[end:]:
-                value += 0.5
             return value
     if window[-2:] in (["half", "a"], ["half", "an"]):
         return 0.5

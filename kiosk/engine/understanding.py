@@ -13,7 +13,7 @@ from rapidfuzz.distance import OSA
 
 from .events import COMMAND_INTENTS, Intent
 from .knowledge import KnowledgeBase, Question
-from .numbers import DURATION_UNITS, SINCE_MOMENTS, number_words, parse_duration_days, parse_numbers
+from .numbers import DURATION_UNITS, SINCE_MOMENTS, number_words, parse_duration_days, parse_numbers, tidy_number
 
 ANSWER_INTENTS = ("yes", "no", "unknown")
 NEGATORS = {"no", "not", "without", "never", "dont", "nor"}
@@ -163,30 +163,23 @@ def _understand_choices(question: Question, matches: list[_Match]) -> Intent:
         return Intent("choices", unique)
     if "none" in others or (refused and not others - {"no"}):
         return Intent("none", [])
-    if others & COMMAND_INTENTS:
-        return _single_intent(others) or Intent("no_match")
-    if question.kind == "multi" or question.kind == "choice":
-        return _single_intent(others) or Intent("no_match")
-    return Intent("no_match")
+    return _single_intent(others) or Intent("no_match")
 
 
 def _understand_quantity(question: Question, tokens: list[str], matches: list[_Match]) -> Intent:
     if question.kind == "duration":
         days = parse_duration_days(tokens)
         if days is not None:
-            return Intent("duration", _tidy(days))
+            return Intent("duration", tidy_number(days))
     else:
         numbers = parse_numbers(tokens)
         if len(numbers) == 1:
-            return Intent("number", _tidy(numbers[0][0]))
+            return Intent("number", tidy_number(numbers[0][0]))
         if len(numbers) == 2:  # "sixty or seventy": in between
-            return Intent("number", _tidy(round((numbers[0][0] + numbers[1][0]) / 2)))
+            return Intent("number", tidy_number(round((numbers[0][0] + numbers[1][0]) / 2)))
     keys = {m.key for m in matches} & (COMMAND_INTENTS | {"unknown"})
     return _single_intent(keys) or Intent("no_match")
 
-
-def _tidy(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 2)
 
 
 # -- grammars for recognizers ---------------------------------------------------------------
