@@ -175,6 +175,18 @@ def test_result_gives_reasons_for_and_against(kb):
     assert top.id == "overuse"
     assert any("same task" in line for line in top.why)
     assert result.urgency.level == "self_care"
+    assert result.note == ""  # the answers point to a cause: no "nothing points clearly" line
+
+
+def test_no_to_everything_says_that_nothing_points_clearly_to_one_cause(kb):
+    session = Session(kb)
+    _through_screening(session, age="50", duration="two weeks")
+    while not session.finished:
+        session.answer("none of those" if session.current.kind == "multi" else "no")
+    result = session.outcome
+    assert result.causes and not result.causes[0].why
+    assert result.note == kb.prompts["no_clear_cause"]
+    assert "points clearly" in result.to_dict()["note"]
 
 
 def test_wipe_forgets_everything(kb):

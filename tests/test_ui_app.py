@@ -16,7 +16,7 @@ from kiosk.ui.app import KioskApp, create_app
 from kiosk.ui.dialogs.pin import PinDialog
 from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.question import QuestionScreen
-from kiosk.ui.screens.result import ResultScreen, banner_words
+from kiosk.ui.screens.result import ResultScreen, banner_words, result_speech
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import VoiceAdapter
@@ -114,6 +114,10 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         assert len(causes) == min(3, len(result.causes))
         assert text_of(app, "#disclaimer") == result.disclaimer
         assert 'say "finish"' in text_of(app, "#closing").lower()
+        # "No" to everything points to no cause: the screen says so plainly before listing them
+        assert not result.causes[0].why
+        assert text_of(app, "#no-clear-cause") == result.note == app.kb.prompts["no_clear_cause"]
+        assert result.note in result_speech(result)  # and says so
 
         await pilot.press("1", "2", "3")  # stray answer keys do not throw the result away
         await pilot.pause()

@@ -155,6 +155,9 @@ class ResultEvent:
     urgency: Urgency
     causes: tuple[CauseScore, ...]
     disclaimer: str
+    # Said and shown before the causes when no answer points to the most likely one, so a
+    # first cause with only "does not fit" reasons does not read like a finding.
+    note: str = ""
     type: Literal["result"] = "result"
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,6 +168,7 @@ class ResultEvent:
                 {"id": c.id, "name": c.name, "score": c.score, "why": list(c.why), "against": list(c.against)}
                 for c in self.causes
             ],
+            "note": self.note,
             "disclaimer": self.disclaimer,
         }
 

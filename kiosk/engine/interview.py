@@ -221,7 +221,8 @@ class Interview:
         if after_emergency:
             causes = [cause for cause in causes if cause.why]
         urgency = assess(self.kb, self._facts(evidence, chances))
-        return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"])
+        note = self.kb.prompts["no_clear_cause"] if causes and not causes[0].why else ""
+        return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"], note)
 
     def _emergency(self, flags: list[str]) -> EmergencyEvent:
         reason = " ".join(self.kb.findings[f].said_yes for f in flags)

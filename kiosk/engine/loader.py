@@ -37,7 +37,8 @@ FILES = ("sources.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "quest
 ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")
 SCREEN_KEYS = ("start", "again", "finish", "mic_test")
 REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "disclaimer", "intro",
-                    "emergency_reason", "option_yes", "option_no", "option_unknown", "option_some", "option_none", "which_ones")
+                    "emergency_reason", "option_yes", "option_no", "option_unknown", "option_some", "option_none", "which_ones",
+                    "no_clear_cause")
 
 
 class KnowledgeBaseError(Exception):

@@ -45,7 +45,7 @@ def result_speech(result: ResultEvent) -> list[str]:
     said = [f"{u.label or LEVEL_LOOK.get(u.level, ('', u.level))[1]}. {u.advice}"]
     if result.causes:
         names = ", ".join(c.name for c in result.causes[:3])
-        said.append(f"Possible causes: {names}.")
+        said += [result.note, f"Possible causes: {names}."]
     said += [result.disclaimer, SPOKEN_CLOSING]
     return [s for s in said if s.strip()]
 
@@ -77,6 +77,8 @@ class ResultScreen(Screen):
                     yield Static(top.next_steps, id="next-steps", markup=False)
                 if r.causes:
                     yield Static("What may cause your cramps", classes="heading", markup=False)
+                    if r.note:
+                        yield Static(r.note, id="no-clear-cause", markup=False)
                     for rank, cause in enumerate(r.causes[:CAUSES_SHOWN], start=1):
                         yield Static(cause_words(rank, cause), classes="cause", markup=False)
             yield Static(r.disclaimer, id="disclaimer", markup=False)
