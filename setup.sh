@@ -12,12 +12,15 @@ VENV="${KIOSK_VENV:-.venv}"
 # System packages: espeak-ng speaks (pyttsx3 drives it), PortAudio is the sound-card layer behind
 # sounddevice, libsndfile reads WAVs, sox and tmux are used by the tests and the demo tools.
 APT_PACKAGES=(python3 python3-venv python3-pip espeak-ng libespeak-ng1 libportaudio2 libsndfile1 sox tmux)
+# Tests only: flite speaks test answers in voices built from real speakers' recordings, voices
+# the kiosk itself never uses.
+TEST_APT_PACKAGES=(flite)
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 install_system_packages() {
   local missing=()
-  for pkg in "${APT_PACKAGES[@]}"; do
+  for pkg in "${APT_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && { log "system packages already installed"; return; }
@@ -60,7 +63,7 @@ case "$MODE" in
     exec "$VENV/bin/kiosk" "$@"
     ;;
   test)
-    install_system_packages
+    install_system_packages "${TEST_APT_PACKAGES[@]}"
     install_python_packages test
     exec "$VENV/bin/python" -m pytest "$@"
     ;;

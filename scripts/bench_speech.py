@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -34,6 +35,11 @@ CONDITIONS = (("clean", None, 0.0), ("white 20 dB", "white", 20.0), ("babble 10 
               ("pink 5 dB", "pink", 5.0))
 EN_TEST_VOICES = ("en-us", "en-gb", "en-us+f3", "en+m3")
 EN_HELD_OUT = ("en-gb-x-rp", "en-us+f2", "en-029", "en-gb-scotland")
+# Held-out voices from other synthesizers, when installed (apt install flite festival
+# festvox-us-slt-hts festvox-kallpc16k): flite's slt, awb and rms voices and festival's HTS slt
+# are built from recordings of real speakers, so they are the nearest this machine has to
+# recordings of patients. The kiosk never speaks with them.
+EN_OTHER_SYNTHESIZERS = ("flite:slt", "flite:awb", "flite:rms", "festival:voice_cmu_us_slt_arctic_hts")
 EN_ANSWERS = (  # question, said, intent, value
     ("numbness", "yes", "yes", True), ("numbness", "no", "no", False), ("tremor", "not really", "no", False),
     ("fever", "i don't know", "unknown", None), ("age", "sixty seven", "number", 67),
@@ -103,6 +109,11 @@ def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], a
 
 
 _GRAMMARS: dict[str, Grammar] = {}
+
+
+def _synthesizer_installed(voice: str) -> bool:
+    engine = voice.partition(":")[0]
+    return shutil.which({"flite": "flite", "festival": "text2wave"}.get(engine, "espeak-ng")) is not None
 
 
 def listen(listener: Listener, clip, question: str):
@@ -185,6 +196,9 @@ def bench_pocketsphinx(clips: Path, quick: bool, options: dict[str, float]) -> N
 
     voices = {"test": EN_TEST_VOICES[:2] if quick else EN_TEST_VOICES,
               "held-out": EN_HELD_OUT[:2] if quick else EN_HELD_OUT}
+    others = tuple(v for v in EN_OTHER_SYNTHESIZERS if _synthesizer_installed(v))
+    if others:
+        voices["other-tts"] = others[:2] if quick else others
     run = bench(Listener(recognizer), clips, voices, EN_ANSWERS, EN_OUT_OF_SCOPE, judge, 150, recognizer)
     report("PocketSphinx, English (built-in en-us model), real KB grammars", run, load_s, memory)
     sweep(run)

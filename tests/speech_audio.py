@@ -34,9 +34,25 @@ class Clip:
     speech_end_s: float  # where the words end in the file
 
 
+ESPEAK_DEFAULT_WPM = 175  # flite and festival voices are slowed by the same ratio as espeak's
+
+
 def espeak(text: str, voice: str, speed: int, path: Path) -> None:
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True,
-                   capture_output=True, timeout=30)
+    """Speak ``text`` to a WAV. ``voice`` is an espeak-ng voice ("en-gb"), or a voice of another
+    synthesizer that the kiosk never speaks with: "flite:slt" (flite's voices are built from
+    recordings of real speakers) or "festival:voice_kal_diphone"."""
+    engine, _, name = voice.rpartition(":")
+    stretch = f"{ESPEAK_DEFAULT_WPM / speed:.3f}"
+    if engine == "flite":
+        command = ["flite", "-voice", name, "--setf", f"duration_stretch={stretch}", "-t", text, "-o", str(path)]
+        subprocess.run(command, check=True, capture_output=True, timeout=30)
+    elif engine == "festival":
+        setup = f"(begin ({name}) (Parameter.set 'Duration_Stretch {stretch}))"
+        subprocess.run(["text2wave", "-eval", setup, "-o", str(path)], input=text.encode(), check=True,
+                       capture_output=True, timeout=60)
+    else:
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True,
+                       capture_output=True, timeout=30)
 
 
 def speech(text: str, voice: str, speed: int = 150) -> np.ndarray:
