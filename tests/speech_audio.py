@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from kiosk.speech.hear import read_wav_16k
 from kiosk.speech.protocols import SAMPLE_RATE
 
 LEAD_S = 0.5
@@ -53,6 +52,24 @@ def espeak(text: str, voice: str, speed: int, path: Path) -> None:
     else:
         subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True,
                        capture_output=True, timeout=30)
+
+
+def read_wav_16k(path: Path) -> np.ndarray:
+    """A synthesizer's WAV (22 or 48 kHz) -> 16 kHz mono int16, resampled in one FFT.
+
+    Test audio only: the kiosk reads WAVs with kiosk.speech.microphone.read_wav_16k (a streaming
+    filter, as for a sound card). Keeping this exact resampler keeps the clips, and so the
+    rejection thresholds measured on them by scripts/bench_speech.py, the same."""
+    data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
+    mono = data.mean(axis=1)
+    if rate != SAMPLE_RATE:
+        out_len = max(1, round(len(mono) * SAMPLE_RATE / rate))
+        spectrum = np.fft.rfft(mono)
+        kept = np.zeros(out_len // 2 + 1, dtype=complex)
+        n = min(len(kept), len(spectrum))
+        kept[:n] = spectrum[:n]
+        mono = np.fft.irfft(kept, out_len) * (out_len / len(mono))
+    return (np.clip(mono, -1.0, 1.0) * 32767).astype(np.int16)
 
 
 def speech(text: str, voice: str, speed: int = 150) -> np.ndarray:

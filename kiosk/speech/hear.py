@@ -19,6 +19,7 @@ import numpy as np
 from kiosk.engine.understanding import grammar_for, understand
 
 from .listener import Listener
+from .microphone import MicrophoneError, read_wav_16k
 from .protocols import SAMPLE_RATE
 from .select import create_recognizer, missing_words_report
 
@@ -26,12 +27,10 @@ CHUNK_S = 0.03  # what a sound card hands over at a time
 TAIL_S = 1.0  # silence after the recording, as a microphone would hear after the answer
 
 
-class WavFileError(Exception):
-    pass
-
-
 class _WavChunks:
-    """A WAV file as a microphone would deliver it: 16 kHz mono int16, in 30 ms chunks."""
+    """A WAV file as a microphone would deliver it: 16 kHz mono int16, in 30 ms chunks. It is
+    read and resampled by the virtual microphone's own reader (``--mic-file``), so what `kiosk
+    hear` reports is what the kiosk hears from the same file."""
 
     name = "file"
 
@@ -50,32 +49,6 @@ class _WavChunks:
 
     def close(self) -> None:
         pass
-
-
-def read_wav_16k(path: Path) -> np.ndarray:
-    """Any rate and channel count -> 16 kHz mono int16 (band-limited, so no aliasing)."""
-    import soundfile
-
-    try:
-        data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
-    except Exception as error:  # soundfile raises several types for missing or bad files
-        raise WavFileError(f"cannot read {path}: {error}") from error
-    if data.shape[0] == 0:
-        raise WavFileError(f"{path} holds no sound")
-    mono = data.mean(axis=1)
-    if rate != SAMPLE_RATE:
-        mono = _resample(mono, rate)
-    return (np.clip(mono, -1.0, 1.0) * 32767).astype(np.int16)
-
-
-def _resample(samples: np.ndarray, rate: int) -> np.ndarray:
-    out_len = max(1, round(len(samples) * SAMPLE_RATE / rate))
-    spectrum = np.fft.rfft(samples)
-    keep = out_len // 2 + 1
-    resized = np.zeros(keep, dtype=complex)
-    n = min(keep, len(spectrum))
-    resized[:n] = spectrum[:n]
-    return np.fft.irfft(resized, out_len) * (out_len / len(samples))
 
 
 def run_hear(args: argparse.Namespace) -> int:
@@ -104,7 +77,7 @@ def run_hear(args: argparse.Namespace) -> int:
         line: dict[str, Any] = {"file": str(path), "question": question.id, "engine": choice.recognizer.name}
         try:
             heard = listener.listen(_WavChunks(path), grammar)
-        except WavFileError as error:
+        except MicrophoneError as error:
             failures += 1
             print(json.dumps(line | {"error": str(error)}), flush=True)
             continue
