@@ -74,7 +74,7 @@ class Run:
     false_accepts: dict[tuple[str, str], Tally]
     latencies: list[float]
     rtf: list[float]
-    margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, coverage
+    margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, speech left out (s)
 
 
 def peak_mb() -> float:
@@ -120,9 +120,9 @@ def record(run: Run, recognizer, heard, clip, in_scope: bool, right: bool) -> No
         run.rtf.append(heard.decode_ms / 1000 / max(0.1, heard.endpoint_s))
     last = getattr(recognizer, "last", None)
     if last is not None and hasattr(last, "margin"):
-        run.margins.append((in_scope, right, last.margin, last.in_grammar, last.coverage))
+        run.margins.append((in_scope, right, last.margin, last.in_grammar, last.left_out_s))
     elif last is not None:  # Vosk: the lowest word confidence stands in for the margin
-        run.margins.append((in_scope, right, last.confidence, last.in_grammar, 1.0))
+        run.margins.append((in_scope, right, last.confidence, last.in_grammar, 0.0))
 
 
 def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
@@ -145,14 +145,14 @@ def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
 
 def sweep(run: Run) -> None:
     """What each PocketSphinx rejection setting would give on this very set."""
-    print("\nPocketSphinx rejection sweep (accept = whole answer, margin >= t, coverage >= c):")
+    print("\nPocketSphinx rejection sweep (accept = whole answer, word margin >= t, speech left out <= c s):")
     print(f"{'t':>6s} {'c':>5s} {'in-scope right':>15s} {'false accepts':>14s}")
     inside = [m for m in run.margins if m[0]]
     outside = [m for m in run.margins if not m[0]]
-    for c in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9):
-        for t in (-8, -6, -4, -3, -2, -1, 0, 2, 4, 6, 8, 10):
-            right = sum(1 for _, ok, margin, whole, cov in inside if ok and whole and margin >= t and cov >= c)
-            fa = sum(1 for _, _, margin, whole, cov in outside if whole and margin >= t and cov >= c)
+    for c in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 99.0):
+        for t in (-8, -6, -5, -4, -3.5, -3, -2, -1, 0, 2, 4):
+            right = sum(1 for _, ok, margin, whole, out in inside if ok and whole and margin >= t and out <= c)
+            fa = sum(1 for _, _, margin, whole, out in outside if whole and margin >= t and out <= c)
             print(f"{t:6.1f} {c:5.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
 
 
