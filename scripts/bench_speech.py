@@ -71,6 +71,7 @@ class Tally:
 @dataclass
 class Run:
     answers: dict[tuple[str, str], Tally]  # (voice set, condition) -> intents right
+    wrong: dict[tuple[str, str], Tally]  # answers taken as a different intent (not rejected)
     false_accepts: dict[tuple[str, str], Tally]
     latencies: list[float]
     rtf: list[float]
@@ -83,16 +84,18 @@ def peak_mb() -> float:
 
 def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], answers, out_of_scope,
           judge, speed: int, recognizer) -> Run:
-    run = Run({}, {}, [], [], [])
+    run = Run({}, {}, {}, [], [], [])
     for voice_set, names in voices.items():
         for label, noise, snr in CONDITIONS:
             tally = run.answers.setdefault((voice_set, label), Tally())
+            wrong = run.wrong.setdefault((voice_set, label), Tally())
             rejects = run.false_accepts.setdefault((voice_set, label), Tally())
             for seed, voice in enumerate(names):
                 for item in answers:
                     clip = make_clip(clips, item[1], voice, speed, noise, snr, seed)
                     heard = listen(listener, clip, item[0])
                     tally.add(judge(item, heard.transcript))
+                    wrong.add(heard.transcript != "" and not judge(item, heard.transcript))
                     record(run, recognizer, heard, clip, in_scope=True, right=judge(item, _last(recognizer)))
                 for question, said in out_of_scope:
                     clip = make_clip(clips, said, voice, speed, noise, snr, seed)
@@ -127,15 +130,19 @@ def record(run: Run, recognizer, heard, clip, in_scope: bool, right: bool) -> No
 
 def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
     print(f"\n== {title} ==")
-    print(f"{'voices':10s} {'condition':14s} {'intents right':>20s} {'false accepts (out of scope)':>30s}")
+    print(f"{'voices':10s} {'condition':14s} {'intents right':>20s} {'false accepts (out of scope)':>30s} "
+          f"{'wrong intent':>20s}")
     for (voice_set, label), tally in run.answers.items():
-        print(f"{voice_set:10s} {label:14s} {str(tally):>20s} {str(run.false_accepts[(voice_set, label)]):>30s}")
+        print(f"{voice_set:10s} {label:14s} {str(tally):>20s} {str(run.false_accepts[(voice_set, label)]):>30s} "
+              f"{str(run.wrong[(voice_set, label)]):>20s}")
     for voice_set in dict.fromkeys(v for v, _ in run.answers):
         right = sum(t.right for (v, _), t in run.answers.items() if v == voice_set)
         total = sum(t.total for (v, _), t in run.answers.items() if v == voice_set)
         fa = sum(t.right for (v, _), t in run.false_accepts.items() if v == voice_set)
         fa_total = sum(t.total for (v, _), t in run.false_accepts.items() if v == voice_set)
-        print(f"{voice_set:10s} {'ALL':14s} {str(Tally(right, total)):>20s} {str(Tally(fa, fa_total)):>30s}")
+        wrong = sum(t.right for (v, _), t in run.wrong.items() if v == voice_set)
+        print(f"{voice_set:10s} {'ALL':14s} {str(Tally(right, total)):>20s} {str(Tally(fa, fa_total)):>30s} "
+              f"{str(Tally(wrong, total)):>20s}")
     lat = sorted(run.latencies)
     print(f"end of speech -> intent: median {1000 * statistics.median(lat):.0f} ms, "
           f"p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms  (n={len(lat)})")
