@@ -77,10 +77,11 @@ class Tally:
 @dataclass
 class Run:
     answers: dict[tuple[str, str], Tally]  # (voice set, condition) -> intents right
+    wrong: dict[tuple[str, str], Tally]  # answers taken as a different intent (not rejected)
     false_accepts: dict[tuple[str, str], Tally]
     latencies: list[float]
     rtf: list[float]
-    margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, coverage
+    margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, speech left out (s)
 
 
 def peak_mb() -> float:
@@ -89,16 +90,18 @@ def peak_mb() -> float:
 
 def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], answers, out_of_scope,
           judge, speed: int, recognizer) -> Run:
-    run = Run({}, {}, [], [], [])
+    run = Run({}, {}, {}, [], [], [])
     for voice_set, names in voices.items():
         for label, noise, snr in CONDITIONS:
             tally = run.answers.setdefault((voice_set, label), Tally())
+            wrong = run.wrong.setdefault((voice_set, label), Tally())
             rejects = run.false_accepts.setdefault((voice_set, label), Tally())
             for seed, voice in enumerate(names):
                 for item in answers:
                     clip = make_clip(clips, item[1], voice, speed, noise, snr, seed)
                     heard = listen(listener, clip, item[0])
                     tally.add(judge(item, heard.transcript))
+                    wrong.add(heard.transcript != "" and not judge(item, heard.transcript))
                     record(run, recognizer, heard, clip, in_scope=True, right=judge(item, _last(recognizer)))
                 for question, said in out_of_scope:
                     clip = make_clip(clips, said, voice, speed, noise, snr, seed)
@@ -131,22 +134,26 @@ def record(run: Run, recognizer, heard, clip, in_scope: bool, right: bool) -> No
         run.rtf.append(heard.decode_ms / 1000 / max(0.1, heard.endpoint_s))
     last = getattr(recognizer, "last", None)
     if last is not None and hasattr(last, "margin"):
-        run.margins.append((in_scope, right, last.margin, last.in_grammar, last.coverage))
+        run.margins.append((in_scope, right, last.margin, last.in_grammar, last.left_out_s))
     elif last is not None:  # Vosk: the lowest word confidence stands in for the margin
-        run.margins.append((in_scope, right, last.confidence, last.in_grammar, 1.0))
+        run.margins.append((in_scope, right, last.confidence, last.in_grammar, 0.0))
 
 
 def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
     print(f"\n== {title} ==")
-    print(f"{'voices':10s} {'condition':14s} {'intents right':>20s} {'false accepts (out of scope)':>30s}")
+    print(f"{'voices':10s} {'condition':14s} {'intents right':>20s} {'false accepts (out of scope)':>30s} "
+          f"{'wrong intent':>20s}")
     for (voice_set, label), tally in run.answers.items():
-        print(f"{voice_set:10s} {label:14s} {str(tally):>20s} {str(run.false_accepts[(voice_set, label)]):>30s}")
+        print(f"{voice_set:10s} {label:14s} {str(tally):>20s} {str(run.false_accepts[(voice_set, label)]):>30s} "
+              f"{str(run.wrong[(voice_set, label)]):>20s}")
     for voice_set in dict.fromkeys(v for v, _ in run.answers):
         right = sum(t.right for (v, _), t in run.answers.items() if v == voice_set)
         total = sum(t.total for (v, _), t in run.answers.items() if v == voice_set)
         fa = sum(t.right for (v, _), t in run.false_accepts.items() if v == voice_set)
         fa_total = sum(t.total for (v, _), t in run.false_accepts.items() if v == voice_set)
-        print(f"{voice_set:10s} {'ALL':14s} {str(Tally(right, total)):>20s} {str(Tally(fa, fa_total)):>30s}")
+        wrong = sum(t.right for (v, _), t in run.wrong.items() if v == voice_set)
+        print(f"{voice_set:10s} {'ALL':14s} {str(Tally(right, total)):>20s} {str(Tally(fa, fa_total)):>30s} "
+              f"{str(Tally(wrong, total)):>20s}")
     lat = sorted(run.latencies)
     print(f"end of speech -> intent: median {1000 * statistics.median(lat):.0f} ms, "
           f"p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms  (n={len(lat)})")
@@ -156,14 +163,14 @@ def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
 
 def sweep(run: Run) -> None:
     """What each PocketSphinx rejection setting would give on this very set."""
-    print("\nPocketSphinx rejection sweep (accept = whole answer, margin >= t, coverage >= c):")
+    print("\nPocketSphinx rejection sweep (accept = whole answer, word margin >= t, speech left out <= c s):")
     print(f"{'t':>6s} {'c':>5s} {'in-scope right':>15s} {'false accepts':>14s}")
     inside = [m for m in run.margins if m[0]]
     outside = [m for m in run.margins if not m[0]]
-    for c in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9):
-        for t in (-8, -6, -4, -3, -2, -1, 0, 2, 4, 6, 8, 10):
-            right = sum(1 for _, ok, margin, whole, cov in inside if ok and whole and margin >= t and cov >= c)
-            fa = sum(1 for _, _, margin, whole, cov in outside if whole and margin >= t and cov >= c)
+    for c in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 99.0):
+        for t in (-8, -6, -5, -4, -3.5, -3, -2, -1, 0, 2, 4):
+            right = sum(1 for _, ok, margin, whole, out in inside if ok and whole and margin >= t and out <= c)
+            fa = sum(1 for _, _, margin, whole, out in outside if whole and margin >= t and out <= c)
             print(f"{t:6.1f} {c:5.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
 
 

@@ -48,6 +48,20 @@ def test_end_of_speech_is_found_soon_after_the_last_word(noise, snr_db):
     assert speech_end < endpointer.end_s < speech_end + 0.5
 
 
+def test_end_of_speech_in_babble_comes_soon_after_the_words():
+    """Other people talking never fall to the quietest moments the floor follows; the endpointer
+    must still hear that the patient stopped (it used to wait up to 1.3 s, or for the babble to end)."""
+    late = []
+    for seed, voice in enumerate(("en-us", "en-gb", "en-us+f3", "en+m3")):
+        for said in ("yes", "no", "sixty seven", "about two weeks", "numbness and tingling", "go back"):
+            words = speech(said, voice)
+            endpointer = endpoint_of(mix(words, "babble", 10.0, np.random.default_rng(seed)))
+            assert endpointer.state is State.ENDED, (said, voice)
+            late.append(endpointer.end_s - (0.5 + len(words) / SAMPLE_RATE))
+    assert min(late) > 0.0  # never before the words are over
+    assert np.percentile(late, 90) < 0.5 and max(late) < 0.8, sorted(late)
+
+
 def test_a_click_is_not_speech_and_silence_is_noinput(sphinx, kb):
     rng = np.random.default_rng(2)
     audio = rng.standard_normal(SAMPLE_RATE * 3) * 0.001

@@ -22,9 +22,9 @@ def clips(tmp_path_factory):
     return tmp_path_factory.mktemp("sphinx_clips")
 
 
-def hear(kb, sphinx, clips, question_id, text, voice, speed=150, noise=None, snr_db=20.0):
+def hear(kb, sphinx, clips, question_id, text, voice, speed=150, noise=None, snr_db=20.0, seed=0):
     question = kb.questions[question_id]
-    clip = make_clip(clips, text, voice, speed, noise, snr_db)
+    clip = make_clip(clips, text, voice, speed, noise, snr_db, seed)
     heard = Listener(sphinx).listen(ClipMicrophone(clip.path), grammar_for(kb, question))
     return heard, understand(kb, question, heard.transcript), clip
 
@@ -107,6 +107,32 @@ def test_voices_from_another_synthesizer_are_understood(kb, sphinx, clips, quest
 def test_out_of_scope_speech_in_another_synthesizer_voice_is_no_match(kb, sphinx, clips, voice):
     heard, understood, _ = hear(kb, sphinx, clips, "numbness", "the bus was late today", voice)
     assert understood.name == "no_match", (heard, sphinx.last)
+
+
+IN_BABBLE = [
+    # question, said, voice, noise seed, expected intent, expected value (bench clips that only the
+    # margin over the words themselves accepts: the room's babble around them is not held against them)
+    ("numbness", "yes", "en-us", 0, "yes", True),
+    ("age", "sixty seven", "en-gb", 1, "number", 67),
+    ("tremor", "not really", "en-us+f3", 2, "no", False),
+    ("numbness", "repeat", "en-us+f3", 2, "repeat", None),
+]
+
+
+@pytest.mark.parametrize("question_id, said, voice, seed, intent, value", IN_BABBLE)
+def test_answers_in_babble_are_judged_by_their_words_not_the_room_around_them(kb, sphinx, clips, question_id,
+                                                                             said, voice, seed, intent, value):
+    heard, understood, _ = hear(kb, sphinx, clips, question_id, said, voice, noise="babble", snr_db=10.0, seed=seed)
+    assert (understood.name, understood.value) == (intent, value), (heard, sphinx.last)
+
+
+def test_speech_the_answer_leaves_out_is_no_match(kb, sphinx, clips):
+    """"what's the weather like" in babble fits "what does that mean" well, word for word, but
+    the phone loop hears speech the grammar's words leave out."""
+    heard, understood, _ = hear(kb, sphinx, clips, "numbness", "what's the weather like", "en-us+f3",
+                                noise="babble", snr_db=10.0, seed=2)
+    assert heard.transcript == "" and understood.name == "no_match", sphinx.last
+    assert sphinx.last.margin > sphinx.reject_margin and sphinx.last.left_out_s > 0.25
 
 
 def test_words_missing_from_the_dictionary_are_reported_and_left_out(sphinx):
