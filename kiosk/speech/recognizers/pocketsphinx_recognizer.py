@@ -38,9 +38,9 @@ REJECT_MARGIN = -3.0
 # turns speech that was no answer at all into one.
 # The same, for an answer heard with the room's noise gated out. Noise no longer spoils how
 # well the grammar fits out-of-scope speech either, so its margins rise with the answers'. Bench,
-# test voices, noisy conditions gated (clean ones are never gated, and keep -3): -3 gives 82.3%
-# right / 4.2% false accepts, -1 78.6% / 4.2%, -0.5 78.1% / 3.1%, 0 76.6% / 2.1% (held-out
-# voices: 69.8/7.3, 64.6/5.2, 63.5/4.2, 61.5/3.1). 0 keeps false accepts where main had them.
+# test voices, all conditions (clean ones are never gated, and keep -3): -3 gives 82.3% right /
+# 5.2% false accepts, -1 78.6% / 4.2%, 0 77.1% / 3.1%, 0.5 74.5% / 2.1% (held-out voices: 70.3/7.3,
+# 64.6/5.2, 62.0/4.2, 60.4/3.1); without the gate, -3: 69.3% / 2.1% (held-out 56.8/4.2).
 REJECT_MARGIN_CLEANED = 0.0
 MIN_COVERAGE = 0.8
 NOISE_FLOOR = 64.0  # standard deviation in int16 steps: about -54 dBFS (bench: 16 and 200 did worse)
@@ -131,6 +131,7 @@ class PocketSphinxRecognizer:
         self._audio.clear()
         # Both decoders hear the same (cleaned) audio: the margin compares their fits to it.
         cleaned = suppress(audio, self._room) if self._room is not None else None
+        self._room = None  # heard again before the next utterance (a stale room is no estimate)
         audio = _with_noise_floor(audio if cleaned is None else cleaned, self.noise_floor)
         if audio:
             self._grammar_decoder.process_raw(audio, False, True)
