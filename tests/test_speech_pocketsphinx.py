@@ -115,7 +115,6 @@ IN_BABBLE = [
     ("numbness", "yes", "en-us", 0, "yes", True),
     ("age", "sixty seven", "en-gb", 1, "number", 67),
     ("tremor", "not really", "en-us+f3", 2, "no", False),
-    ("numbness", "repeat", "en-us+f3", 2, "repeat", None),
 ]
 
 

@@ -14,6 +14,7 @@ from typing import Callable
 
 from kiosk.engine.understanding import Grammar
 
+from .denoise import MIN_ROOM_S
 from .endpoint import EndpointSettings, Endpointer, State
 from .protocols import SAMPLE_RATE, Microphone, Recognizer
 
@@ -25,6 +26,8 @@ AFTER_SPEECH_S = 0.2  # audio passed on after the last loud frame. That frame co
 # PocketSphinx, all voices, no rejection: 69.0% -> 73.7% right for 0.2 and 0.3 alike; 0.25-0.3
 # let the decoder hear "yes they" in a test clip's trailing hiss.
 MAX_SILENCE_S = 8.0  # nothing said for this long is "noinput"
+ROOM_S = 2.0  # room audio (heard before the answer) kept for the recognizer's noise estimate
+ROOM_GUARD_S = 0.1  # room audio ends this long before the detected start of speech (soft onsets)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class Listener:
     def __init__(self, recognizer: Recognizer, endpoint: EndpointSettings | None = None) -> None:
         self.recognizer = recognizer
         self.endpoint = endpoint or EndpointSettings()
+        # What the microphone heard before the last answer began: the room's noise. Kept across
+        # answers, since a patient who answers at once leaves too little of it to go on.
+        self.room = b""
 
     def listen(
         self,
@@ -56,6 +62,7 @@ class Listener:
         """Listen for one answer to the question ``grammar`` belongs to."""
         endpointer = Endpointer(self.endpoint)
         waiting: deque[tuple[bytes, float]] = deque()  # audio not yet given to the recognizer
+        room: deque[tuple[bytes, float]] = deque()  # older audio heard while waiting
         heard_bytes = 0
         started = False
         for chunk in microphone.chunks():
@@ -70,11 +77,13 @@ class Listener:
                 if started:  # the endpointer took it back: a knock or a cough, not an answer
                     self.recognizer.finish()
                     started = False
-                self._drop_old(waiting, heard_bytes / BYTES_PER_SECOND - PREROLL_S)
+                self._drop_old(waiting, heard_bytes / BYTES_PER_SECOND - PREROLL_S, room)
                 if heard_bytes / BYTES_PER_SECOND >= max_silence_s:
                     return Heard("", 0.0, True, None, 0.0)
                 continue
             if not started:
+                assert endpointer.speech_start_s is not None
+                self._hear_room(room, waiting, endpointer.speech_start_s - ROOM_GUARD_S)
                 self.recognizer.start(grammar)
                 started = True
             assert endpointer.speech_end_s is not None
@@ -88,9 +97,22 @@ class Listener:
         return Heard("", 0.0, True, None, 0.0)
 
     @staticmethod
-    def _drop_old(waiting: deque[tuple[bytes, float]], before_s: float) -> None:
+    def _drop_old(waiting: deque[tuple[bytes, float]], before_s: float, room: deque[tuple[bytes, float]]) -> None:
         while len(waiting) > 1 and waiting[1][1] - len(waiting[1][0]) / BYTES_PER_SECOND <= before_s:
-            waiting.popleft()
+            room.append(waiting.popleft())
+        while room and room[-1][1] - room[0][1] > ROOM_S:
+            room.popleft()
+
+    def _hear_room(self, room: deque[tuple[bytes, float]], waiting: deque[tuple[bytes, float]],
+                   until_s: float) -> None:
+        """Tell the recognizer what the room sounds like (if it wants to know): the audio heard
+        before ``until_s``, or the last answer's when there is too little of it."""
+        heard = b"".join(chunk for chunk, end_s in (*room, *waiting) if end_s <= until_s)
+        if len(heard) >= MIN_ROOM_S * BYTES_PER_SECOND or not self.room:
+            self.room = heard
+        hear_room = getattr(self.recognizer, "hear_room", None)
+        if hear_room is not None:
+            hear_room(self.room)
 
     def _pass_on(self, waiting: deque[tuple[bytes, float]], until_s: float, ended: bool) -> None:
         """Give the recognizer the audio up to ``until_s``; at the end, what starts before it."""

@@ -23,6 +23,9 @@ class Recognition:
 
 @runtime_checkable
 class Recognizer(Protocol):
+    """May also have ``hear_room(pcm: bytes)``: the Listener then passes it what the microphone
+    heard before each utterance (the room's noise), just before ``start``."""
+
     name: str  # "vosk" or "pocketsphinx"
     model: str  # which model (a path or a name), said at startup
 
