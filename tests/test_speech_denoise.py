@@ -80,6 +80,8 @@ def test_answers_in_loud_noise_are_understood(kb, sphinx, clips, question_id, sa
     assert sphinx.last.cleaned
     # The listener handed over the room as heard before the words (the clip has 0.5 s of it).
     assert 0.3 < len(listener.room) / (2 * SAMPLE_RATE) <= LEAD_S
+    listener.forget()  # a wiped session leaves no audio behind in memory either
+    assert listener.room == b""
 
 
 OUT_OF_SCOPE_IN_NOISE = [

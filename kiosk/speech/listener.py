@@ -50,6 +50,11 @@ class Listener:
         # answers, since a patient who answers at once leaves too little of it to go on.
         self.room = b""
 
+    def forget(self) -> None:
+        """Drop the room audio kept from the last answer (it may hold a patient's voice): the
+        kiosk calls this when a session is wiped. Nothing of it was ever written to disk."""
+        self.room = b""
+
     def listen(
         self,
         microphone: Microphone,

@@ -274,6 +274,8 @@ class KioskApp(App[int]):
         """Forget the patient and show the welcome again (done, idle, staff clear)."""
         self._cancel_turn()
         self.session.wipe()
+        if self.voice is not None:
+            self.voice.forget()
         self._result = None
         self.question_screen = None
         self.emergency_active = False

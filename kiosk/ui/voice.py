@@ -187,6 +187,11 @@ class VoiceAdapter:
         except Exception:
             return 0.0
 
+    def forget(self) -> None:
+        """The session was wiped: let go of any audio kept in memory from it."""
+        if self._listener is not None:
+            self._listener.forget()
+
     def close(self) -> None:
         for part in (self._microphone, self._tts):
             try:
