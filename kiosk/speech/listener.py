@@ -113,7 +113,7 @@ class Listener:
         if started:  # the audio ran out while the patient was still speaking
             self._front_ms = 0.0
             for chunk, end_s in waiting:
-                self.recognizer.feed(self._heard(chunk, end_s))
+                self._feed(chunk, end_s)
             return self._finish(heard_bytes / BYTES_PER_SECOND)
         return Heard("", 0.0, True, None, 0.0)
 
@@ -145,21 +145,22 @@ class Listener:
             if not ended and self._front_end is not None and round(chunk_end_s * BYTES_PER_SECOND) > len(self._cleaned):
                 break  # its cleaned audio is still inside the model: passed on with the next chunk
             if chunk_end_s <= until_s or (ended and chunk_start_s < until_s):
-                self.recognizer.feed(self._heard(*waiting.popleft()))
+                self._feed(*waiting.popleft())
             else:
                 break
 
-    def _heard(self, chunk: bytes, end_s: float) -> bytes:
-        """The chunk as the recognizer hears it: through the front end, when there is one (the
-        model's delay held back at the end is pushed out now: its compute counts as latency)."""
+    def _feed(self, chunk: bytes, end_s: float) -> None:
+        """Give the recognizer the chunk through the front end, when there is one, and as heard
+        (the model's delay held back at the end is pushed out now: its compute counts as latency)."""
         if self._front_end is None:
-            return chunk
+            self.recognizer.feed(chunk)
+            return
         end = round(end_s * BYTES_PER_SECOND)
         if end > len(self._cleaned):
             began = time.perf_counter()
             self._cleaned += self._front_end.flush()
             self._front_ms += (time.perf_counter() - began) * 1000
-        return bytes(self._cleaned[end - len(chunk):end])
+        self.recognizer.feed(bytes(self._cleaned[end - len(chunk):end]), chunk)
 
     def _finish(self, endpoint_s: float | None) -> Heard:
         began = time.perf_counter()
