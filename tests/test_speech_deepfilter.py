@@ -121,3 +121,15 @@ def test_without_its_library_the_gate_takes_over_and_the_message_says_so(kb, cli
 def test_the_startup_message_names_deepfilternet_when_it_runs():
     choice = create_recognizer("pocketsphinx", None)
     assert "DeepFilterNet3" in choice.message and "gate" not in choice.message
+
+
+def test_a_front_end_that_fails_while_listening_leaves_the_gate(kb, clips):
+    recognizer = PocketSphinxRecognizer()
+    assert recognizer.front_end is not None
+    recognizer.front_end.close()  # its model gone: the next chunk it is given raises
+    question = kb.questions["tremor"]
+    clip = make_clip(clips, "not really", "en-us+f3", 150, "pink", 5.0, 2)
+    heard = Listener(recognizer).listen(ClipMicrophone(clip.path), grammar_for(kb, question))
+    assert understand(kb, question, heard.transcript).name == "no", recognizer.last
+    assert recognizer.front_end is None and recognizer.last.denoiser == "gate"
+    assert "DeepFilterNet failed" in recognizer.noise_note

@@ -120,7 +120,8 @@ class DeepFilter:
 
     def reset(self) -> None:
         """Forget everything, the room included (a session is wiped)."""
-        self._lib.df_free(self._state)
+        if self._state:
+            self._lib.df_free(self._state)
         self._state = self._lib.df_create(self._model, ATTENUATION_DB, None)
         self._reset_stream()
 
@@ -165,6 +166,8 @@ class DeepFilter:
 
     def _run(self, samples: np.ndarray) -> np.ndarray:
         """16 kHz samples (int16 units) -> the model's 16 kHz output so far (not yet aligned)."""
+        if not self._state:
+            raise DeepFilterUnavailable("it was closed")
         began = time.perf_counter()
         up = np.zeros(len(samples) * FACTOR)
         up[::FACTOR] = samples / 32768.0

@@ -87,7 +87,13 @@ class Listener:
             heard_bytes += len(chunk)
             if self._front_end is not None:
                 began = time.perf_counter()
-                self._cleaned += self._front_end.process(chunk)
+                try:
+                    self._cleaned += self._front_end.process(chunk)
+                except Exception as error:  # the kiosk keeps listening, without it
+                    self._drop_front_end(error)
+                    if started:  # this answer was half cleaned: heard as nothing, so asked again
+                        self.recognizer.finish()
+                        return Heard("", 0.0, False, heard_bytes / BYTES_PER_SECOND, 0.0)
                 self._front_ms = (time.perf_counter() - began) * 1000
             state = endpointer.feed(chunk)
             if on_level is not None:
@@ -149,6 +155,13 @@ class Listener:
             else:
                 break
 
+    def _drop_front_end(self, error: Exception) -> None:
+        """The front end failed: the recognizer hears the raw audio from now on and cleans it
+        its own way (the spectral gate), and the startup note says so."""
+        self._front_end = None
+        self.recognizer.front_end = None
+        self.recognizer.noise_note = f"Noise removal: spectral gate (DeepFilterNet failed: {error})."
+
     def _feed(self, chunk: bytes, end_s: float) -> None:
         """Give the recognizer the chunk through the front end, when there is one, and as heard
         (the model's delay held back at the end is pushed out now: its compute counts as latency)."""
@@ -158,7 +171,12 @@ class Listener:
         end = round(end_s * BYTES_PER_SECOND)
         if end > len(self._cleaned):
             began = time.perf_counter()
-            self._cleaned += self._front_end.flush()
+            try:
+                self._cleaned += self._front_end.flush()
+            except Exception as error:  # the last chunk as heard, then the gate from now on
+                self._drop_front_end(error)
+                self.recognizer.feed(chunk, chunk)
+                return
             self._front_ms += (time.perf_counter() - began) * 1000
         self.recognizer.feed(bytes(self._cleaned[end - len(chunk):end]), chunk)
 
