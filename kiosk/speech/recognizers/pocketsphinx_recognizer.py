@@ -72,6 +72,8 @@ REJECT_MARGIN_CLEANED = -2.0
 #    0:   87.5 / 2.1   74.0 / 3.1   56.2 / 6.2   (the gate's false accepts on the test voices)
 # and with answers in a quiet room heard as recorded (QUIET_ROOM_RAW, as the gate leaves them):
 #    0:   87.0 / 1.0   76.6 / 4.2   56.8 / 7.3   (chosen; the gate: 82.3 / 2.1   72.9 / 4.2   46.4 / 8.3)
+#   -1.5: 88.0 / 2.1   78.1 / 6.2   59.4 / 7.3   (more right on the test voices, but the held-out
+#                                                 voices' false accepts rise past the gate's)
 # Not better: DFN's attenuation limited to 30 dB (88.0 / 2.1   74.5 / 5.2   54.7 / 6.2 at 0),
 # PocketSphinx's own noise removal on for DFN's output (87.0 / 1.0   77.1 / 6.2   57.8 / 8.3).
 REJECT_MARGIN_DFN = 0.0
