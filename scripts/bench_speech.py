@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -85,6 +85,7 @@ class Run:
     latencies: list[float]
     rtf: list[float]
     margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, speech left out (s)
+    voice_sets: list[str] = field(default_factory=list)  # the voice set of each margin
 
 
 def peak_mb() -> float:
@@ -106,13 +107,13 @@ def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], a
                     heard = listen(listener, clip, item[0])
                     tally.add(judge(item, heard.transcript))
                     wrong.add(heard.transcript != "" and not judge(item, heard.transcript))
-                    record(run, recognizer, heard, clip, in_scope=True, right=judge(item, _last(recognizer)))
+                    record(run, recognizer, heard, clip, voice_set, in_scope=True, right=judge(item, _last(recognizer)))
                 for question, said in out_of_scope:
                     clip = make_clip(clips, said, voice, speed, noise, snr, seed)
                     heard = listen(listener, clip, question)
                     rejects.add(heard.transcript != "")
                     invented.add(heard.transcript != "" and invents(question, heard.transcript))
-                    record(run, recognizer, heard, clip, in_scope=False, right=False)
+                    record(run, recognizer, heard, clip, voice_set, in_scope=False, right=False)
     return run
 
 
@@ -136,7 +137,7 @@ def _last(recognizer) -> str:
     return last.hypothesis if last is not None else ""
 
 
-def record(run: Run, recognizer, heard, clip, in_scope: bool, right: bool) -> None:
+def record(run: Run, recognizer, heard, clip, voice_set: str, in_scope: bool, right: bool) -> None:
     if heard.endpoint_s is not None:
         run.latencies.append(heard.endpoint_s - clip.speech_end_s + heard.decode_ms / 1000)
         run.rtf.append(heard.decode_ms / 1000 / max(0.1, heard.endpoint_s))
@@ -144,10 +145,12 @@ def record(run: Run, recognizer, heard, clip, in_scope: bool, right: bool) -> No
     if last is not None and hasattr(last, "margin"):
         # Answers heard with the room gated out have their own threshold; shift them onto the
         # plain one, so the sweep moves both together.
-        shift = recognizer.reject_margin - recognizer.reject_margin_cleaned if last.cleaned else 0.0
+        shift = recognizer.reject_margin - recognizer.threshold(getattr(last, "denoiser", ""))
         run.margins.append((in_scope, right, last.margin + shift, last.in_grammar, last.left_out_s))
+        run.voice_sets.append(voice_set)
     elif last is not None:  # Vosk: the lowest word confidence stands in for the margin
         run.margins.append((in_scope, right, last.confidence, last.in_grammar, 0.0))
+        run.voice_sets.append(voice_set)
 
 
 def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
@@ -179,13 +182,19 @@ def sweep(run: Run) -> None:
     print("\nPocketSphinx rejection sweep (accept = whole answer, word margin >= t, speech left out <= c s;"
           " for answers heard with the room's noise gated out t moves the cleaned threshold by as much):")
     print(f"{'t':>6s} {'c':>5s} {'in-scope right':>15s} {'false accepts':>14s}")
-    inside = [m for m in run.margins if m[0]]
-    outside = [m for m in run.margins if not m[0]]
+    sets = list(dict.fromkeys(run.voice_sets))
+    print(f"{'t':>6s} {'c':>5s} " + " ".join(f"{v + ' right':>15s} {'false acc.':>10s}" for v in sets))
     for c in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 99.0):
-        for t in (-8, -6, -5, -4, -3.5, -3, -2, -1, 0, 2, 4):
-            right = sum(1 for _, ok, margin, whole, out in inside if ok and whole and margin >= t and out <= c)
-            fa = sum(1 for _, _, margin, whole, out in outside if whole and margin >= t and out <= c)
-            print(f"{t:6.1f} {c:5.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
+        for t in (-8, -6, -5, -4, -3.5, -3, -2.5, -2, -1.5, -1, 0, 2, 4):
+            cells = []
+            for voice_set in sets:
+                margins = [m for m, v in zip(run.margins, run.voice_sets) if v == voice_set]
+                inside = [m for m in margins if m[0]]
+                outside = [m for m in margins if not m[0]]
+                right = sum(1 for _, ok, margin, whole, out in inside if ok and whole and margin >= t and out <= c)
+                fa = sum(1 for _, _, margin, whole, out in outside if whole and margin >= t and out <= c)
+                cells.append(f"{100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):9.1f}%")
+            print(f"{t:6.1f} {c:5.2f} " + " ".join(cells))
 
 
 def sweep_vosk(run: Run) -> None:
@@ -225,6 +234,11 @@ def bench_pocketsphinx(clips: Path, quick: bool, options: dict) -> None:
 
     run = bench(Listener(recognizer), clips, voices, EN_ANSWERS, EN_OUT_OF_SCOPE, judge, 150, recognizer, invents)
     report("PocketSphinx, English (built-in en-us model), real KB grammars", run, load_s, memory)
+    print(recognizer.noise_note)
+    front_end = recognizer.front_end
+    if front_end is not None:  # what the streamed cleaning costs, included in the latency above
+        print(f"{front_end.name}: {1000 * front_end.compute_s / max(1e-9, front_end.audio_s):.0f} ms of compute "
+              f"per second of audio (real-time factor {front_end.compute_s / max(1e-9, front_end.audio_s):.3f})")
     sweep(run)
 
 
@@ -263,6 +277,10 @@ def main() -> int:
                         help="PocketSphinx added hiss (int16 standard deviation) to try")
     parser.add_argument("--no-denoise", action="store_true",
                         help="PocketSphinx hears the answers as recorded (no room noise gated out)")
+    parser.add_argument("--gate", action="store_true",
+                        help="PocketSphinx: the spectral gate removes the room's noise, not DeepFilterNet")
+    parser.add_argument("--margin-dfn", type=float, metavar="T",
+                        help="PocketSphinx: rejection threshold for answers cleaned by DeepFilterNet")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         clips = args.clips or Path(scratch)
@@ -271,6 +289,10 @@ def main() -> int:
             options: dict = {"noise_floor": args.noise_floor} if args.noise_floor is not None else {}
             if args.no_denoise:
                 options["denoise"] = False
+            elif args.gate:
+                options["denoise"] = "gate"
+            if args.margin_dfn is not None:
+                options["reject_margin_dfn"] = args.margin_dfn
             bench_pocketsphinx(clips, args.quick, options)
         if args.engine in ("vosk", "all"):
             bench_vosk(clips, args.quick)

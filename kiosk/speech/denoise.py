@@ -74,6 +74,15 @@ def suppress(pcm: bytes, room: RoomNoise) -> bytes | None:
     return np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes()
 
 
+def quiet(pcm: bytes, room: RoomNoise) -> bool:
+    """Whether the answer ``pcm`` stands so far above the room that it needs no cleaning."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    if len(samples) < FRAME:
+        return False
+    power = np.abs(_stft(samples)) ** 2
+    return bool(_db(np.mean(power) / max(room.power, 1e-9)) > QUIET_ROOM_DB)
+
+
 def _db(power: np.ndarray | float) -> np.ndarray:
     return 10 * np.log10(np.maximum(power, 1e-12))
 

@@ -54,6 +54,9 @@ class Listener:
         """Drop the room audio kept from the last answer (it may hold a patient's voice): the
         kiosk calls this when a session is wiped. Nothing of it was ever written to disk."""
         self.room = b""
+        front_end = getattr(self.recognizer, "front_end", None)
+        if front_end is not None:
+            front_end.reset()  # its state is learned from the same audio
 
     def listen(
         self,
@@ -66,6 +69,14 @@ class Listener:
     ) -> Heard:
         """Listen for one answer to the question ``grammar`` belongs to."""
         endpointer = Endpointer(self.endpoint)
+        # A recognizer with a streaming front end (DeepFilterNet) hears every chunk through it as
+        # it arrives, while waiting too: the model learns the room, and at the end of speech only
+        # its last frames are left to compute. The endpointer still hears the raw audio.
+        self._front_end = getattr(self.recognizer, "front_end", None)
+        self._front_ms = 0.0  # compute for the latest chunk, part of the answer's latency
+        if self._front_end is not None:
+            self._front_end.restart()
+            self._cleaned = bytearray()  # the front end's output, aligned with heard_bytes
         waiting: deque[tuple[bytes, float]] = deque()  # audio not yet given to the recognizer
         room: deque[tuple[bytes, float]] = deque()  # older audio heard while waiting
         heard_bytes = 0
@@ -74,6 +85,16 @@ class Listener:
             if cancel is not None and cancel.is_set():
                 return self._cancelled(started)
             heard_bytes += len(chunk)
+            if self._front_end is not None:
+                began = time.perf_counter()
+                try:
+                    self._cleaned += self._front_end.process(chunk)
+                except Exception as error:  # the kiosk keeps listening, without it
+                    self._drop_front_end(error)
+                    if started:  # this answer was half cleaned: heard as nothing, so asked again
+                        self.recognizer.finish()
+                        return Heard("", 0.0, False, heard_bytes / BYTES_PER_SECOND, 0.0)
+                self._front_ms = (time.perf_counter() - began) * 1000
             state = endpointer.feed(chunk)
             if on_level is not None:
                 on_level(endpointer.level)
@@ -96,8 +117,9 @@ class Listener:
             if state is State.ENDED:
                 return self._finish(endpointer.end_s)
         if started:  # the audio ran out while the patient was still speaking
-            for chunk, _ in waiting:
-                self.recognizer.feed(chunk)
+            self._front_ms = 0.0
+            for chunk, end_s in waiting:
+                self._feed(chunk, end_s)
             return self._finish(heard_bytes / BYTES_PER_SECOND)
         return Heard("", 0.0, True, None, 0.0)
 
@@ -116,7 +138,9 @@ class Listener:
         if len(heard) >= MIN_ROOM_S * BYTES_PER_SECOND or not self.room:
             self.room = heard
         hear_room = getattr(self.recognizer, "hear_room", None)
-        if hear_room is not None:
+        if hear_room is not None and self._front_end is not None:
+            hear_room(self.room, denoised=True)
+        elif hear_room is not None:
             hear_room(self.room)
 
     def _pass_on(self, waiting: deque[tuple[bytes, float]], until_s: float, ended: bool) -> None:
@@ -124,15 +148,44 @@ class Listener:
         while waiting:
             chunk, chunk_end_s = waiting[0]
             chunk_start_s = chunk_end_s - len(chunk) / BYTES_PER_SECOND
+            if not ended and self._front_end is not None and round(chunk_end_s * BYTES_PER_SECOND) > len(self._cleaned):
+                break  # its cleaned audio is still inside the model: passed on with the next chunk
             if chunk_end_s <= until_s or (ended and chunk_start_s < until_s):
-                self.recognizer.feed(waiting.popleft()[0])
+                self._feed(*waiting.popleft())
             else:
                 break
+
+    def _drop_front_end(self, error: Exception) -> None:
+        """The front end failed: the recognizer hears the raw audio from now on and cleans it
+        its own way (the spectral gate), and the startup note says so."""
+        self._front_end = None
+        self.recognizer.front_end = None
+        self.recognizer.noise_note = f"Noise removal: spectral gate (DeepFilterNet failed: {error})."
+
+    def _feed(self, chunk: bytes, end_s: float) -> None:
+        """Give the recognizer the chunk through the front end, when there is one, and as heard
+        (the model's delay held back at the end is pushed out now: its compute counts as latency)."""
+        if self._front_end is None:
+            self.recognizer.feed(chunk)
+            return
+        end = round(end_s * BYTES_PER_SECOND)
+        if end > len(self._cleaned):
+            began = time.perf_counter()
+            try:
+                self._cleaned += self._front_end.flush()
+            except Exception as error:  # the last chunk as heard, then the gate from now on
+                self._drop_front_end(error)
+                self.recognizer.feed(chunk, chunk)
+                return
+            self._front_ms += (time.perf_counter() - began) * 1000
+        self.recognizer.feed(bytes(self._cleaned[end - len(chunk):end]), chunk)
 
     def _finish(self, endpoint_s: float | None) -> Heard:
         began = time.perf_counter()
         recognition = self.recognizer.finish()
-        decode_ms = (time.perf_counter() - began) * 1000
+        # The front end's compute for the last chunk and its flush come before the decode
+        decode_ms = (time.perf_counter() - began) * 1000 + self._front_ms
+        self._front_ms = 0.0
         return Heard(recognition.transcript, recognition.confidence, False, endpoint_s, round(decode_ms, 1))
 
     def _cancelled(self, started: bool) -> Heard:

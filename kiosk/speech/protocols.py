@@ -24,7 +24,10 @@ class Recognition:
 @runtime_checkable
 class Recognizer(Protocol):
     """May also have ``hear_room(pcm: bytes)``: the Listener then passes it what the microphone
-    heard before each utterance (the room's noise), just before ``start``."""
+    heard before each utterance (the room's noise), just before ``start``. And a ``front_end``
+    (not None: e.g. kiosk/speech/deepfilter.py's DeepFilter): the Listener then runs every
+    microphone chunk through it as it arrives, calls ``hear_room(pcm, denoised=True)`` and feeds
+    the recognizer ``feed(cleaned, original)``: the front end's output and the chunk as heard."""
 
     name: str  # "vosk" or "pocketsphinx"
     model: str  # which model (a path or a name), said at startup

@@ -72,7 +72,8 @@ def _pocketsphinx(reason: str) -> RecognizerChoice:
     except (RuntimeError, ValueError) as error:
         return RecognizerChoice(None, f"Speech recognition is off: PocketSphinx did not start ({error}).")
     why = f" ({reason})" if reason else ""
-    return RecognizerChoice(recognizer, f"Speech: PocketSphinx with its built-in {recognizer.model} model{why}.")
+    return RecognizerChoice(recognizer, f"Speech: PocketSphinx with its built-in {recognizer.model} model{why}. "
+                                        f"{recognizer.noise_note}")
 
 
 def missing_words_report(recognizer: Recognizer, grammars: Iterable[Grammar]) -> str:

@@ -10,8 +10,10 @@ like") and we return nothing, rather than the nearest answer, when
   per word frame), or
 - the phone loop heard speech the grammar's words leave out (the grammar files it under
   "silence", e.g. "what" of "what's the weather like") for more than a quarter of a second.
-In a noisy room both decoders hear the answer with the room's noise gated out (kiosk/speech/
-denoise.py; the Listener hands over the room as heard before the answer).
+In a noisy room both decoders hear the answer cleaned: by DeepFilterNet3, streamed through
+the Listener as the audio arrives (kiosk/speech/deepfilter.py), or, where that cannot load, with
+the room's noise gated out (kiosk/speech/denoise.py; the Listener hands over the room as heard
+before the answer).
 The thresholds were measured with scripts/bench_speech.py.
 """
 
@@ -25,7 +27,8 @@ import pocketsphinx
 
 from kiosk.engine.understanding import Grammar
 
-from ..denoise import RoomNoise, suppress
+from .. import deepfilter
+from ..denoise import RoomNoise, quiet, suppress
 from ..protocols import Recognition
 from .common import CHAIN_WORD, Sentences, grammar_words
 
@@ -61,6 +64,22 @@ FRAMES_PER_S = 100
 #    0:   78.1 / 1.0   68.2 / 3.1   44.3 /  6.2
 # (the plain threshold above barely matters here: clean clips are not gated and sit far above it).
 REJECT_MARGIN_CLEANED = -2.0
+# The same, for an answer cleaned by DeepFilterNet3 (kiosk/speech/deepfilter.py) as it streamed
+# in: stricter still, as its out-of-scope speech fits the grammar better again. Bench, all clips
+# through DFN, left out <= 0.2 s, right / false accepts (test voices; held-out; flite/festival):
+#   -2:   89.1 / 5.2   77.6 / 7.3   59.4 / 8.3
+#   -1.5: 89.1 / 3.1   77.6 / 5.2   60.4 / 7.3   (sweep)
+#    0:   87.5 / 2.1   74.0 / 3.1   56.2 / 6.2   (the gate's false accepts on the test voices)
+# and with answers in a quiet room heard as recorded (QUIET_ROOM_RAW, as the gate leaves them):
+#    0:   87.0 / 1.0   76.6 / 4.2   56.8 / 7.3   (chosen; the gate: 82.3 / 2.1   72.9 / 4.2   46.4 / 8.3)
+#   -1.5: 88.0 / 2.1   78.1 / 6.2   59.4 / 7.3   (more right on the test voices, but the held-out
+#                                                 voices' false accepts rise past the gate's)
+# Not better: DFN's attenuation limited to 30 dB (88.0 / 2.1   74.5 / 5.2   54.7 / 6.2 at 0),
+# PocketSphinx's own noise removal on for DFN's output (87.0 / 1.0   77.1 / 6.2   57.8 / 8.3).
+REJECT_MARGIN_DFN = 0.0
+# An answer far above the room (denoise.QUIET_ROOM_DB) is heard as recorded, not through DFN,
+# which can soften a clean final "s" ("yes" -> "yep"): held-out voices, clean, 72.9% -> 83.3% right.
+QUIET_ROOM_RAW = True
 NOISE_FLOOR = 64.0  # standard deviation in int16 steps: about -54 dBFS (bench: 16 and 200 did worse)
 SILENCE_PROBABILITY = 0.1  # pocketsphinx default 0.005; measured better by the benchmark
 CONFIDENCE_SLOPE = 2.0  # margin units for the confidence to go from 0.27 to 0.73
@@ -93,20 +112,36 @@ class Scored:
     coverage: float = 0.0  # grammar words' frames / frames the phone loop heard as speech
     utterance_margin: float = -math.inf  # the same per frame of the whole utterance (for tuning)
     left_out_s: float = math.inf  # speech the phone loop heard outside the grammar's words
-    cleaned: bool = False  # heard with the room's noise gated out
+    cleaned: bool = False  # heard with the room's noise gated out (or by DeepFilterNet)
+    denoiser: str = ""  # "gate" or "dfn" when cleaned
 
 
 class PocketSphinxRecognizer:
     name = "pocketsphinx"
 
     def __init__(self, reject_margin: float = REJECT_MARGIN, noise_floor: float = NOISE_FLOOR,
-                 reject_margin_cleaned: float = REJECT_MARGIN_CLEANED, denoise: bool = True) -> None:
+                 reject_margin_cleaned: float = REJECT_MARGIN_CLEANED, denoise: bool | str = True,
+                 reject_margin_dfn: float = REJECT_MARGIN_DFN) -> None:
+        """``denoise``: True, DeepFilterNet when it loads, else the spectral gate; "gate": the
+        gate only; False: the answer as recorded."""
         self.model = MODEL_NAME
         self.reject_margin = reject_margin
         self.reject_margin_cleaned = reject_margin_cleaned
+        self.reject_margin_dfn = reject_margin_dfn
         self.noise_floor = noise_floor
-        self.denoise = denoise
+        self.denoise = bool(denoise)
+        # The streaming front end the Listener runs every microphone chunk through (None: the gate
+        # in finish(), or nothing), and a line for the startup message saying which it is.
+        self.front_end, why_not = deepfilter.load() if denoise is True else (None, "")
+        if self.front_end is not None:
+            self.noise_note = f"Noise removal: {self.front_end.name}."
+        elif why_not:
+            self.noise_note = f"Noise removal: spectral gate (DeepFilterNet is off: {why_not})."
+        else:
+            self.noise_note = "Noise removal: spectral gate." if self.denoise else "Noise removal: off."
+        self._denoised = False  # this utterance arrives cleaned by the front end
         self._audio: list[bytes] = []
+        self._original: list[bytes] = []  # the answer before the front end cleaned it
         self._room: RoomNoise | None = None
         self._removing_noise = True  # the model's feat.params turn PocketSphinx's own noise removal on
         # silprob: the pause after the last word is silence, not the start of a longer phrase
@@ -140,31 +175,48 @@ class PocketSphinxRecognizer:
         self._grammar_decoder.start_utt()
         self._phone_decoder.start_utt()
 
-    def hear_room(self, pcm: bytes) -> None:
-        """The room as heard before this utterance (the Listener calls this before start())."""
+    def hear_room(self, pcm: bytes, denoised: bool = False) -> None:
+        """The room as heard before this utterance (the Listener calls this before start()).
+        ``denoised``: the Listener feeds this utterance through ``front_end`` (no gate then)."""
+        self._denoised = denoised
         self._room = RoomNoise.of(pcm) if self.denoise else None
 
-    def feed(self, pcm: bytes) -> None:
+    def feed(self, pcm: bytes, original: bytes | None = None) -> None:
+        """``original``: the same audio before the front end cleaned it (when it did)."""
         self._audio.append(pcm)  # decoded in finish(): a whole utterance decodes in ~0.07 x real time
+        if original is not None:
+            self._original.append(original)
 
     def finish(self) -> Recognition:
         audio = b"".join(self._audio)
+        original = b"".join(self._original)
         self._audio.clear()
+        self._original.clear()
         # Both decoders hear the same (cleaned) audio: the margin compares their fits to it.
-        cleaned = suppress(audio, self._room) if self._room is not None else None
+        denoiser = "dfn" if self._denoised else ""
+        if denoiser and QUIET_ROOM_RAW and original and self._room is not None and quiet(original, self._room):
+            audio, denoiser = original, ""  # a quiet room: the answer as recorded, as the gate does
+        cleaned = suppress(audio, self._room) if self._room is not None and not self._denoised else None
+        if cleaned is not None:
+            denoiser = "gate"
         self._room = None  # heard again before the next utterance (a stale room is no estimate)
+        self._denoised = False
         audio = _with_noise_floor(audio if cleaned is None else cleaned, self.noise_floor)
-        self._remove_noise(cleaned is None)
+        self._remove_noise(not denoiser)
         if audio:
             self._grammar_decoder.process_raw(audio, False, True)
             self._phone_decoder.process_raw(audio, False, True)
         self._grammar_decoder.end_utt()
         self._phone_decoder.end_utt()
-        self.last = scored = self._score(cleaned is not None)
-        threshold = self.reject_margin_cleaned if scored.cleaned else self.reject_margin
+        self.last = scored = self._score(denoiser)
+        threshold = self.threshold(denoiser)
         if not scored.in_grammar or scored.margin < threshold or scored.left_out_s > MAX_LEFT_OUT_S:
             return Recognition("", _confidence(scored.margin, threshold))
         return Recognition(scored.hypothesis, _confidence(scored.margin, threshold))
+
+    def threshold(self, denoiser: str) -> float:
+        """The margin below which an answer cleaned by ``denoiser`` ("", "gate", "dfn") is out of scope."""
+        return {"gate": self.reject_margin_cleaned, "dfn": self.reject_margin_dfn}.get(denoiser, self.reject_margin)
 
     # -- internals --------------------------------------------------------------------------
     def _remove_noise(self, on: bool) -> None:
@@ -197,11 +249,12 @@ class PocketSphinxRecognizer:
             found = self._searches[grammar] = (name, sentences)
         return found
 
-    def _score(self, cleaned: bool) -> Scored:
+    def _score(self, denoiser: str) -> Scored:
+        cleaned = bool(denoiser)
         hyp = self._grammar_decoder.hyp()
         phone_hyp = self._phone_decoder.hyp()
         if hyp is None or phone_hyp is None:
-            return Scored(hyp.hypstr if hyp else "", False, -math.inf, 0, cleaned=cleaned)
+            return Scored(hyp.hypstr if hyp else "", False, -math.inf, 0, cleaned=cleaned, denoiser=denoiser)
         words = tuple(hyp.hypstr.split())
         assert self._sentences is not None
         in_grammar = self._sentences.accepts(words)
@@ -229,7 +282,7 @@ class PocketSphinxRecognizer:
         frames = max(1, self._grammar_decoder.n_frames())
         utterance_margin = (self._log(hyp.score) - self._log(phone_hyp.score)) / frames
         return Scored(" ".join(words), in_grammar, margin, speech_frames, round(coverage, 3), utterance_margin,
-                      left_out / FRAMES_PER_S, cleaned)
+                      left_out / FRAMES_PER_S, cleaned, denoiser)
 
     def _seg_score(self, seg) -> float:
         return self._log(seg.ascore) + self._log(seg.lscore)
