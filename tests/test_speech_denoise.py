@@ -11,7 +11,7 @@ from kiosk.speech.denoise import RoomNoise, suppress
 from kiosk.speech.listener import Listener
 from kiosk.speech.protocols import SAMPLE_RATE
 from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
-from tests.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, speech
+from tests.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
 
 
 @pytest.fixture(scope="session")
@@ -22,10 +22,6 @@ def sphinx() -> PocketSphinxRecognizer:
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory):
     return tmp_path_factory.mktemp("denoise_clips")
-
-
-def pcm(samples: np.ndarray) -> bytes:
-    return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
 
 
 def power_db(data: bytes) -> float:

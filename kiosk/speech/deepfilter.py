@@ -22,9 +22,10 @@ from __future__ import annotations
 import ctypes
 import os
 import time
-from pathlib import Path
 
 import numpy as np
+
+from .microphone import FirFilter, to_int16
 
 RATE = 48000
 FACTOR = 3  # 16 kHz <-> 48 kHz
@@ -50,19 +51,6 @@ def _lowpass(cutoff: float, taps: int = TAPS) -> np.ndarray:
 # Cut-off 7.2 kHz: under the 16 kHz Nyquist, so neither the images of upsampling nor the
 # model's 8-24 kHz output fold into the speech band.
 _TAPS = _lowpass(0.3)
-
-
-class _Fir:
-    """Streaming FIR filter: keeps the last TAPS-1 inputs, so chunked = all at once."""
-
-    def __init__(self, taps: np.ndarray) -> None:
-        self.taps = taps
-        self.history = np.zeros(len(taps) - 1)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        padded = np.concatenate((self.history, x))
-        self.history = padded[len(padded) - len(self.history):]
-        return np.convolve(padded, self.taps, mode="valid")
 
 
 class DeepFilter:
@@ -105,8 +93,8 @@ class DeepFilter:
         self._reset_stream()
 
     def _reset_stream(self) -> None:
-        self._up = _Fir(_TAPS * FACTOR)
-        self._down = _Fir(_TAPS)
+        self._up = FirFilter(_TAPS * FACTOR)
+        self._down = FirFilter(_TAPS)
         self._pending = np.zeros(0)  # 48 kHz input short of a whole model frame
         self._phase = 0  # position of the next 48 kHz output sample, mod 3 (every third is kept)
         self.restart()
@@ -136,14 +124,10 @@ class DeepFilter:
         needed = self._given - self._returned
         if needed <= 0:
             return b""
-        out = self._run(np.zeros(DELAY + self.frame // FACTOR + 1))
-        if self._skip:
-            dropped = min(self._skip, len(out))
-            out, self._skip = out[dropped:], self._skip - dropped
-        out = out[:needed]
+        out = self._skip_delay(self._run(np.zeros(DELAY + self.frame // FACTOR + 1)))[:needed]
         self._returned += len(out)
         self.restart()  # the silence pushed in is still inside the model
-        return _pcm(out)
+        return to_int16(out).tobytes()
 
     def close(self) -> None:
         if self._state:
@@ -157,12 +141,16 @@ class DeepFilter:
             pass
 
     # -- internals ----------------------------------------------------------------------------
+    def _skip_delay(self, out: np.ndarray) -> np.ndarray:
+        """``out`` without what is still owed to the model's delay since the last restart."""
+        dropped = min(self._skip, len(out))
+        self._skip -= dropped
+        return out[dropped:]
+
     def _emit(self, out: np.ndarray) -> bytes:
-        if self._skip:
-            dropped = min(self._skip, len(out))
-            out, self._skip = out[dropped:], self._skip - dropped
+        out = self._skip_delay(out)
         self._returned += len(out)
-        return _pcm(out)
+        return to_int16(out).tobytes()
 
     def _run(self, samples: np.ndarray) -> np.ndarray:
         """16 kHz samples (int16 units) -> the model's 16 kHz output so far (not yet aligned)."""
@@ -185,10 +173,6 @@ class DeepFilter:
         self.compute_s += time.perf_counter() - began
         self.audio_s += len(samples) / 16000
         return out
-
-
-def _pcm(samples: np.ndarray) -> bytes:
-    return np.clip(np.round(samples), -32768, 32767).astype("<i2").tobytes()
 
 
 def load(library: str | os.PathLike | None = None) -> tuple[DeepFilter | None, str]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .microphone import to_int16
 from .protocols import SAMPLE_RATE
 
 FRAME = 1024  # 64 ms: fine enough in frequency (16 Hz) for the gate to pass voice harmonics
@@ -65,13 +66,12 @@ def suppress(pcm: bytes, room: RoomNoise) -> bytes | None:
         return None
     spectra = _stft(samples)
     power = np.abs(spectra) ** 2
-    if _db(np.mean(power) / max(room.power, 1e-9)) > QUIET_ROOM_DB:
+    if _far_above(power, room):
         return None
     mask = (_db(power) > room.mean_db + THRESHOLD_STD * room.std_db).astype(np.float64)
     mask = _smooth(mask, int(SMOOTH_S * SAMPLE_RATE / HOP), axis=0)
     mask = _smooth(mask, int(SMOOTH_HZ / (SAMPLE_RATE / FRAME)), axis=1)
-    out = _istft(spectra * mask, len(samples))
-    return np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes()
+    return to_int16(_istft(spectra * mask, len(samples))).tobytes()
 
 
 def quiet(pcm: bytes, room: RoomNoise) -> bool:
@@ -79,7 +79,11 @@ def quiet(pcm: bytes, room: RoomNoise) -> bool:
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     if len(samples) < FRAME:
         return False
-    power = np.abs(_stft(samples)) ** 2
+    return _far_above(np.abs(_stft(samples)) ** 2, room)
+
+
+def _far_above(power: np.ndarray, room: RoomNoise) -> bool:
+    """Whether spectra of this ``power`` stand more than QUIET_ROOM_DB above the room."""
     return bool(_db(np.mean(power) / max(room.power, 1e-9)) > QUIET_ROOM_DB)
 
 

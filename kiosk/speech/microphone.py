@@ -47,6 +47,20 @@ def _lowpass_taps(ratio: float, taps: int = 63) -> np.ndarray:
     return (kernel / kernel.sum()).astype(np.float64)
 
 
+class FirFilter:
+    """Streaming FIR filter: keeps the last len(taps)-1 inputs, so audio filtered in pieces comes
+    out the same as audio filtered in one go."""
+
+    def __init__(self, taps: np.ndarray) -> None:
+        self.taps = taps
+        self._history = np.zeros(len(taps) - 1)
+
+    def __call__(self, samples: np.ndarray) -> np.ndarray:
+        padded = np.concatenate((self._history, samples))
+        self._history = padded[len(padded) - len(self._history):]
+        return np.convolve(padded, self.taps, mode="valid")
+
+
 class Resampler:
     """Streaming resampler to 16 kHz: anti-alias filter, then linear interpolation.
 
@@ -60,8 +74,7 @@ class Resampler:
         self.input_rate = input_rate
         self.output_rate = output_rate
         self._step = input_rate / output_rate  # input samples per output sample
-        self._taps = _lowpass_taps(self._step) if self._step > 1 else None
-        self._history = np.zeros(0 if self._taps is None else len(self._taps) - 1)
+        self._filter = FirFilter(_lowpass_taps(self._step)) if self._step > 1 else None
         self._last = 0.0  # last filtered input sample of the previous call
         self._position = 1.0  # next output time, in input samples, counted from self._last
 
@@ -70,7 +83,7 @@ class Resampler:
         samples = np.asarray(samples, dtype=np.float64)
         if self.input_rate == self.output_rate or samples.size == 0:
             return samples
-        filtered = self._filter(samples)
+        filtered = self._filter(samples) if self._filter is not None else samples
         signal = np.concatenate(([self._last], filtered))  # index 0 is the previous call's end
         count = max(0, math.floor((len(signal) - 1 - self._position) / self._step) + 1)
         times = self._position + self._step * np.arange(count)
@@ -78,13 +91,6 @@ class Resampler:
         self._position = self._position + self._step * count - len(filtered)
         self._last = float(signal[-1])
         return out
-
-    def _filter(self, samples: np.ndarray) -> np.ndarray:
-        if self._taps is None:
-            return samples
-        padded = np.concatenate((self._history, samples))
-        self._history = padded[-(len(self._taps) - 1):]
-        return np.convolve(padded, self._taps, mode="valid")
 
 
 def to_mono(frames: np.ndarray) -> np.ndarray:
