@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from kiosk.paths import intents_dir
 
@@ -68,6 +68,16 @@ class _Check:
         if value is not None or required:
             self.problem(container, key, path, "is missing" if value is None else "must be a mapping of keys to values")
         return LineDict()
+
+    def entries(self, table: dict, prefix: str, expected: str = "must be a mapping") -> Iterator[tuple[Any, dict, str]]:
+        """Each ``key: mapping`` of ``table`` with its path ("causes.overuse"); an entry that is
+        not a mapping is noted as a problem (``expected`` says what it should be) and skipped."""
+        for key, raw in table.items():
+            path = f"{prefix}.{key}"
+            if isinstance(raw, dict):
+                yield key, raw, path
+            else:
+                self.problem(table, key, path, expected)
 
     def text(self, container: dict, key: str, path: str, required: bool = True, default: str = "") -> str:
         value = container.get(key)
@@ -162,11 +172,7 @@ class _Builder:
         c = self.check("sources.yaml")
         out: dict[str, Source] = {}
         table = c.mapping(self.data["sources.yaml"], "sources", "sources")
-        for sid, raw in table.items():
-            path = f"sources.{sid}"
-            if not isinstance(raw, dict):
-                c.problem(table, sid, path, "must be a mapping with title and kind")
-                continue
+        for sid, raw, path in c.entries(table, "sources", "must be a mapping with title and kind"):
             c.unexpected_keys(raw, ("title", "kind", "file"), path)
             kind = c.text(raw, "kind", path)
             if kind and kind not in ("article", "standard"):
@@ -209,11 +215,7 @@ class _Builder:
         c = self.check("findings.yaml")
         table = c.mapping(self.data["findings.yaml"], "findings", "findings")
         out: dict[str, Finding] = {}
-        for fid, raw in table.items():
-            path = f"findings.{fid}"
-            if not isinstance(raw, dict):
-                c.problem(table, fid, path, "must be a mapping")
-                continue
+        for fid, raw, path in c.entries(table, "findings"):
             out[fid] = self._finding(c, fid, raw, path)
         band_ids = [b.id for f in out.values() for b in f.bands]
         for bid in {b for b in band_ids if band_ids.count(b) > 1 or b in out}:
@@ -251,11 +253,7 @@ class _Builder:
     def _bands(self, c: _Check, raw: dict, path: str) -> tuple[Band, ...]:
         table = c.mapping(raw, "bands", f"{path}.bands", required=False)
         bands = []
-        for bid, band in table.items():
-            bpath = f"{path}.bands.{bid}"
-            if not isinstance(band, dict):
-                c.problem(table, bid, bpath, "must be a mapping with min and/or max")
-                continue
+        for bid, band, bpath in c.entries(table, f"{path}.bands", "must be a mapping with min and/or max"):
             c.unexpected_keys(band, ("min", "max", "said", "base_rate"), bpath)
             bands.append(Band(bid, c.number(band, "min", bpath, 0, 100000), c.number(band, "max", bpath, 0, 100000),
                               c.text(band, "said", bpath), c.number(band, "base_rate", bpath, 0.001, 0.999, 0.33) or 0.33))
@@ -285,11 +283,7 @@ class _Builder:
             questions[fid] = Question(fid, finding.kind, finding.question, finding.short_question or finding.question,
                                       (fid,), (), phase, finding.help, finding.why)
         table = c.mapping(raw, "questions", "questions")
-        for order, (qid, q) in enumerate(table.items()):
-            path = f"questions.{qid}"
-            if not isinstance(q, dict):
-                c.problem(table, qid, path, "must be a mapping")
-                continue
+        for order, (qid, q, path) in enumerate(c.entries(table, "questions")):
             question = self._question(c, qid, q, path, order, findings, questions)
             if question is not None:
                 questions[qid] = question
@@ -395,11 +389,7 @@ class _Builder:
         answerable = set(findings) | {b.id for f in findings.values() for b in f.bands}
         table = c.mapping(raw, "causes", "causes")
         out: dict[str, Cause] = {}
-        for cid, cause in table.items():
-            path = f"causes.{cid}"
-            if not isinstance(cause, dict):
-                c.problem(table, cid, path, "must be a mapping")
-                continue
+        for cid, cause, path in c.entries(table, "causes"):
             c.unexpected_keys(cause, ("name", "explanation", "next_steps", "prevalence", "source", "findings"), path)
             prev = c.text(cause, "prevalence", path)
             if prev and prev not in prevalence:
