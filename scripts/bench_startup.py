@@ -14,7 +14,6 @@ Usage: python scripts/bench_startup.py [--runs 5] [--mode terminal|in-process|bo
 from __future__ import annotations
 
 import argparse
-import asyncio
 import shutil
 import statistics
 import subprocess

@@ -168,7 +168,7 @@ def test_result_gives_reasons_for_and_against(kb):
     while not session.finished:
         words = " and ".join(c.label for c in question.choices if c.id in answers) if question.choices else None
         reply = words or answers.get(question.id, "none of those" if question.kind == "multi" else "no")
-        events = session.answer(reply)
+        session.answer(reply)
         question = session.current or question
     result = session.outcome
     top = result.causes[0]

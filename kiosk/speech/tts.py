@@ -21,7 +21,6 @@ import queue
 import subprocess
 import sys
 import threading
-import time
 from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
