@@ -306,7 +306,8 @@ class KioskApp(App[int]):
         if self.mode in ("welcome", "emergency") or self.emergency_active:
             return
         async with self._busy:
-            await self._go_welcome()
+            # The session decides: a wipe, or a staff check when a warning sign is left open.
+            await self._handle(self.session.idle())
 
     def _close_staff(self) -> None:
         while isinstance(self.screen, (StaffScreen, PinDialog)):
