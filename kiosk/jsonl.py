@@ -29,14 +29,14 @@ def run_jsonl(stdin: IO[str], stdout: IO[str], intents: Path | None = None) -> i
     emit = _emitter(stdout)
     emit(session.start())
     for line in _lines(stdin):
-        emit(_respond(session, line))
+        emit(respond(session, line))
         if session.finished:
             return 0
     emit(session.abort())
     return 0
 
 
-def _respond(session: Session, line: str) -> list[Event]:
+def respond(session: Session, line: str) -> list[Event]:
     """A line is an answer in words, or one of the objects for keys, silence and the idle timer."""
     action = _action(line)
     if action is None:

@@ -42,7 +42,7 @@ from .knowledge import KnowledgeBase
 from .understanding import Grammar, grammar_for, understand
 
 SAFETY_TRIES = 3  # answers in a row not understood or not heard at a safety question, then the next step
-OPEN_AFTER_TRIES = 2  # repeated unclear answers at a safety question leave it open for idle()
+OPEN_AFTER_TRIES = 1  # an answer not understood or not heard at a safety question leaves it open
 
 
 class Session:
