@@ -338,36 +338,40 @@ def test_days_of_vomiting_without_drinking_is_soon_but_day_one_is_not(kb):
 
 
 # -- the real app: idle after a red-flag yes, and the reason on the result screen --------------
+IDLE_S = 1.5  # long enough that a busy 2-core machine does not go idle between two key presses
+
+
 @sync
 async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(tmp_path):
     log = tmp_path / "alerts.log"
-    app = kiosk(alert_file=log, idle_timeout=0.6)
+    app = kiosk(alert_file=log, idle_timeout=IDLE_S)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
         await pilot.press("1")  # "Yes, one or more", then the patient walks away
         await pilot.pause()
         assert app.session.current.id == "chest_pain"
-        assert await wait_until(lambda: isinstance(app.screen, EmergencyScreen), 3.0)
+        assert await wait_until(lambda: isinstance(app.screen, EmergencyScreen), 4 * IDLE_S)
         assert text_of(app, "#emergency-words").startswith("SAFETY CHECK")
         await app.workers.wait_for_complete()
         await pilot.pause()
         line = log.read_text().strip()
         assert "STAFF CHECK" in line and line.endswith("reason: staff_check_left"), line
-        await asyncio.sleep(1.0)  # the idle timer never wipes it: staff clear it with the PIN
+        await asyncio.sleep(1.5 * IDLE_S)  # the idle timer never wipes it: staff clear it with the PIN
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen) and app.session.finished
 
 
 @sync
 async def test_app_idle_with_nothing_open_still_wipes():
-    app = kiosk(idle_timeout=0.6)
+    app = kiosk(idle_timeout=IDLE_S)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
         await pilot.press("2")
         await pilot.pause()
-        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)
+        assert app.session.current.id == "warning_signs"
+        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 4 * IDLE_S)
         assert app.session.current is None
 
 
