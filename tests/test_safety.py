@@ -174,8 +174,9 @@ def test_the_staff_alert_names_only_the_kind_of_event(kb, tmp_path):
 
 
 def test_jsonl_objects_through_the_real_process(kb):
-    from tests.conftest import run_kiosk
     import json
+
+    from tests.conftest import run_kiosk
 
     lines = ['{"choose": 1}', '{"noinput": true}', '{"choose": 9}', '{"choose": "1"}', '{"idle": true}']
     done = run_kiosk("--jsonl", stdin="\n".join(lines) + "\n")
@@ -360,19 +361,6 @@ async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(t
         await asyncio.sleep(1.5 * IDLE_S)  # the idle timer never wipes it: staff clear it with the PIN
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen) and app.session.finished
-
-
-@sync
-async def test_app_idle_with_nothing_open_still_wipes():
-    app = kiosk(idle_timeout=IDLE_S)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await pilot.press("2")
-        await pilot.pause()
-        assert app.session.current.id == "warning_signs"
-        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 4 * IDLE_S)
-        assert app.session.current is None
 
 
 @sync
