@@ -28,7 +28,6 @@ from kiosk.testing.stories import Expectation
 from kiosk.ui.alert import StaffAlert
 from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.result import ResultScreen, result_speech
-from kiosk.ui.screens.welcome import WelcomeScreen
 from tests.test_ui_app import answer_until_the_end, kiosk, sync, text_of, wait_until
 
 PROBES = load_probes()
