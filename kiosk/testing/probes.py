@@ -4,7 +4,8 @@ Each probe (tests/cases/safety_probes.yaml) is the lines a patient gives ``kiosk
 or the objects for a key, silence and the idle timer - and what must follow: ``emergency`` (a red
 flag said yes to), ``staff_check`` (a red flag left open) or ``no_emergency`` (a denial; with
 ``next``, the question that must come after it). The lines go through the same line handling as
-``kiosk --jsonl`` (kiosk.jsonl.respond), then the input ends, as when a patient walks away.
+``kiosk --jsonl`` (kiosk.jsonl.respond). For emergency and staff_check probes the input then ends,
+as when a patient walks away; a denial is judged on what its lines got (understood, no emergency).
 Used by tests/test_safety.py and scripts/bench_engine.py.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from kiosk.engine import Session
-from kiosk.engine.events import EmergencyEvent, Event, QuestionEvent
+from kiosk.engine.events import AnswerEvent, EmergencyEvent, Event, QuestionEvent
 from kiosk.engine.knowledge import KnowledgeBase
 from kiosk.jsonl import respond
 
@@ -40,12 +41,14 @@ class ProbeOutcome:
     probe: Probe
     emergency: str  # "", "red_flag" or "staff_check": the first emergency event's kind
     next_question: str  # the last question asked
+    understood: bool  # the last answer in words was not "no_match"
 
     @property
     def passed(self) -> bool:
         expect = self.probe.expect
         if expect == "no_emergency":
-            return not self.emergency and (not self.probe.next or self.next_question == self.probe.next)
+            return (not self.emergency and self.understood
+                    and (not self.probe.next or self.next_question == self.probe.next))
         return self.emergency == ("red_flag" if expect == "emergency" else "staff_check")
 
     @property
@@ -78,7 +81,10 @@ def run_probe(kb: KnowledgeBase, probe: Probe) -> ProbeOutcome:
         if session.finished:
             break
     else:
-        events += session.abort()  # the input ends: the patient has gone
+        if probe.expect != "no_emergency":
+            events += session.abort()  # the input ends: the patient has gone
     kinds = [e.kind for e in events if isinstance(e, EmergencyEvent)]
     questions = [e.id for e in events if isinstance(e, QuestionEvent)]
-    return ProbeOutcome(probe, kinds[0] if kinds else "", questions[-1] if questions else "")
+    answers = [e for e in events if isinstance(e, AnswerEvent)]
+    understood = not answers or answers[-1].intent != "no_match"
+    return ProbeOutcome(probe, kinds[0] if kinds else "", questions[-1] if questions else "", understood)
