@@ -26,14 +26,7 @@ from .events import (
 )
 from .knowledge import KnowledgeBase, Question, level_rank
 from .numbers import tidy_number
-from .scoring import (
-    Evidence,
-    entropy,
-    information_gain,
-    posterior,
-    reasons,
-    strongly_supported,
-)
+from .scoring import Evidence, entropy, information_gain, posterior, reasons, strongly_supported
 from .urgency import assess
 
 URGENCY_FIRST = 10.0  # outranks any information gain (at most log2(15) ≈ 3.9 bits)

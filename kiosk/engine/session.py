@@ -21,8 +21,8 @@ row that was not understood or not heard, is never passed over: at a group quest
 these?") each warning sign is then asked on its own; at a single warning-sign question it ends
 the interview with a staff check (an EmergencyEvent of kind "staff_check"). Going idle or away
 while a warning sign is open (after a yes that did not say which, during the one-by-one
-questions, or after repeated unclear answers at a safety question) is a staff check too, never a
-silent wipe.
+questions, or after an answer not understood or not heard at a safety question) is a staff check
+too, never a silent wipe.
 """
 
 from __future__ import annotations
