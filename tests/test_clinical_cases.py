@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.testing import StoryOutcome, load_stories, run_stories, story_problems, urgency_rank
-from kiosk.testing.stories import CAUSES, RED_FLAGS, Story
+from tests.support import StoryOutcome, load_stories, run_stories, story_problems, urgency_rank
+from tests.support.stories import CAUSES, RED_FLAGS, Story
 
 STORIES = load_stories()
 IDS = [s.id for s in STORIES]

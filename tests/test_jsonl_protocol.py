@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.testing import KioskProcess, SimulatedPatient, Story, load_stories, run_story
-from kiosk.testing.stories import Expectation
+from tests.support import KioskProcess, SimulatedPatient, Story, load_stories, run_story
+from tests.support.stories import Expectation
 
 INTENTS = {"yes", "no", "unknown", "number", "duration", "choices", "none",
            "repeat", "back", "help", "why", "restart", "no_match"}

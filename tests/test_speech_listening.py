@@ -16,7 +16,7 @@ from kiosk.speech.protocols import SAMPLE_RATE, Recognizer
 from kiosk.speech.recognizers.common import Sentences
 from kiosk.speech.select import create_recognizer, missing_words_report
 from tests.conftest import run_kiosk
-from tests.speech_audio import ClipMicrophone, make_clip, mix, speech
+from tests.support.speech_audio import ClipMicrophone, make_clip, mix, speech
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from kiosk.engine.understanding import Grammar, grammar_for, understand
 from kiosk.speech.listener import Listener
 from kiosk.speech.recognizers.common import Sentences
 from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
-from tests.speech_audio import ClipMicrophone, make_clip
+from tests.support.speech_audio import ClipMicrophone, make_clip
 
 
 @pytest.fixture(scope="session")

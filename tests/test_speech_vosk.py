@@ -12,7 +12,7 @@ from kiosk.engine.understanding import Grammar
 from kiosk.speech.listener import Listener
 from kiosk.speech.recognizers.vosk_recognizer import VoskModelError, VoskRecognizer
 from kiosk.speech.select import create_recognizer
-from tests.speech_audio import ClipMicrophone, make_clip
+from tests.support.speech_audio import ClipMicrophone, make_clip
 
 YES, NO, DONT_KNOW, AGAIN = "네", "아니요", "몰라요", "다시"
 KOREAN = Grammar("ko_yes_no", (YES, NO, DONT_KNOW, AGAIN), (), frozenset({YES, NO, DONT_KNOW, AGAIN}))

@@ -1,7 +1,9 @@
-"""Test helpers that ship with the kiosk: patient stories and a simulated patient.
+"""Test helpers (not part of the wheel): patient stories, a simulated patient, test audio.
 
-They drive the real ``kiosk --jsonl`` subprocess, so the tests, the benchmark script and anyone
-checking a changed knowledge base use the same, engine-independent yardstick.
+The simulated patient talks the JSON-lines protocol of ``kiosk --jsonl`` (a real subprocess, or
+the same ``run_jsonl`` in-process), so the tests and scripts/bench_engine.py use the same,
+engine-independent yardstick. The scripts run from a checkout and import this package from there;
+the installed kiosk never needs it.
 """
 
 from .patient import (

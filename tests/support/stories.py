@@ -51,7 +51,7 @@ SOURCES: frozenset[str] = frozenset({
     "standard red flags",
 })
 
-DEFAULT_STORIES = Path(__file__).resolve().parents[2] / "tests" / "cases" / "stories.yaml"
+DEFAULT_STORIES = Path(__file__).resolve().parents[1] / "cases" / "stories.yaml"  # tests/cases/
 
 
 class StoryError(ValueError):
