@@ -14,14 +14,9 @@ from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecogni
 from tests.support.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
 
 
-@pytest.fixture(scope="session")
-def sphinx() -> PocketSphinxRecognizer:
-    return PocketSphinxRecognizer(denoise="gate")  # the gate itself (DeepFilterNet's fallback)
-
-
-@pytest.fixture(scope="session")
-def clips(tmp_path_factory):
-    return tmp_path_factory.mktemp("denoise_clips")
+@pytest.fixture
+def sphinx(gate_sphinx: PocketSphinxRecognizer) -> PocketSphinxRecognizer:
+    return gate_sphinx  # the gate itself (DeepFilterNet's fallback)
 
 
 def power_db(data: bytes) -> float:

@@ -19,16 +19,6 @@ from tests.conftest import run_kiosk
 from tests.support.speech_audio import ClipMicrophone, make_clip, mix, speech
 
 
-@pytest.fixture(scope="session")
-def clips(tmp_path_factory):
-    return tmp_path_factory.mktemp("listening_clips")
-
-
-@pytest.fixture(scope="session")
-def sphinx():
-    return create_recognizer("pocketsphinx", None).recognizer
-
-
 def endpoint_of(samples: np.ndarray) -> Endpointer:
     endpointer = Endpointer()
     pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)

@@ -30,11 +30,6 @@ def vosk_recognizer(model_dir) -> VoskRecognizer:
     return VoskRecognizer(model_dir)
 
 
-@pytest.fixture(scope="session")
-def clips(tmp_path_factory):
-    return tmp_path_factory.mktemp("vosk_clips")
-
-
 def hear(recognizer, clips, said, voice, speed=150, noise=None, snr_db=20.0):
     clip = make_clip(clips, said, voice, speed, noise, snr_db)
     return Listener(recognizer).listen(ClipMicrophone(clip.path), KOREAN), clip
