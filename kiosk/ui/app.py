@@ -283,7 +283,7 @@ class KioskApp(App[int]):
         self.mode = "welcome"
         while len(self.screen_stack) > 2:  # a staff screen or the PIN keypad on top
             self.pop_screen()
-        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S))
+        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S, clock=self._clock))
         self._show_voice_status()
         self._resume_listening()
 
