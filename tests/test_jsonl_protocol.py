@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
+from kiosk.engine.events import URGENCY_LEVELS
 from tests.support import KioskProcess, SimulatedPatient, Story, load_stories, run_story
 from tests.support.stories import Expectation
 
 INTENTS = {"yes", "no", "unknown", "number", "duration", "choices", "none",
            "repeat", "back", "help", "why", "restart", "no_match"}
 KINDS = {"yes_no", "choice", "multi", "duration", "number"}
-LEVELS = {"emergency", "urgent", "soon", "routine", "self_care"}
+LEVELS = set(URGENCY_LEVELS)
 STORIES = {s.id: s for s in load_stories()}
 
 # A well patient who answers "no" to everything: the interview runs its full course.

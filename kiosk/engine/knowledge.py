@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .events import URGENCY_LEVELS
+
 FindingKind = Literal["yes_no", "number", "duration"]
 Phase = Literal["screening", "basics", "adaptive"]
-LEVELS: tuple[str, ...] = ("self_care", "routine", "soon", "urgent", "emergency")  # least to most urgent
+LEVELS: tuple[str, ...] = URGENCY_LEVELS  # least to most urgent (kiosk.engine.events)
 
 
 def level_rank(level: str) -> int:
