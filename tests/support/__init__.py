@@ -7,6 +7,7 @@ the installed kiosk never needs it.
 """
 
 from .patient import (
+    InProcessKiosk,
     KioskProcess,
     KioskTimeout,
     Misunderstanding,
@@ -20,7 +21,7 @@ from .patient import (
 from .stories import Story, load_stories, story_problems, urgency_rank
 
 __all__ = [
-    "KioskProcess", "KioskTimeout", "Misunderstanding", "PlannedAnswer", "ProtocolError",
+    "InProcessKiosk", "KioskProcess", "KioskTimeout", "Misunderstanding", "PlannedAnswer", "ProtocolError",
     "SimulatedPatient", "Story", "StoryOutcome", "load_stories", "run_stories", "run_story",
     "story_problems", "urgency_rank",
 ]
