@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,21 +36,48 @@ def _loaded_sphinx():
     return PocketSphinxRecognizer()  # loading takes about a second: once per run
 
 
-@pytest.fixture(scope="module")
-def _sphinx_for_module(_loaded_sphinx) -> Iterator:
-    """DeepFilterNet learns the room over a session's answers: wiped after each test module (as a
-    session is wiped) so no module's results depend on which modules ran before it. (Per test it
-    would cost a model load, about 0.6 s, for each of some fifty tests.)"""
-    yield _loaded_sphinx
-    if _loaded_sphinx.front_end is not None:
-        _loaded_sphinx.front_end.reset()
-    _loaded_sphinx.last = None
+class FreshFrontEnds:
+    """New DeepFilterNet states, each made in a thread while the previous test runs: making one
+    takes about 0.6 s, nearly all inside the C library (ctypes lets go of the interpreter lock)."""
+
+    def __init__(self) -> None:
+        self._made: object = None
+        self._start()
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._make, daemon=True)
+        self._thread.start()
+
+    def _make(self) -> None:
+        from kiosk.speech import deepfilter
+
+        self._made, _ = deepfilter.load()
+
+    def take(self):
+        self._thread.join()
+        fresh = self._made
+        self._start()
+        return fresh
+
+
+@pytest.fixture(scope="session")
+def _fresh_front_ends() -> FreshFrontEnds:
+    return FreshFrontEnds()
 
 
 @pytest.fixture
-def sphinx(_sphinx_for_module):
-    """The kiosk's PocketSphinx, with DeepFilterNet in front when it loads."""
-    return _sphinx_for_module
+def sphinx(_loaded_sphinx, _fresh_front_ends):
+    """The kiosk's PocketSphinx with DeepFilterNet in front, as a new patient meets it: the
+    recognizer is loaded once, but a test that played audio through DeepFilterNet leaves it with
+    the room it learned (the kiosk wipes that between patients, Listener.forget), so the next
+    test gets a new one. Without that, a test's result depended on the tests before it."""
+    recognizer = _loaded_sphinx
+    used = recognizer.front_end
+    if used is not None and used.audio_s > 0:
+        recognizer.front_end = _fresh_front_ends.take()
+        used.close()
+    recognizer.last = None
+    return recognizer
 
 
 @pytest.fixture(scope="session")
