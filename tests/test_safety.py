@@ -22,13 +22,22 @@ from kiosk.engine.events import AbortedEvent, EmergencyEvent, QuestionEvent, Res
 from kiosk.engine.knowledge import KnowledgeBase
 from kiosk.engine.numbers import number_words
 from kiosk.paths import intents_dir
-from kiosk.testing import SimulatedPatient, Story
-from kiosk.testing.probes import load_probes, run_probe
-from kiosk.testing.stories import Expectation
 from kiosk.ui.alert import StaffAlert
 from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.result import ResultScreen, result_speech
-from tests.test_ui_app import answer_until_the_end, kiosk, sync, text_of, wait_until
+from tests.support import SimulatedPatient, Story
+from tests.support.probes import load_probes, run_probe
+from tests.support.stories import Expectation
+from tests.test_ui_app import (
+    IDLE_TIMEOUT,
+    TWO_IDLE_CHECKS_S,
+    Clock,
+    answer_until_the_end,
+    kiosk,
+    sync,
+    text_of,
+    wait_until,
+)
 
 PROBES = load_probes()
 
@@ -338,26 +347,26 @@ def test_days_of_vomiting_without_drinking_is_soon_but_day_one_is_not(kb):
 
 
 # -- the real app: idle after a red-flag yes, and the reason on the result screen --------------
-IDLE_S = 1.5  # long enough that a busy 2-core machine does not go idle between two key presses
-
-
 @sync
 async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(tmp_path):
     log = tmp_path / "alerts.log"
-    app = kiosk(alert_file=log, idle_timeout=IDLE_S)
+    clock = Clock()
+    app = kiosk(clock, alert_file=log, idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
         await pilot.press("1")  # "Yes, one or more", then the patient walks away
         await pilot.pause()
         assert app.session.current.id == "chest_pain"
-        assert await wait_until(lambda: isinstance(app.screen, EmergencyScreen), 4 * IDLE_S)
+        clock.advance(IDLE_TIMEOUT + 0.1)
+        assert await wait_until(lambda: isinstance(app.screen, EmergencyScreen), 3.0)
         assert text_of(app, "#emergency-words").startswith("SAFETY CHECK")
         await app.workers.wait_for_complete()
         await pilot.pause()
         line = log.read_text().strip()
         assert "STAFF CHECK" in line and line.endswith("reason: staff_check_left"), line
-        await asyncio.sleep(1.5 * IDLE_S)  # the idle timer never wipes it: staff clear it with the PIN
+        clock.advance(10 * IDLE_TIMEOUT)  # the idle timer never wipes it: staff clear it with the PIN
+        await asyncio.sleep(TWO_IDLE_CHECKS_S)
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen) and app.session.finished
 

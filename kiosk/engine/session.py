@@ -38,7 +38,7 @@ from .events import (
     ResultEvent,
 )
 from .interview import Interview
-from .knowledge import KnowledgeBase
+from .knowledge import KEYS_AFTER_FAILED_TRIES, KnowledgeBase
 from .understanding import Grammar, grammar_for, understand
 
 SAFETY_TRIES = 3  # answers in a row not understood or not heard at a safety question, then the next step
@@ -211,9 +211,8 @@ class Session:
         assert self._question is not None
         self._failed_tries += 1
         text = self.kb.prompts.reprompt_text(self._question, reason, self._failed_tries)
-        return RepromptEvent(
-            self._question.id, reason, text, attempt=self._failed_tries, offer_keys=self._failed_tries >= 2
-        )
+        return RepromptEvent(self._question.id, reason, text, attempt=self._failed_tries,
+                             offer_keys=self._failed_tries >= KEYS_AFTER_FAILED_TRIES)
 
     def _explain(self, what: str) -> RepromptEvent:
         assert self._question is not None

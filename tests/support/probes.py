@@ -1,4 +1,4 @@
-"""Safety probes: short conversations that must, or must not, end in an emergency.
+"""Safety probes (test support): short conversations that must, or must not, end in an emergency.
 
 Each probe (tests/cases/safety_probes.yaml) is the lines a patient gives ``kiosk --jsonl`` - words,
 or the objects for a key, silence and the idle timer - and what must follow: ``emergency`` (a red
