@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=int, help="speaking rate, words per minute")
     parser.add_argument("--volume", type=float, help="speaking volume, 0.0 to 1.0")
     parser.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="wipe and restart after this long idle")
+    parser.add_argument("--result-timeout", type=float, metavar="SECONDS",
+                        help="how long an untouched result stays on screen (time to walk to the desk)")
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     validate = commands.add_parser("validate", help="check a knowledge base folder and list every problem")

@@ -158,6 +158,13 @@ class Prompts:
         return f"{lead} {question.text} {hint}".strip()
 
 
+def keys_help(help_text: str, keys_words: str) -> str:
+    """Help for a kiosk that cannot hear: the explanation without "Say ..." lines, then the keys."""
+    kept = [s for s in help_text.replace("? ", "?\n").replace(". ", ".\n").splitlines()
+            if s.strip() and not s.lower().lstrip().startswith(("say ", "please say "))]
+    return " ".join(kept + [keys_words])
+
+
 @dataclass(frozen=True)
 class InterviewSettings:
     max_questions: int = 14  # hard cap on questions asked (follow-ups included)
