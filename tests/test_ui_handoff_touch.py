@@ -174,3 +174,32 @@ async def test_help_with_voice_off_names_keys_and_why_has_a_key_and_a_button():
         await pilot.click("#command-why")
         await pilot.pause()
         assert question.why in text_of(app, "#notice") and isinstance(app.screen, QuestionScreen)
+
+
+@sync
+async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports_its_result(tmp_path):
+    import numpy as np
+    import soundfile
+
+    from kiosk.config import Settings
+    from kiosk.ui.app import create_app
+    from kiosk.ui.voice import VoiceAdapter
+    from tests.test_ui_app import KB, open_staff, wait_until
+
+    quiet = tmp_path / "quiet.wav"
+    soundfile.write(quiet, np.zeros(16000, dtype=np.int16), 16000)
+    settings = Settings(pin=PIN, engine="pocketsphinx", mute=True, mic_file=quiet)
+    voice = VoiceAdapter(settings)
+    app = create_app(settings, kb=KB, voice=voice)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert await wait_until(lambda: not app._voice_opening, 60)
+            await open_staff(pilot)
+            assert isinstance(app.screen, StaffScreen)
+            assert app.screen.focused is not None and app.screen.focused.id == "staff-close"
+            await pilot.press("5")  # pocketsphinx -> auto
+            report = lambda: str(app.screen.query_one("#staff-report", Static).render())  # noqa: E731
+            assert await wait_until(lambda: report().startswith("Engine auto: listening "), 60), report()
+            assert "please" not in report().lower()  # staff wording, not the patients'
+    finally:
+        voice.close()

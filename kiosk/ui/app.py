@@ -141,6 +141,8 @@ class KioskApp(App[int]):
         self._show_voice_status()
         self._show_voice_indicator()
         if isinstance(self.screen, StaffScreen):
+            if not first:  # staff switched the engine: say how it went, not "Starting..." forever
+                self.screen.report(f"Engine {self.engine}: {staff_words(self.voice_status)}")
             self.screen.refresh_status()
             return
         if not self._staff_open:
@@ -556,6 +558,13 @@ class KioskApp(App[int]):
 
     def on_staff_test_done(self, message: StaffTestDone) -> None:
         self._staff_report(self.screen, message.report)
+
+
+def staff_words(status: VoiceStatus) -> str:
+    """The voice state for staff (the summary on the welcome is worded for patients)."""
+    on = {True: "on", False: "OFF"}
+    words = f"listening {on[status.hearing]}, speaking {on[status.speaking]}."
+    return " ".join([words, *status.problems])
 
 
 def _said_any(heard: Heard, phrases: tuple[str, ...]) -> bool:
