@@ -10,6 +10,7 @@ of ours) and is gone with the session. A printer that fails says why, for the st
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -71,7 +72,7 @@ class EscposPrinter:
         self.close_after = close_after  # a device file we opened is closed after each slip
 
     @classmethod
-    def on_device(cls, path: str) -> "EscposPrinter":
+    def on_device(cls, path: str) -> EscposPrinter:
         from escpos.printer import File  # opens the device file on first use
 
         return cls(File(path), close_after=True)
@@ -83,14 +84,12 @@ class EscposPrinter:
             if code:  # the same short code as on screen, so the desk can scan the slip too
                 self.device.qr(code, size=4, center=True)
             self.device.cut()
-        except Exception as error:  # any driver or device error: staff are told, nothing crashes
+        except Exception as error:  # noqa: BLE001 - any driver or device error: staff are told, nothing crashes
             return PrintOutcome(False, f"receipt printer: {type(error).__name__}: {error}")
         finally:
             if self.close_after:
-                try:
+                with contextlib.suppress(Exception):  # closing a printer that never opened
                     self.device.close()
-                except Exception:  # closing a printer that never opened
-                    pass
         return PrintOutcome(True)
 
 
@@ -105,7 +104,8 @@ class CupsPrinter:
 
     def print_summary(self, text: str, code: str = "") -> PrintOutcome:
         try:
-            done = subprocess.run(self.command(), input=text, text=True, capture_output=True, timeout=LP_TIMEOUT_S)
+            done = subprocess.run(self.command(), input=text, text=True, capture_output=True,
+                                  timeout=LP_TIMEOUT_S, check=False)
         except FileNotFoundError:
             return PrintOutcome(False, "CUPS: the lp command is missing (apt-get install cups-client)")
         except subprocess.TimeoutExpired:

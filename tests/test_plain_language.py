@@ -68,7 +68,7 @@ def test_grading_needs_no_network():
         import textstat
         print(textstat.syllable_count("cholesterol"), textstat.flesch_kincaid_grade("Do you smoke, or have diabetes?"))
     """)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     syllables, grade = done.stdout.split()
     assert syllables == "4" and 3.0 < float(grade) < 6.0

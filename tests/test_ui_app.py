@@ -264,17 +264,21 @@ async def test_idle_wipes_the_session_and_returns_to_the_welcome():
 
 @sync
 async def test_idle_on_the_result_screen_also_wipes_but_after_the_longer_result_timeout():
-    app = kiosk(idle_timeout=0.6, result_timeout=2.0)
+    now = [1000.0]
+    app = kiosk(idle_timeout=5, result_timeout=60)
+    app._clock = lambda: now[0]  # the app's clock, moved by hand: no race with a loaded machine
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
         await answer_until_the_end(pilot)
         assert isinstance(app.screen, ResultScreen)
         assert app.session.finished
-        await asyncio.sleep(1.2)  # past idle_timeout: a result stays, time to walk to the desk
+        now[0] += 30  # past idle_timeout: a result stays, time to walk to the desk
+        await asyncio.sleep(1.5)  # the idle check runs every second at most
         await pilot.pause()
         assert isinstance(app.screen, ResultScreen)
-        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)
+        now[0] += 31  # past result_timeout
+        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 5.0)
         await pilot.pause()
         assert not app.session.finished
 

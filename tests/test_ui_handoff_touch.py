@@ -27,14 +27,18 @@ class Clock:
         return self.now
 
 
+async def to_the_result(pilot) -> None:
+    await pilot.press("space")
+    await pilot.pause()
+    await answer_until_the_end(pilot)
+    assert isinstance(pilot.app.screen, ResultScreen)
+
+
 @sync
 async def test_the_result_offers_a_code_for_the_desk_that_scans():
     app = kiosk()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot)
-        assert isinstance(app.screen, ResultScreen)
+        await to_the_result(pilot)
         result = app.screen.result
         await pilot.click("#command-code")
         await pilot.pause()
@@ -59,9 +63,7 @@ async def test_the_result_offers_a_code_for_the_desk_that_scans():
 async def test_on_a_small_screen_the_code_screen_says_so_instead_of_a_code_that_cannot_scan():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot)
+        await to_the_result(pilot)
         await pilot.press("c")
         await pilot.pause()
         assert text_of(app, "#qr") == app.kb.prompts["code_too_small"]
@@ -73,9 +75,7 @@ async def test_printing_the_summary_on_the_receipt_printer():
     dummy = Dummy()
     app.printer = EscposPrinter(dummy)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot)
+        await to_the_result(pilot)
         summary = app.screen.result.clinician_summary()
         await pilot.press("p")
         await app.workers.wait_for_complete()
@@ -89,9 +89,7 @@ async def test_printing_the_summary_on_the_receipt_printer():
 async def test_without_a_printer_there_is_no_print_button():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot)
+        await to_the_result(pilot)
         assert not app.screen.query("#command-print")
         await pilot.press("p")
         await pilot.pause()
@@ -198,7 +196,7 @@ async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports
             assert isinstance(app.screen, StaffScreen)
             assert app.screen.focused is not None and app.screen.focused.id == "staff-close"
             await pilot.press("5")  # pocketsphinx -> auto
-            report = lambda: str(app.screen.query_one("#staff-report", Static).render())  # noqa: E731
+            report = lambda: str(app.screen.query_one("#staff-report", Static).render())
             assert await wait_until(lambda: report().startswith("Engine auto: listening "), 60), report()
             assert "please" not in report().lower()  # staff wording, not the patients'
     finally:

@@ -11,7 +11,7 @@ which must stay small enough to scan off a terminal screen: only the findings an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 TITLE = "Hand cramp kiosk: summary for the clinician. Not a diagnosis."
 
@@ -73,4 +73,4 @@ def _listed(head: str, items: tuple[str, ...]) -> list[str]:
 
 
 def _stamp(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

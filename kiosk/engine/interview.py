@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .conditions import Facts, mentions
 from .events import (
@@ -247,7 +247,7 @@ class Interview:
             values=values,
             red_flags_all_no=bool(flags) and all(findings.get(f) is False for f in flags),
             level=urgency.level, level_label=urgency.label, because=tuple(because(kb, urgency)),
-            rules=urgency.reasons, causes=tuple(lines), when=datetime.now(timezone.utc))
+            rules=urgency.reasons, causes=tuple(lines), when=datetime.now(UTC))
 
     def _emergency(self, flags: list[str]) -> EmergencyEvent:
         reason = " ".join(self.kb.findings[f].said_yes for f in flags)

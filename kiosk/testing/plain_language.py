@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from kiosk.engine.knowledge import KnowledgeBase
 

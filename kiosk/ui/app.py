@@ -34,10 +34,16 @@ from kiosk.engine.events import (
 from kiosk.engine.knowledge import KnowledgeBase, keys_help
 from kiosk.engine.session import Session
 from kiosk.engine.understanding import Grammar, phrase_grammar, says_any
+from kiosk.printing import PrintOutcome, SummaryPrinter, make_printer
 from kiosk.ui.alert import AlertOutcome, StaffAlert, reason_category
 from kiosk.ui.dialogs.pin import PinDialog
-from kiosk.ui.messages import StaffTestDone, VoiceHeard, VoiceLevel, VoiceReady, VoiceState
-from kiosk.printing import PrintOutcome, SummaryPrinter, make_printer
+from kiosk.ui.messages import (
+    StaffTestDone,
+    VoiceHeard,
+    VoiceLevel,
+    VoiceReady,
+    VoiceState,
+)
 from kiosk.ui.screens.emergency import EmergencyScreen, advice_words
 from kiosk.ui.screens.handoff import CodeScreen
 from kiosk.ui.screens.question import QuestionScreen
@@ -193,6 +199,8 @@ class KioskApp(App[int]):
             if self.mode == "question":
                 await self._handle(self.session.apply(Intent(name)))  # type: ignore[arg-type]
             elif self.mode == "result" and name == "repeat" and self._result is not None:
+                if isinstance(self.screen, ResultScreen):
+                    self.screen.action_scroll("home")  # seen again from the top, heard again
                 self._start_turn(result_speech(self._result, self.kb.prompts), self._result_grammar)
 
     async def action_done(self) -> None:
@@ -342,11 +350,17 @@ class KioskApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self._touch()
-        if isinstance(event, events.MouseDown) and self._gesture.down(event.screen_x, event.screen_y, self._clock()):
-            self.action_staff()
-        elif isinstance(event, events.MouseUp) and self._gesture.up(event.screen_x, event.screen_y, self._clock()):
+        if self._staff_gesture(event):
             self.action_staff()
         await super().on_event(event)
+
+    def _staff_gesture(self, event: events.Event) -> bool:
+        """Taps or a long press in the staff corner (kiosk/ui/touch.py), for touch-only kiosks."""
+        if isinstance(event, events.MouseDown):
+            return self._gesture.down(event.screen_x, event.screen_y, self._clock())
+        if isinstance(event, events.MouseUp):
+            return self._gesture.up(event.screen_x, event.screen_y, self._clock())
+        return False
 
     async def _check_idle(self) -> None:
         # a result waits longer than a question: the patient may be showing it at the desk
