@@ -14,13 +14,17 @@ from typing import IO, Iterable
 
 from kiosk.engine import KnowledgeBaseError, Session, load_knowledge_base
 from kiosk.engine.events import Event
+from kiosk.engine.knowledge import KnowledgeBase
 
 MAX_ANSWER_CHARS = 500  # longer lines are cut: nobody answers a question with a page of text
 
 
-def run_jsonl(stdin: IO[str], stdout: IO[str], intents: Path | None = None) -> int:
+def run_jsonl(stdin: IO[str], stdout: IO[str], intents: Path | None = None, *,
+              kb: KnowledgeBase | None = None) -> int:
+    """One interview; ``kb`` is an already loaded knowledge base (the tests run many interviews
+    in one process and load it once), otherwise it is loaded from ``intents``."""
     try:
-        kb = load_knowledge_base(intents)
+        kb = kb or load_knowledge_base(intents)
     except KnowledgeBaseError as error:
         print(error, file=sys.stderr)
         return 2

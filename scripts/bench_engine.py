@@ -2,7 +2,7 @@
 """How well does the triage engine do on the patient stories? A report, not a test.
 
 Runs every story in tests/cases/stories.yaml through a real ``python -m kiosk --jsonl``
-subprocess (the simulated patient in kiosk/testing) and prints: expected cause in the top 3 and
+subprocess (the simulated patient in tests/support) and prints: expected cause in the top 3 and
 ranked first, exact urgency, under-triage (advice less urgent than expected, listed), emergencies
 caught, questions asked, wall time per interview, and a per-story table. Always exits 0.
 
@@ -16,10 +16,12 @@ import statistics
 import sys
 from pathlib import Path
 
+# Benchmarks are developer tools run from a checkout: the repository root on the path gives this
+# copy of kiosk/ and tests/support/ (the simulated patient), which the wheel does not ship.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.testing import StoryOutcome, load_stories, run_stories, urgency_rank  # noqa: E402
-from kiosk.testing.stories import FINDINGS, Story  # noqa: E402
+from tests.support import StoryOutcome, load_stories, run_stories, urgency_rank  # noqa: E402
+from tests.support.stories import FINDINGS, Story  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,10 +9,13 @@ Usage: python scripts/readability.py [--intents DIR] [--worst 10]
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from kiosk.engine.loader import load_knowledge_base
-from kiosk.testing.plain_language import figures, graded
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kiosk.engine.loader import load_knowledge_base  # noqa: E402
+from tests.support.plain_language import figures, graded  # noqa: E402
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from kiosk.testing.plain_language import (
+from tests.support.plain_language import (
     MAX_GRADE,
     MAX_MEDIAN_GRADE,
     MAX_QUESTION_GRADE,

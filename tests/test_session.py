@@ -193,8 +193,12 @@ def test_wipe_forgets_everything(kb):
     session = Session(kb)
     _through_screening(session)
     session.wipe()
-    assert session.current is None and not session.finished
-    assert session._interview.state.findings == {} and session._interview.history == []
+    assert session.current is None and not session.finished and session.outcome is None
+    # Started again it is a new patient's interview: the first question with nothing known (the
+    # same question and progress as a fresh session), and no earlier question to go back to.
+    again = [e.to_dict() for e in session.start()]
+    assert again == [e.to_dict() for e in Session(kb).start()]
+    assert [e.to_dict() for e in session.answer("go back")][-1] == again[-1]
 
 
 def test_grammar_follows_the_current_question(kb):

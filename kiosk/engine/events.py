@@ -9,7 +9,7 @@ gives exactly the JSON documented in ``docs/jsonl-protocol.md``; the extra attri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, get_args
 
 from .handoff import ClinicianSummary
 
@@ -19,7 +19,10 @@ IntentName = Literal[
 ]
 COMMAND_INTENTS: frozenset[str] = frozenset({"repeat", "back", "help", "why", "restart"})
 QuestionKind = Literal["yes_no", "choice", "multi", "duration", "number"]
-UrgencyLevel = Literal["emergency", "urgent", "soon", "routine", "self_care"]
+# The urgency levels, least to most urgent: the one list (the knowledge base, its validator, the
+# result screen's looks and the tests all take it from here; urgency.yaml gives each its words).
+UrgencyLevel = Literal["self_care", "routine", "soon", "urgent", "emergency"]
+URGENCY_LEVELS: tuple[UrgencyLevel, ...] = get_args(UrgencyLevel)
 
 
 @dataclass(frozen=True)

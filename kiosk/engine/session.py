@@ -28,7 +28,7 @@ from .events import (
     ResultEvent,
 )
 from .interview import Interview
-from .knowledge import KnowledgeBase
+from .knowledge import KEYS_AFTER_FAILED_TRIES, KnowledgeBase
 from .understanding import Grammar, grammar_for, understand
 
 
@@ -153,9 +153,8 @@ class Session:
         assert self._question is not None
         self._failed_tries += 1
         text = self.kb.prompts.reprompt_text(self._question, reason, self._failed_tries)
-        return RepromptEvent(
-            self._question.id, reason, text, attempt=self._failed_tries, offer_keys=self._failed_tries >= 2
-        )
+        return RepromptEvent(self._question.id, reason, text, attempt=self._failed_tries,
+                             offer_keys=self._failed_tries >= KEYS_AFTER_FAILED_TRIES)
 
     def _explain(self, what: str) -> RepromptEvent:
         assert self._question is not None

@@ -253,7 +253,7 @@ class KioskApp(App[int]):
         if not self._intro_pending:
             return ""
         self._intro_pending = False
-        return self.kb.prompts["intro"]
+        return self.kb.prompts["intro"]  # a required prompt: the loader refuses a folder without it
 
     def _worded_for_keys(self, reprompt: RepromptEvent) -> RepromptEvent:
         """With voice off, help says which keys to press instead of what to say."""
@@ -339,7 +339,7 @@ class KioskApp(App[int]):
         self.mode = "welcome"
         while len(self.screen_stack) > 2:  # a staff screen, the PIN keypad or the code on top
             self.pop_screen()
-        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S))
+        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S, clock=self._clock))
         self._show_voice_status()
         self._resume_listening()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual import events
 from textual.app import ComposeResult
@@ -18,9 +19,10 @@ from kiosk.ui.widgets.listening import ListeningIndicator
 class WelcomeScreen(Screen):
     AUTO_FOCUS = ""
 
-    def __init__(self, ignore_keys_s: float = 0.0) -> None:
+    def __init__(self, ignore_keys_s: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self._keys_from = time.monotonic() + ignore_keys_s
+        self._clock = clock  # the app's clock (tests pass one they move on by hand)
+        self._keys_from = clock() + ignore_keys_s
 
     def compose(self) -> ComposeResult:
         words = self.app.kb.prompts  # type: ignore[attr-defined]
@@ -44,7 +46,7 @@ class WelcomeScreen(Screen):
 
     def on_key(self, event: events.Key) -> None:
         event.stop()
-        if time.monotonic() < self._keys_from:
+        if self._clock() < self._keys_from:
             return
         self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
 
