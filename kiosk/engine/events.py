@@ -82,6 +82,7 @@ class QuestionEvent:
             "findings": list(self.findings),
             "choices": [{"id": c.id, "label": c.label} for c in self.choices],
             "progress": {"asked": self.progress.asked, "estimate": self.progress.estimate},
+            "options": [{"number": o.number, "label": o.label} for o in self.options],
         }
 
 
@@ -124,16 +125,28 @@ class RepromptEvent:
         return {"type": self.type, "question": self.question, "reason": self.reason, "text": self.text}
 
 
+EmergencyKind = Literal["red_flag", "staff_check"]
+
+
 @dataclass(frozen=True)
 class EmergencyEvent:
+    """The interview stopped and staff must come now.
+
+    kind "red_flag": the patient said yes to a warning sign. kind "staff_check": a warning sign
+    was left open (not sure, not understood, not heard, or the patient went away after a yes);
+    nothing rules it out, so it is handled like an emergency: "staff, please check on this patient".
+    """
+
     level: Literal["emergency"]
     reason: str
     advice: str
-    findings: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()  # the red flags said yes to, or left open
+    kind: EmergencyKind = "red_flag"
     type: Literal["emergency"] = "emergency"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "level": self.level, "reason": self.reason, "advice": self.advice}
+        return {"type": self.type, "kind": self.kind, "level": self.level, "reason": self.reason,
+                "advice": self.advice}
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,7 @@ class Urgency:
     advice: str
     label: str = ""  # short words for the banner, e.g. "Tell the front desk now"
     reasons: tuple[str, ...] = ()  # which rules set the level (for staff and tests)
+    because: str = ""  # plain words: why this level (the rules' `because`), shown and said
 
 
 @dataclass(frozen=True)
@@ -174,7 +188,8 @@ class ResultEvent:
     def to_dict(self) -> dict[str, Any]:
         return {
             "type": self.type,
-            "urgency": {"level": self.urgency.level, "advice": self.urgency.advice},
+            "urgency": {"level": self.urgency.level, "advice": self.urgency.advice,
+                        "because": self.urgency.because},
             "causes": [
                 {"id": c.id, "name": c.name, "score": c.score, "why": list(c.why), "against": list(c.against)}
                 for c in self.causes

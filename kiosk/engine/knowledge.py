@@ -48,10 +48,19 @@ class Band:
 
 @dataclass(frozen=True)
 class KeyOption:
-    """A numbered button for a number or duration question: nobody has to type."""
+    """A numbered button for a number or duration question: nobody has to type.
+
+    It stands for the range [low, high) (None: open); ``value`` is the one recorded, inside it.
+    Built by kiosk.engine.answer_keys so that no range holds a threshold a rule or band uses.
+    """
 
     label: str
     value: float
+    low: float | None = None
+    high: float | None = None
+
+    def contains(self, value: float) -> bool:
+        return (self.low is None or value >= self.low) and (self.high is None or value < self.high)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 from kiosk.paths import intents_dir
 
+from .answer_keys import MAX_KEYS, with_derived_keys
 from .conditions import ConditionReader
 from .knowledge import (
     LEVELS,
@@ -22,7 +23,6 @@ from .knowledge import (
     ChoiceDef,
     Finding,
     InterviewSettings,
-    KeyOption,
     KnowledgeBase,
     LevelDef,
     Prompts,
@@ -66,7 +66,9 @@ SCHEMA: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "disclaimer", "intro",
                     "option_yes", "option_no", "option_unknown", "option_some", "option_none", "which_ones",
-                    "no_clear_cause")
+                    "no_clear_cause", "because_self_care", "staff_check_unclear", "staff_check_left",
+                    "staff_check_advice", "no_such_key", "key_number_under", "key_number_between",
+                    "key_number_over", "key_duration_under", "key_duration_between", "key_duration_over")
 # Words on the kiosk's screens (kiosk/ui): in prompts.yaml so staff can edit them; all required,
 # so a missing one is a load error with its file, not a blank on a patient's screen.
 SCREEN_PROMPTS = (
@@ -75,10 +77,10 @@ SCREEN_PROMPTS = (
     "command_repeat", "command_back", "command_help", "command_why", "command_restart", "restart_confirm",
     "listening_speaking", "listening_listening", "listening_thinking", "listening_idle", "listening_starting",
     "listening_off", "level_emergency", "level_urgent", "level_soon", "level_routine", "level_self_care",
-    "result_next", "result_causes", "result_fits", "result_does_not_fit", "result_possible",
+    "result_next", "result_why", "result_causes", "result_fits", "result_does_not_fit", "result_possible",
     "result_more_below", "result_closing", "result_closing_keys", "result_spoken_closing",
     "result_button_repeat", "result_button_done", "result_button_code", "result_button_print", "code_title",
-    "code_too_small", "code_back", "print_started", "print_done", "print_failed", "emergency_title",
+    "code_too_small", "code_back", "print_started", "print_done", "print_failed", "emergency_title", "safety_check_title",
     "emergency_tell", "emergency_calling", "emergency_alerted", "emergency_go_to_desk", "emergency_alert_failed",
 )
 
@@ -207,7 +209,18 @@ class _Builder:
         causes = self._causes(findings, sources)
         questions, settings = self._questions(findings, answers, prompts)
         levels, rules = self._urgency(findings, causes, sources)
+        findings = with_derived_keys(findings, rules, prompts)
+        self._check_key_count(findings)
         return KnowledgeBase(findings, questions, causes, rules, levels, sources, answers, prompts, settings)
+
+    def _check_key_count(self, findings: dict[str, Finding]) -> None:
+        c = self.check("urgency.yaml")
+        for finding in findings.values():
+            if len(finding.key_options) > MAX_KEYS:
+                c.problem(self.data["urgency.yaml"], "rules", f"rules ({finding.id})",
+                          f"{finding.id} is cut into {len(finding.key_options)} answer buttons by its bands and "
+                          f"thresholds ({', '.join(k.label for k in finding.key_options)}); at most {MAX_KEYS} fit "
+                          "the number keys: use fewer different numbers")
 
     # -- sources.yaml ---------------------------------------------------------------------
     def _sources(self) -> dict[str, Source]:
@@ -266,6 +279,9 @@ class _Builder:
 
     def _finding(self, c: _Check, fid: str, raw: dict, path: str) -> Finding:
         c.unexpected_keys(raw, SCHEMA["findings.yaml: findings.ID"], path)
+        if "keys" in raw:
+            c.problem(raw, "keys", f"{path}.keys", "remove it: the answer buttons are made from the bands and the "
+                      "urgency rules' thresholds, so that a button and the same value said aloud give the same advice")
         kind = raw.get("kind", "yes_no")
         if kind not in ("yes_no", "number", "duration"):
             c.problem(raw, "kind", f"{path}.kind", f"must be yes_no, number or duration, not '{kind}'")
@@ -287,7 +303,6 @@ class _Builder:
             min=c.number(raw, "min", path, 0, 100000),
             max=c.number(raw, "max", path, 0, 100000),
             bands=self._bands(c, raw, path),
-            key_options=self._key_options(c, raw, path),
         )
 
     def _bands(self, c: _Check, raw: dict, path: str) -> tuple[Band, ...]:
@@ -298,17 +313,6 @@ class _Builder:
             bands.append(Band(bid, c.number(band, "min", bpath, 0, 100000), c.number(band, "max", bpath, 0, 100000),
                               c.text(band, "said", bpath), c.number(band, "base_rate", bpath, 0.001, 0.999, 0.33) or 0.33))
         return tuple(bands)
-
-    def _key_options(self, c: _Check, raw: dict, path: str) -> tuple[KeyOption, ...]:
-        items = raw.get("keys") or []
-        out = []
-        for index, item in enumerate(items):
-            if not isinstance(item, dict) or "label" not in item or "value" not in item:
-                c.problem(items, index, f"{path}.keys[{index}]", "each key needs a label and a value")
-                continue
-            value = c.number(item, "value", f"{path}.keys[{index}]", 0, 100000)
-            out.append(KeyOption(str(item["label"]), value or 0.0))
-        return tuple(out)
 
     # -- questions.yaml -------------------------------------------------------------------
     def _questions(self, findings: dict[str, Finding], answers: AnswerPhrases, prompts: Prompts

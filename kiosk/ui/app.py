@@ -374,7 +374,11 @@ class KioskApp(App[int]):
         if self.mode in ("welcome", "emergency") or self.emergency_active:
             return
         async with self._busy:
-            await self._go_welcome()
+            # An answer may have come while this waited for the lock: it counts as activity.
+            if self._clock() - self._last_activity < self.settings.idle_timeout or self.mode not in ("question", "result"):
+                return
+            # The session decides: a wipe, or a staff check when a warning sign is left open.
+            await self._handle(self.session.idle())
 
     def _close_staff(self) -> None:
         while isinstance(self.screen, (StaffScreen, PinDialog)):

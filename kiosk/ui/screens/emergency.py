@@ -12,6 +12,8 @@ from kiosk.engine.events import EmergencyEvent
 from kiosk.engine.knowledge import Prompts
 
 ICON = "  /\\  \n / !! \\ \n/______\\"
+# A warning sign said yes to, or one left open (not sure, not understood, walked away).
+HEADLINE_PROMPT = {"red_flag": "emergency_title", "staff_check": "safety_check_title"}
 
 
 def advice_words(advice: str, words: Prompts) -> str:
@@ -31,7 +33,7 @@ class EmergencyScreen(Screen):
         words = self.app.kb.prompts  # type: ignore[attr-defined]
         with Vertical(id="emergency"):
             yield Static(ICON, id="emergency-icon", markup=False)
-            yield Static(f"{words['emergency_title']}\n{words['emergency_tell']}", id="emergency-words", markup=False)
+            yield Static(f"{words[HEADLINE_PROMPT[self.emergency.kind]]}\n{words['emergency_tell']}", id="emergency-words", markup=False)
             yield Static(advice_words(self.emergency.advice, words), id="emergency-advice", markup=False)
             yield Static(words["emergency_calling"], id="alert-status", markup=False)
 

@@ -38,7 +38,7 @@ def cause_words(rank: int, cause: CauseScore, words: Prompts) -> str:
 
 def result_speech(result: ResultEvent, words: Prompts) -> list[str]:
     u = result.urgency
-    said = [f"{u.label or level_name(u.level, words)}. {u.advice}"]
+    said = [f"{u.label or level_name(u.level, words)}. {u.advice}", u.because]
     if result.causes:
         names = ", ".join(c.name for c in result.causes[:3])
         said += [result.note, words["result_possible"].format(names=names)]
@@ -74,6 +74,8 @@ class ResultScreen(Screen):
             with VerticalScroll(id="result-body"):
                 yield Static(words["result_next"], classes="heading", markup=False)
                 yield Static(r.urgency.advice, id="advice", markup=False)
+                if r.urgency.because:
+                    yield Static(words["result_why"].format(because=r.urgency.because), id="because", markup=False)
                 top = r.causes[0] if r.causes else None
                 if top is not None and top.next_steps:
                     yield Static(top.next_steps, id="next-steps", markup=False)
