@@ -100,7 +100,7 @@ def _staff_key(value: Any) -> str:
     text = _text(value).strip().lower()
     if not text or " " in text:
         raise ValueError(f"must be one Textual key name such as f12 or ctrl+k, got {value!r}")
-    if text in ("ctrl+c", "ctrl+q") or (len(text) == 1 and (text.isdigit() or text in "rbhd ")):
+    if text in ("ctrl+c", "ctrl+q") or (len(text) == 1 and (text.isdigit() or text in "rbhdswcp ")):
         raise ValueError(f"{text!r} is used by patients or blocked in kiosk mode; pick another, e.g. f12")
     return text
 

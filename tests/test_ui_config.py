@@ -72,6 +72,7 @@ def test_all_problems_are_listed_with_file_line_and_key(tmp_path):
     ("rate: 1.5\n", "rate: must be a whole number"),
     ("staff_key: ctrl+c\n", "blocked in kiosk mode"),
     ("staff_key: '1'\n", "used by patients"),
+    ("staff_key: w\n", "used by patients"),  # W is the Why key, C the code, P print
     ("- engine\n", "must be a list of 'key: value' lines"),
     ("engine: [\n", "not valid YAML"),
 ])

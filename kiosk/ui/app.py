@@ -37,13 +37,7 @@ from kiosk.engine.understanding import Grammar, phrase_grammar, says_any
 from kiosk.printing import PrintOutcome, SummaryPrinter, make_printer
 from kiosk.ui.alert import AlertOutcome, StaffAlert, reason_category
 from kiosk.ui.dialogs.pin import PinDialog
-from kiosk.ui.messages import (
-    StaffTestDone,
-    VoiceHeard,
-    VoiceLevel,
-    VoiceReady,
-    VoiceState,
-)
+from kiosk.ui.messages import StaffTestDone, VoiceHeard, VoiceLevel, VoiceReady, VoiceState
 from kiosk.ui.screens.emergency import EmergencyScreen, advice_words
 from kiosk.ui.screens.handoff import CodeScreen
 from kiosk.ui.screens.question import QuestionScreen
