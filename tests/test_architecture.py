@@ -47,12 +47,14 @@ def test_every_place_that_names_the_urgency_levels_names_the_one_list():
     from kiosk.engine.events import URGENCY_LEVELS
     from kiosk.engine.knowledge import LEVELS
     from kiosk.engine.loader import load_knowledge_base
-    from kiosk.ui.screens.result import LEVEL_LOOK
+    from kiosk.ui.screens.result import LEVEL_ICONS
 
     levels = set(URGENCY_LEVELS)
     assert LEVELS == URGENCY_LEVELS
     assert set(load_knowledge_base().levels) == levels  # urgency.yaml's words for each level
-    assert set(LEVEL_LOOK) == levels  # the result screen's icon and name
+    assert set(LEVEL_ICONS) == levels  # the result screen's icon
+    names = {key.removeprefix("level_") for key in load_knowledge_base().prompts.texts if key.startswith("level_")}
+    assert names == levels  # and its name for each level (prompts.yaml level_<id>)
     tcss = (ROOT / "kiosk" / "ui" / "kiosk.tcss").read_text(encoding="utf-8")
     assert set(re.findall(r"#banner\.level-([a-z_]+)", tcss)) == levels  # the banner's colour
     protocol = (ROOT / "docs" / "jsonl-protocol.md").read_text(encoding="utf-8")

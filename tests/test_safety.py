@@ -381,4 +381,4 @@ async def test_app_result_shows_and_says_why():
         assert isinstance(app.screen, ResultScreen)
         because = app.screen.result.urgency.because
         assert because and text_of(app, "#because") == f"Why: {because}"
-        assert because in result_speech(app.screen.result)
+        assert because in result_speech(app.screen.result, app.kb.prompts)

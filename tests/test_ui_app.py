@@ -125,7 +125,7 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         result = app.screen.result
         assert result.urgency.level not in ("emergency",)
         banner = app.screen.query_one("#banner", Static)
-        assert str(banner.render()) == banner_words(result)
+        assert str(banner.render()) == banner_words(result, KB.prompts)
         assert banner.has_class(f"level-{result.urgency.level}")
         assert result.urgency.label in str(banner.render())  # words, not only colour
         causes = [str(s.render()) for s in app.screen.query(".cause")]
@@ -134,10 +134,11 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         assert all(f"Does not fit: {why}" in causes[0] for why in result.causes[0].against)
         assert len(causes) == min(3, len(result.causes))
         assert text_of(app, "#disclaimer") == result.disclaimer
-        assert 'say "finish"' in text_of(app, "#closing").lower()
+        assert text_of(app, "#closing") == app.kb.prompts["result_closing_keys"]  # voice is off: keys only
+        assert 'say "' not in text_of(app, "#closing").lower()
         # "No" to everything points to no cause: the screen says so plainly before listing them
         assert text_of(app, "#no-clear-cause") == result.note == app.kb.prompts["no_clear_cause"]
-        assert result.note in result_speech(result)  # and says so
+        assert result.note in result_speech(result, KB.prompts)  # and says so
 
         await pilot.press("1", "2", "3")  # stray answer keys do not throw the result away
         await pilot.pause()
@@ -159,7 +160,7 @@ async def test_touch_answers_and_a_caption_says_what_was_chosen():
         await pilot.pause()
         assert app.session.current.id != first.id
         label = next(o.label for o in first.options if o.number == 2)
-        assert str(app.screen.query_one("#caption", Static).render()) == f'You chose: "{label}"'
+        assert str(app.screen.query_one("#caption", Static).render()) == f'Your last answer: "{label}"'
         assert text_of(app, "#progress-words").startswith("Question 2 of")
 
 
@@ -192,7 +193,11 @@ async def test_back_repeat_help_and_start_over():
         await pilot.press("2", "2")
         await pilot.pause()
         assert app.session.current.progress.asked == 3
-        await pilot.press("s")  # start over
+        await pilot.press("s")  # start over loses every answer: first it asks
+        await pilot.pause()
+        assert app.session.current.progress.asked == 3
+        assert text_of(app, "#notice") == app.kb.prompts["restart_confirm"]
+        await pilot.press("s")  # a second S starts over
         await pilot.pause()
         assert app.session.current.id == first and app.session.current.progress.asked == 1
 
@@ -219,7 +224,7 @@ async def test_emergency_alerts_staff_and_stays_until_staff_clear_it(tmp_path):
         assert ALERT_LINE.match(ran.read_text().strip()), ran.read_text()
         assert ALERT_LINE.match(log.read_text().strip()), log.read_text()
         assert "reason: red_flag" in log.read_text()
-        assert text_of(app, "#alert-status") == "Staff have been alerted. Please stay here."
+        assert text_of(app, "#alert-status") == app.kb.prompts["emergency_alerted"]
 
         # patients cannot leave it: keys, quit keys, a wrong PIN, and the idle timer do nothing
         await pilot.press("1", "2", "d", "r", "s", "escape", "enter", "space", "ctrl+c", "ctrl+q")
@@ -284,16 +289,20 @@ async def test_idle_wipes_the_session_and_returns_to_the_welcome():
 
 
 @sync
-async def test_idle_on_the_result_screen_also_wipes():
+async def test_idle_on_the_result_screen_also_wipes_but_after_the_longer_result_timeout():
     clock = Clock()
-    app = kiosk(clock, idle_timeout=IDLE_TIMEOUT)
+    app = kiosk(clock, idle_timeout=IDLE_TIMEOUT, result_timeout=60)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
         await answer_until_the_end(pilot)
         assert isinstance(app.screen, ResultScreen)
         assert app.session.finished
-        clock.advance(IDLE_TIMEOUT + 0.1)
+        clock.advance(30)  # far past idle_timeout: a result stays, time to walk to the desk
+        await asyncio.sleep(TWO_IDLE_CHECKS_S)
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen)
+        clock.advance(31)  # past result_timeout
         assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)
         await pilot.pause()
         assert not app.session.finished

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Union, get_args
 
+from .handoff import ClinicianSummary
+
 IntentName = Literal[
     "yes", "no", "unknown", "number", "duration", "choices", "none",
     "repeat", "back", "help", "why", "restart", "no_match",
@@ -175,7 +177,13 @@ class ResultEvent:
     # Said and shown before the causes when no answer points to the most likely one, so a
     # first cause with only "does not fit" reasons does not read like a finding.
     note: str = ""
+    # For the clinician: findings, causes, urgency and time (QR code, print-out, JSONL).
+    summary: ClinicianSummary | None = None
     type: Literal["result"] = "result"
+
+    def clinician_summary(self) -> str:
+        """The summary for the clinician as text, one fact a line ("" when none was made)."""
+        return self.summary.text() if self.summary is not None else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -188,6 +196,7 @@ class ResultEvent:
             ],
             "note": self.note,
             "disclaimer": self.disclaimer,
+            "clinician_summary": self.clinician_summary(),
         }
 
 

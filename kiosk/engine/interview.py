@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from .conditions import Facts, mentions
 from .events import (
@@ -24,6 +25,7 @@ from .events import (
     ResultEvent,
     Urgency,
 )
+from .handoff import CauseLine, ClinicianSummary
 from .knowledge import KnowledgeBase, Question, level_rank
 from .numbers import tidy_number
 from .scoring import Evidence, entropy, information_gain, posterior, reasons, strongly_supported
@@ -51,6 +53,7 @@ class Interview:
         self._adaptive = [q for q in kb.questions.values() if q.phase == "adaptive"]
         self._urgency_findings = set().union(*(mentions(rule.when) for rule in kb.rules)) if kb.rules else set()
         self._said = _said_texts(kb)
+        self._findings_words = _clinician_words(kb)
 
     def question(self, qid: str) -> Question:
         return self.kb.questions[qid]
@@ -241,7 +244,28 @@ class Interview:
             causes = [cause for cause in causes if cause.why]
         urgency = assess(self.kb, self._facts(evidence, chances))
         note = self.kb.prompts["no_clear_cause"] if causes and (not pointed or not causes[0].why) else ""
-        return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"], note)
+        summary = self._summary(urgency, causes, evidence)
+        return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"], note, summary)
+
+    def _summary(self, urgency: Urgency, causes: list[CauseScore], evidence: Evidence) -> ClinicianSummary:
+        """The answers as findings (never the patient's words), for the clinician."""
+        findings, kb = self.state.findings, self.kb
+        labels = {fid: kb.findings[fid].label for fid in findings}
+        values = tuple((kb.findings[fid].label, _value_words(kb.findings[fid].kind, value))
+                       for fid, value in self.state.values.items())
+        lines = []
+        for cause in causes:
+            for_, against = reasons(kb, kb.causes[cause.id], evidence, self._findings_words)
+            lines.append(CauseLine(cause.id, cause.name, cause.score, for_, against))
+        flags = kb.red_flags()
+        return ClinicianSummary(
+            yes=tuple(labels[f] for f, v in findings.items() if v is True),
+            no=tuple(labels[f] for f, v in findings.items() if v is False),
+            unsure=tuple(labels[f] for f, v in findings.items() if v is None),
+            values=values,
+            red_flags_all_no=bool(flags) and all(findings.get(f) is False for f in flags),
+            level=urgency.level, level_label=urgency.label, because=(urgency.because,) if urgency.because else (),
+            rules=urgency.reasons, causes=tuple(lines), when=datetime.now(UTC))
 
     def staff_check(self, kind: str, question: Question) -> tuple[EmergencyEvent, ResultEvent]:
         """A warning sign left open: handled like an emergency, "staff, please check on this patient".
@@ -313,3 +337,25 @@ def _said_texts(kb: KnowledgeBase) -> dict[tuple[str, bool], str]:
         for band in finding.bands:
             said[(band.id, True)] = band.said
     return said
+
+
+def _clinician_words(kb: KnowledgeBase) -> dict[tuple[str, bool], str]:
+    """How each answer reads for the clinician: "numbness", "no numbness", "age 60 to 120"."""
+    words: dict[tuple[str, bool], str] = {}
+    for finding in kb.findings.values():
+        if finding.kind == "yes_no":
+            words[(finding.id, True)] = finding.label
+            words[(finding.id, False)] = f"{finding.label}: no"
+        for band in finding.bands:
+            low = "" if band.min is None else f"{tidy_number(band.min)}"
+            high = "" if band.max is None else f"{tidy_number(band.max)}"
+            span = f"{low} to {high}" if low and high else (f"under {high}" if high else f"{low} or more")
+            unit = " days" if finding.kind == "duration" else ""
+            words[(band.id, True)] = f"{finding.label} {span}{unit}"
+    return words
+
+
+def _value_words(kind: str, value: float | None) -> str:
+    if value is None:
+        return "not sure"
+    return f"{tidy_number(value)} days" if kind == "duration" else f"{tidy_number(value)}"

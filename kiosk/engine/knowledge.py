@@ -173,6 +173,13 @@ class Prompts:
         return f"{lead} {question.text} {hint}".strip()
 
 
+def keys_help(help_text: str, keys_words: str) -> str:
+    """Help for a kiosk that cannot hear: the explanation without "Say ..." lines, then the keys."""
+    kept = [s for s in help_text.replace("? ", "?\n").replace(". ", ".\n").splitlines()
+            if s.strip() and not s.lower().lstrip().startswith(("say ", "please say "))]
+    return " ".join(kept + [keys_words])
+
+
 @dataclass(frozen=True)
 class InterviewSettings:
     """questions.yaml `interview:`; no defaults here: the shipped YAML is the one home of each value."""

@@ -72,6 +72,20 @@ REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "dis
                     "no_clear_cause", "because_self_care", "staff_check_unclear", "staff_check_left",
                     "staff_check_advice", "no_such_key", "key_number_under", "key_number_between",
                     "key_number_over", "key_duration_under", "key_duration_between", "key_duration_over")
+# Words on the kiosk's screens (kiosk/ui): in prompts.yaml so staff can edit them; all required,
+# so a missing one is a load error with its file, not a blank on a patient's screen.
+SCREEN_PROMPTS = (
+    "welcome_title", "welcome_what", "welcome_how", "welcome_how_keys", "welcome_button", "progress",
+    "progress_about", "keys_hint", "help_keys", "caption_chose", "caption_heard", "caption_unsure",
+    "command_repeat", "command_back", "command_help", "command_why", "command_restart", "restart_confirm",
+    "listening_speaking", "listening_listening", "listening_thinking", "listening_idle", "listening_starting",
+    "listening_off", "level_emergency", "level_urgent", "level_soon", "level_routine", "level_self_care",
+    "result_next", "result_why", "result_causes", "result_fits", "result_does_not_fit", "result_possible",
+    "result_more_below", "result_closing", "result_closing_keys", "result_spoken_closing",
+    "result_button_repeat", "result_button_done", "result_button_code", "result_button_print", "code_title",
+    "code_too_small", "code_back", "print_started", "print_done", "print_failed", "emergency_title", "safety_check_title",
+    "emergency_tell", "emergency_calling", "emergency_alerted", "emergency_go_to_desk", "emergency_alert_failed",
+)
 
 
 class KnowledgeBaseError(Exception):
@@ -248,7 +262,7 @@ class _Builder:
     def _prompts(self) -> Prompts:
         c = self.check("prompts.yaml")
         raw = c.mapping(self.data["prompts.yaml"], "prompts", "prompts")
-        texts = {key: c.text(raw, key, "prompts") for key in REQUIRED_PROMPTS}
+        texts = {key: c.text(raw, key, "prompts") for key in REQUIRED_PROMPTS + SCREEN_PROMPTS}
         for key, value in raw.items():
             if key not in texts:
                 texts[key] = c.text(raw, key, "prompts")
