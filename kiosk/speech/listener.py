@@ -32,7 +32,9 @@ ROOM_GUARD_S = 0.1  # room audio ends this long before the detected start of spe
 
 @dataclass(frozen=True)
 class Heard:
-    """One answer as heard. ``transcript`` is "" when nothing fitted the question."""
+    """One answer as heard: what the Listener hands on, through the speech service, to the
+    screen and to ``Session.answer(transcript, confidence)``. ``transcript`` is "" when the
+    recognizer heard nothing it could use."""
 
     transcript: str
     confidence: float
@@ -40,6 +42,7 @@ class Heard:
     endpoint_s: float | None  # audio position where the end of speech was decided
     decode_ms: float  # compute time from that point until the transcript was ready
     cancelled: bool = False
+    alternatives: tuple[str, ...] = ()  # the recognizer's other readings, best first
 
 
 class Listener:
@@ -182,11 +185,12 @@ class Listener:
 
     def _finish(self, endpoint_s: float | None) -> Heard:
         began = time.perf_counter()
-        recognition = self.recognizer.finish()
+        transcript = self.recognizer.finish()
         # The front end's compute for the last chunk and its flush come before the decode
         decode_ms = (time.perf_counter() - began) * 1000 + self._front_ms
         self._front_ms = 0.0
-        return Heard(recognition.transcript, recognition.confidence, False, endpoint_s, round(decode_ms, 1))
+        return Heard(transcript.text, transcript.confidence, False, endpoint_s, round(decode_ms, 1),
+                     alternatives=transcript.alternatives)
 
     def _cancelled(self, started: bool) -> Heard:
         if started:

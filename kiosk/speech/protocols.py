@@ -14,11 +14,15 @@ SAMPLE_RATE = 16_000
 
 
 @dataclass(frozen=True)
-class Recognition:
-    """What a recognizer heard in one utterance."""
+class Transcript:
+    """What a recognizer heard in one utterance: the words, how sure it is, other readings.
 
-    transcript: str  # "" when it heard nothing it could match
-    confidence: float  # 0..1; how sure the recognizer is of the transcript
+    The words are understood by the engine's text understanding (``Session.answer``), the same
+    as a typed answer; a recognizer never decides what they mean."""
+
+    text: str  # "" when it heard nothing it could use (noise, silence, out-of-grammar speech)
+    confidence: float  # 0..1; how sure the recognizer is of the text
+    alternatives: tuple[str, ...] = ()  # other readings, best first (an n-best list)
 
 
 @runtime_checkable
@@ -44,7 +48,7 @@ class Recognizer(Protocol):
         """More audio of the current utterance."""
         ...
 
-    def finish(self) -> Recognition:
+    def finish(self) -> Transcript:
         """End the utterance and return the best hypothesis."""
         ...
 
