@@ -231,6 +231,9 @@ def sweep_vosk(run: Run) -> None:
         print(f"{t:6.2f} {100 * right / max(1, len(inside)):14.1f}% {100 * fa / max(1, len(outside)):13.1f}%")
 
 
+ONE_CORE = True  # --no-one-core skips it
+
+
 def english_grammars(kb) -> None:
     for question in {a[0] for a in EN_ANSWERS + EN_OWN_WORDS} | {q for q, _ in EN_OUT_OF_SCOPE}:
         _GRAMMARS[question] = grammar_for(kb, kb.questions[question])
@@ -277,7 +280,8 @@ def bench_english(engine: str, make, clips: Path, quick: bool, sets: list[str]) 
         print(f"{front_end.name}: {1000 * front_end.compute_s / max(1e-9, front_end.audio_s):.0f} ms of compute "
               f"per second of audio (real-time factor {front_end.compute_s / max(1e-9, front_end.audio_s):.3f})")
     targets(run)
-    one_core(engine, clips, voices)
+    if ONE_CORE:
+        one_core(engine, clips, voices)
     if engine == "pocketsphinx":
         sweep(run)
 
@@ -333,7 +337,18 @@ def bench_pocketsphinx(clips: Path, quick: bool, options: dict, sets: list[str])
 def bench_whisper(clips: Path, quick: bool, options: dict, sets: list[str]) -> None:
     from kiosk.speech.recognizers.whisper_recognizer import WhisperRecognizer
 
-    bench_english("whisper", lambda: WhisperRecognizer(**options), clips, quick, sets)
+    def make() -> WhisperRecognizer:
+        options_ = dict(options)
+        denoise = options_.pop("denoise", None)
+        recognizer = WhisperRecognizer(**options_)
+        if denoise is not None:  # the noise-removal stage in front (DeepFilterNet3), for measuring
+            from kiosk.speech import deepfilter
+
+            recognizer.front_end, why = deepfilter.load()
+            recognizer.noise_note = f"Noise removal: {recognizer.front_end.name if recognizer.front_end else why}."
+        return recognizer
+
+    bench_english("whisper", make, clips, quick, sets)
 
 
 def bench_vosk(clips: Path, quick: bool, free: bool) -> None:
@@ -388,7 +403,11 @@ def main() -> int:
     parser.add_argument("--pad", type=float, metavar="S", help="Whisper: encoder window = utterance + S seconds "
                         "(0 or less: the full 30 s window, as faster-whisper does)")
     parser.add_argument("--no-hint", action="store_true", help="Whisper: no question phrases in the prompt")
+    parser.add_argument("--dfn", action="store_true", help="Whisper: DeepFilterNet3 noise removal in front")
+    parser.add_argument("--no-one-core", action="store_true", help="skip the taskset -c 0 kiosk hear pass")
     args = parser.parse_args()
+    global ONE_CORE
+    ONE_CORE = not args.no_one_core
     sets = [name.strip() for name in args.sets.split(",") if name.strip()]
     with tempfile.TemporaryDirectory() as scratch:
         clips = args.clips or Path(scratch)
@@ -401,6 +420,8 @@ def main() -> int:
                 whisper["pad_s"] = args.pad if args.pad > 0 else None
             if args.no_hint:
                 whisper["hint"] = False
+            if args.dfn:
+                whisper["denoise"] = "dfn"
             bench_whisper(clips, args.quick, whisper, sets)
         if args.engine in ("pocketsphinx", "all"):
             options: dict = {"noise_floor": args.noise_floor} if args.noise_floor is not None else {}

@@ -25,6 +25,21 @@ class Transcript:
     alternatives: tuple[str, ...] = ()  # other readings, best first (an n-best list)
 
 
+@dataclass(frozen=True)
+class Heard:
+    """One answer as heard: what the Listener hands on, through the speech service, to the
+    screen and to ``Session.answer(transcript, confidence)``. ``transcript`` is "" when the
+    recognizer heard nothing it could use."""
+
+    transcript: str
+    confidence: float
+    noinput: bool  # no speech at all before the silence limit (or the audio ran out)
+    endpoint_s: float | None  # audio position where the end of speech was decided
+    decode_ms: float  # compute time from that point until the transcript was ready
+    cancelled: bool = False
+    alternatives: tuple[str, ...] = ()  # the recognizer's other readings, best first
+
+
 @runtime_checkable
 class Recognizer(Protocol):
     """May also have ``hear_room(pcm: bytes)``: the Listener then passes it what the microphone
