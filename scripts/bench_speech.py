@@ -102,6 +102,9 @@ class Run:
     invented: dict[tuple[str, str], Tally]
     latencies: list[float]
     rtf: list[float]
+    # the same latency with the decode's CPU time in place of its wall-clock time: on a machine
+    # shared with other work, wall-clock includes waiting for a core
+    cpu_latencies: list[float] = field(default_factory=list)
     margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, speech left out (s)
     voice_sets: list[str] = field(default_factory=list)  # the voice set of each margin
 
@@ -116,6 +119,7 @@ def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], a
     or a command), not rejected. With open recognizers a transcript is always there; what the
     understanding makes of it is what counts."""
     run = Run({}, {}, {}, {}, [], [], [])
+    _time_finish(recognizer)
     for voice_set, names in voices.items():
         for label, noise, snr in CONDITIONS:
             tally = run.answers.setdefault((voice_set, label), Tally())
@@ -160,9 +164,31 @@ def _last(recognizer) -> str:
     return last.hypothesis if last is not None else ""
 
 
+_CPU_S: list[float] = []  # the CPU time of the latest finish()
+
+
+def _time_finish(recognizer) -> None:
+    """Wrap finish() to keep its process CPU time (all threads: CTranslate2 computes in its own)."""
+    finish = recognizer.finish
+    if getattr(finish, "timed", False):
+        return
+
+    def timed():
+        began = time.process_time()
+        try:
+            return finish()
+        finally:
+            _CPU_S[:] = [time.process_time() - began]
+
+    timed.timed = True
+    recognizer.finish = timed
+
+
 def record(run: Run, recognizer, heard, clip, voice_set: str, in_scope: bool, right: bool) -> None:
     if heard.endpoint_s is not None:
         run.latencies.append(heard.endpoint_s - clip.speech_end_s + heard.decode_ms / 1000)
+        if _CPU_S:
+            run.cpu_latencies.append(heard.endpoint_s - clip.speech_end_s + _CPU_S[0])
         run.rtf.append(heard.decode_ms / 1000 / max(0.1, heard.endpoint_s))
     last = getattr(recognizer, "last", None)
     if last is not None and hasattr(last, "margin"):
@@ -196,7 +222,12 @@ def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
     lat = sorted(run.latencies)
     print(f"end of speech -> intent: median {1000 * statistics.median(lat):.0f} ms, "
           f"p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms  (n={len(lat)})")
-    print(f"decode real-time factor: median {statistics.median(run.rtf):.3f}, max {max(run.rtf):.3f}")
+    if run.cpu_latencies:
+        cpu = sorted(run.cpu_latencies)
+        print(f"end of speech -> intent, decode CPU time in place of wall-clock: median "
+              f"{1000 * statistics.median(cpu):.0f} ms, p95 {1000 * cpu[int(0.95 * (len(cpu) - 1))]:.0f} ms")
+    print(f"decode real-time factor (compute per second of audio): median {statistics.median(run.rtf):.3f}, "
+          f"max {max(run.rtf):.3f}")
     print(f"model load {load_s:.2f} s, peak memory after load {memory_mb:.0f} MB")
 
 
@@ -302,9 +333,12 @@ def targets(run: Run) -> None:
         print(f"  {voice_set:16s} average {average:5.1f}% (target {goal}%), pink 5 dB "
               f"{100 * pink.right / max(1, pink.total):5.1f}%, false accepts {fa_rate:.1f} per 40 "
               f"-> {'met' if met and fa_rate <= 1 else 'NOT met'}")
-    lat = sorted(run.latencies)
-    median, p95 = 1000 * statistics.median(lat), 1000 * lat[int(0.95 * (len(lat) - 1))]
-    print(f"  latency median {median:.0f} ms, p95 {p95:.0f} ms -> {'met' if median <= 500 and p95 <= 800 else 'NOT met'}")
+    for name, values in (("wall-clock", run.latencies), ("decode CPU time", run.cpu_latencies)):
+        if values:
+            lat = sorted(values)
+            median, p95 = 1000 * statistics.median(lat), 1000 * lat[int(0.95 * (len(lat) - 1))]
+            print(f"  latency ({name}) median {median:.0f} ms, p95 {p95:.0f} ms -> "
+                  f"{'met' if median <= 500 and p95 <= 800 else 'NOT met'}")
 
 
 def one_core(engine: str, clips: Path, voices: dict[str, tuple[str, ...]], per_question: int = 6) -> None:

@@ -27,6 +27,7 @@ def test_wheel_contains_every_intents_yaml_and_the_audio_assets(wheel):
         assert f"kiosk/intents/{path.relative_to(REPO / 'intents').as_posix()}" in names
     assert any(n.startswith("kiosk/audio/") for n in names)
     assert "kiosk/engine/session.py" in names
+    assert "kiosk/speech/hallucinations.yaml" in names  # the recognizer stage's list of invented phrases
 
 
 def test_installed_wheel_validates_and_interviews_from_another_folder(wheel, tmp_path):

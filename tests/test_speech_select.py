@@ -25,10 +25,9 @@ class _BrokenLibrary(importlib.abc.MetaPathFinder):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 - importlib's signature
+    def find_spec(self, fullname, path=None, target=None):
         if fullname == self.name:
             raise OSError(LIBATOMIC)
-        return None
 
 
 @pytest.fixture
@@ -80,8 +79,8 @@ def test_settings_and_the_command_line_offer_exactly_the_registry():
     names = registry.engine_names()
     assert names[0] == "auto" and set(names[1:]) == {e.name for e in registry.ENGINES}
     assert SETTING_ENGINES == names
-    hear = build_parser()._subparsers._group_actions[0].choices["hear"]  # noqa: SLF001 - argparse internals
-    engine = next(a for a in hear._actions if a.dest == "engine")  # noqa: SLF001
+    hear = build_parser()._subparsers._group_actions[0].choices["hear"]
+    engine = next(a for a in hear._actions if a.dest == "engine")
     assert tuple(engine.choices) == names
     assert set(registry.AUTO_ORDER) == {e.name for e in registry.ENGINES}
     assert create_recognizer("nonsense", None).recognizer is None

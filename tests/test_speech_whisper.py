@@ -18,7 +18,13 @@ from kiosk.speech.listener import Listener
 from kiosk.speech.protocols import SAMPLE_RATE
 from kiosk.speech.recognizers import whisper_recognizer as whisper_module
 from kiosk.speech.recognizers.whisper_recognizer import (
-    MODEL_FILES, WhisperModelError, check_model, hint_for, wheel_model_dir, without_repeats)
+    MODEL_FILES,
+    WhisperModelError,
+    check_model,
+    hint_for,
+    wheel_model_dir,
+    without_repeats,
+)
 from tests.conftest import run_kiosk
 from tests.speech_audio import ClipMicrophone, make_clip
 

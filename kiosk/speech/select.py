@@ -10,9 +10,9 @@ which engine and model run, which noise removal, and why each engine before it w
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from kiosk.engine.understanding import Grammar
 

