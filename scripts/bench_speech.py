@@ -102,11 +102,11 @@ class Run:
     invented: dict[tuple[str, str], Tally]
     latencies: list[float]
     rtf: list[float]
+    margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, speech left out (s)
+    voice_sets: list[str] = field(default_factory=list)  # the voice set of each margin
     # the same latency with the decode's CPU time in place of its wall-clock time: on a machine
     # shared with other work, wall-clock includes waiting for a core
     cpu_latencies: list[float] = field(default_factory=list)
-    margins: list[tuple[bool, bool, float, bool, float]]  # in scope, right, margin, whole answer, speech left out (s)
-    voice_sets: list[str] = field(default_factory=list)  # the voice set of each margin
 
 
 def peak_mb() -> float:
