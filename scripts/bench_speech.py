@@ -27,12 +27,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Benchmarks are developer tools run from a checkout: the repository root on the path gives this
+# copy of kiosk/ and tests/support/ (the synthesized test audio), which the wheel does not ship.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.engine.loader import load_knowledge_base  # noqa: E402
 from kiosk.engine.understanding import Grammar, grammar_for, understand  # noqa: E402
 from kiosk.speech.listener import Listener  # noqa: E402
-from tests.speech_audio import ClipMicrophone, make_clip  # noqa: E402
+from tests.support.speech_audio import ClipMicrophone, make_clip  # noqa: E402
 
 CONDITIONS = (("clean", None, 0.0), ("white 20 dB", "white", 20.0), ("babble 10 dB", "babble", 10.0),
               ("pink 5 dB", "pink", 5.0))
@@ -43,7 +45,7 @@ EN_HELD_OUT = ("en-gb-x-rp", "en-us+f2", "en-029", "en-gb-scotland")
 # speakers; the kiosk never speaks with them. Robotic all the same (the second row).
 EN_OTHER_SYNTHESIZERS = ("flite:slt", "flite:awb", "flite:rms", "festival:voice_cmu_us_slt_arctic_hts")
 # hibari-tts's "heart", the one natural-sounding voice that works offline here: four takes with
-# their own noise seed, pace and pitch (tests/speech_audio.hibari_wav).
+# their own noise seed, pace and pitch (tests/support/speech_audio.hibari_wav).
 EN_NATURAL = ("hibari:heart/1/1.0/1.0", "hibari:heart/2/0.9/1.12", "hibari:heart/3/1.15/0.92",
               "hibari:heart/4/1.05/1.06")
 VOICE_SETS = {"espeak": EN_TEST_VOICES, "espeak-held-out": EN_HELD_OUT, "flite": EN_OTHER_SYNTHESIZERS,

@@ -26,7 +26,7 @@ from kiosk.speech.recognizers.whisper_recognizer import (
     without_repeats,
 )
 from tests.conftest import run_kiosk
-from tests.speech_audio import ClipMicrophone, make_clip
+from tests.support.speech_audio import ClipMicrophone, make_clip
 
 SNR_DB = {"white": 20.0, "babble": 10.0, "pink": 5.0, None: 20.0}  # the bench's four conditions
 HEART = "hibari:heart/1/1.0/1.0"
@@ -50,9 +50,9 @@ def hear(whisper, kb, clips, question_id, said, voice, noise=None, snr_db=20.0, 
     ("age", "eighty one", "en-gb-x-rp", None, "number", 81),
     ("duration", "about two weeks", "en-us+f3", "white", "duration", 14),
 ])
-def test_answers_in_own_words_are_understood_from_the_transcript(whisper, kb, speech_clips, question, said,
+def test_answers_in_own_words_are_understood_from_the_transcript(whisper, kb, clips, question, said,
                                                                  voice, noise, intent, value):
-    heard, understood = hear(whisper, kb, speech_clips, question, said, voice, noise, SNR_DB[noise])
+    heard, understood = hear(whisper, kb, clips, question, said, voice, noise, SNR_DB[noise])
     assert (understood.name, understood.value) == (intent, value), (heard.transcript, whisper.last)
     assert 0 < heard.confidence <= 1 and not heard.noinput
 
@@ -65,8 +65,8 @@ def test_answers_in_own_words_are_understood_from_the_transcript(whisper, kb, sp
     ("age", "can I have some water please", "en-us"),
     ("fever", "the bus was late today", HEART_HIGH),
 ])
-def test_out_of_scope_speech_is_no_match(whisper, kb, speech_clips, question, said, voice):
-    heard, understood = hear(whisper, kb, speech_clips, question, said, voice)
+def test_out_of_scope_speech_is_no_match(whisper, kb, clips, question, said, voice):
+    heard, understood = hear(whisper, kb, clips, question, said, voice)
     assert understood.name == "no_match", (heard.transcript, whisper.last)
 
 
@@ -107,12 +107,12 @@ def test_a_short_window_decoding_loop_is_kept_once():
     assert without_repeats("Yes. I take a water pill.") == "Yes. I take a water pill."
 
 
-def test_the_question_guides_the_prompt_but_does_not_limit_what_is_heard(kb, whisper, speech_clips):
+def test_the_question_guides_the_prompt_but_does_not_limit_what_is_heard(kb, whisper, clips):
     hint = hint_for(grammar_for(kb, kb.questions["nerve_signs"]))
     assert "Tingling." in hint and "Pins and needles." in hint
     assert "years old" in hint_for(grammar_for(kb, kb.questions["age"]))
     # a word no grammar holds still comes through as said
-    clip = make_clip(speech_clips, "my cat is called tiger", HEART)
+    clip = make_clip(clips, "my cat is called tiger", HEART)
     heard = Listener(whisper).listen(ClipMicrophone(clip.path), grammar_for(kb, kb.questions["numbness"]))
     assert "cat" in heard.transcript.lower(), whisper.last
 
@@ -139,8 +139,8 @@ def test_a_damaged_or_incomplete_model_is_refused(tmp_path):
         whisper_module.load(tmp_path)
 
 
-def test_kiosk_hear_with_whisper_keeps_the_json_contract(speech_clips):
-    clip = make_clip(speech_clips, "i'm sixty two", HEART, 150, "pink", 10.0)
+def test_kiosk_hear_with_whisper_keeps_the_json_contract(clips):
+    clip = make_clip(clips, "i'm sixty two", HEART, 150, "pink", 10.0)
     done = run_kiosk("hear", "--engine", "whisper", "--question", "age", str(clip.path), timeout=120)
     assert done.returncode == 0, done.stderr
     line = json.loads(done.stdout.splitlines()[0])
