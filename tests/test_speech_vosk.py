@@ -30,6 +30,11 @@ def vosk_recognizer(model_dir) -> VoskRecognizer:
     return VoskRecognizer(model_dir)
 
 
+@pytest.fixture(scope="session")
+def grammar_only(model_dir) -> VoskRecognizer:
+    return VoskRecognizer(model_dir, free=False)
+
+
 def hear(recognizer, clips, said, voice, speed=150, noise=None, snr_db=20.0):
     clip = make_clip(clips, said, voice, speed, noise, snr_db)
     return Listener(recognizer).listen(ClipMicrophone(clip.path), KOREAN), clip
@@ -49,10 +54,21 @@ def test_korean_answers_are_heard_through_the_grammar(vosk_recognizer, clips, sa
 @pytest.mark.parametrize("said, voice", [
     ("오늘 날씨가 어때요", "ko"), ("화장실이 어디에 있어요", "ko+f3"), ("버스가 늦게 왔어요", "ko"),
 ])
-def test_korean_out_of_scope_speech_is_rejected(vosk_recognizer, clips, said, voice):
-    heard, _ = hear(vosk_recognizer, clips, said, voice)
-    assert heard.transcript == "", vosk_recognizer.last_result
+def test_korean_out_of_scope_speech_is_rejected_by_the_grammar(grammar_only, clips, said, voice):
+    heard, _ = hear(grammar_only, clips, said, voice)
+    assert heard.transcript == "", grammar_only.last_result
     assert not heard.noinput
+
+
+@pytest.mark.parametrize("said, voice", [("오늘 날씨가 어때요", "ko"), ("버스가 늦게 왔어요", "ko")])
+def test_free_transcription_passes_out_of_scope_speech_on_as_words_not_as_an_answer(vosk_recognizer, clips,
+                                                                                     said, voice):
+    """The grammar's nearest answer ("아니요 다시 아니요") is not taken: the free transcript is
+    handed on, for the text understanding to reject."""
+    heard, _ = hear(vosk_recognizer, clips, said, voice)
+    assert not vosk_recognizer.last.in_grammar, vosk_recognizer.last
+    assert heard.transcript == vosk_recognizer.last_free or heard.transcript == ""
+    assert heard.transcript not in KOREAN.phrases and not heard.noinput
 
 
 def test_words_missing_from_the_model_vocabulary_are_reported(vosk_recognizer):

@@ -60,7 +60,7 @@ def test_all_problems_are_listed_with_file_line_and_key(tmp_path):
         load_settings(path)
     lines = str(caught.value).splitlines()
     assert len(lines) == 5
-    assert lines[0].startswith(f"{path}:1: engine: must be one of auto, vosk, pocketsphinx")
+    assert lines[0].startswith(f"{path}:1: engine: must be one of auto, whisper, vosk, pocketsphinx")
     assert f"{path}:2: volume: must be a number from 0 to 1" in lines[1]
     assert f"{path}:3: pin: must be 4 to 8 digits" in lines[2]
     assert f"{path}:4: idle_timout: unknown setting (did you mean 'idle_timeout'?)" == lines[3]

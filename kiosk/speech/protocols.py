@@ -14,11 +14,30 @@ SAMPLE_RATE = 16_000
 
 
 @dataclass(frozen=True)
-class Recognition:
-    """What a recognizer heard in one utterance."""
+class Transcript:
+    """What a recognizer heard in one utterance: the words, how sure it is, other readings.
 
-    transcript: str  # "" when it heard nothing it could match
-    confidence: float  # 0..1; how sure the recognizer is of the transcript
+    The words are understood by the engine's text understanding (``Session.answer``), the same
+    as a typed answer; a recognizer never decides what they mean."""
+
+    text: str  # "" when it heard nothing it could use (noise, silence, out-of-grammar speech)
+    confidence: float  # 0..1; how sure the recognizer is of the text
+    alternatives: tuple[str, ...] = ()  # other readings, best first (an n-best list)
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One answer as heard: what the Listener hands on, through the speech service, to the
+    screen and to ``Session.answer(transcript, confidence)``. ``transcript`` is "" when the
+    recognizer heard nothing it could use."""
+
+    transcript: str
+    confidence: float
+    noinput: bool  # no speech at all before the silence limit (or the audio ran out)
+    endpoint_s: float | None  # audio position where the end of speech was decided
+    decode_ms: float  # compute time from that point until the transcript was ready
+    cancelled: bool = False
+    alternatives: tuple[str, ...] = ()  # the recognizer's other readings, best first
 
 
 @runtime_checkable
@@ -44,7 +63,7 @@ class Recognizer(Protocol):
         """More audio of the current utterance."""
         ...
 
-    def finish(self) -> Recognition:
+    def finish(self) -> Transcript:
         """End the utterance and return the best hypothesis."""
         ...
 

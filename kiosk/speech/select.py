@@ -1,79 +1,68 @@
-"""Choosing the recognizer: ``--engine auto|vosk|pocketsphinx`` and ``--model DIR``.
+"""Choosing the recognizer: ``--engine auto|<a name in kiosk/speech/registry.py>`` and ``--model``.
 
-``auto`` prefers Vosk whenever a Vosk model can be found, else the PocketSphinx English model
-that ships inside its wheel. The message says which engine and model is in use (printed at
-startup), or why speech is off, so staff never have to guess.
+``auto`` tries the registry's engines in their measured order and uses the first that loads.
+Any failure to load counts, not only a missing package: Vosk's aarch64 library raises OSError
+when libatomic.so.1 is missing, a model can be damaged, a native library can refuse the CPU.
+The next engine is tried, and the message (printed at startup, shown on the staff screen) says
+which engine and model run, which noise removal, and why each engine before it was skipped.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from kiosk.engine.understanding import Grammar
 
+from . import registry
 from .protocols import Recognizer
 
-ENGINES = ("auto", "vosk", "pocketsphinx")
+ENGINES = registry.engine_names()
 
 
 @dataclass(frozen=True)
 class RecognizerChoice:
     recognizer: Recognizer | None  # None: no speech recognition; the kiosk uses keys and touch
     message: str
+    skipped: tuple[str, ...] = ()  # "<engine>: <why it did not load>", in the order tried
 
 
 def create_recognizer(engine: str | None, model: Path | None) -> RecognizerChoice:
-    engine = engine or "auto"
+    engine = engine or registry.AUTO
     if engine not in ENGINES:
         return RecognizerChoice(None, f"Unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}.")
-    if engine == "pocketsphinx":
-        return _pocketsphinx("")
-    model_dir = _find_vosk_model(model)
-    if model_dir is None:
-        if engine == "vosk":
-            where = f"at {model}" if model else "(try `kiosk model download`, or --model DIR)"
-            return RecognizerChoice(None, f"Speech recognition is off: no Vosk model found {where}.")
-        return _pocketsphinx("no Vosk model found")
-    vosk_choice = _vosk(model_dir)
-    if vosk_choice.recognizer is not None or engine == "vosk":
-        return vosk_choice
-    return _pocketsphinx(vosk_choice.message.rstrip("."))
+    order = registry.AUTO_ORDER if engine == registry.AUTO else (engine,)
+    skipped: list[str] = []
+    for name in order:
+        try:
+            recognizer = load_engine(name, model)
+        except Exception as error:  # noqa: BLE001 - any load failure: say why, try the next one
+            skipped.append(f"{name}: {_reason(error)}")
+            continue
+        return RecognizerChoice(recognizer, _started(name, recognizer, skipped), tuple(skipped))
+    return RecognizerChoice(None, "Speech recognition is off: " + "; ".join(skipped) + ".", tuple(skipped))
 
 
-def _find_vosk_model(explicit: Path | None) -> Path | None:
-    try:
-        from .models import find_vosk_model
-    except ImportError:  # the model finder is optional; an explicit folder still works
-        return explicit if explicit is not None and explicit.is_dir() else None
-    return find_vosk_model(explicit)
+def load_engine(name: str, model: Path | None) -> Recognizer:
+    """The registry's engine ``name``, loaded (raises whatever stopped it)."""
+    module = importlib.import_module(f"kiosk.speech.recognizers.{registry.entry(name).module}")
+    return module.load(model)
 
 
-def _vosk(model_dir: Path) -> RecognizerChoice:
-    try:
-        from .recognizers.vosk_recognizer import VoskModelError, VoskRecognizer
-    except ImportError as error:
-        return RecognizerChoice(None, f"Vosk is not installed ({error}).")
-    try:
-        recognizer = VoskRecognizer(model_dir)
-    except VoskModelError as error:
-        return RecognizerChoice(None, f"{error}.")
-    return RecognizerChoice(recognizer, f"Speech: Vosk with the model in {model_dir}.")
+def _started(name: str, recognizer: Recognizer, skipped: list[str]) -> str:
+    noise = getattr(recognizer, "noise_note", "") or "Noise removal: off."
+    why = f" (not used: {'; '.join(skipped)})" if skipped else ""
+    return f"Speech: {registry.entry(name).label} with the model {recognizer.model}{why}. {noise}"
 
 
-def _pocketsphinx(reason: str) -> RecognizerChoice:
-    try:
-        from .recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
-    except ImportError as error:
-        return RecognizerChoice(None, f"Speech recognition is off: PocketSphinx is not installed ({error}).")
-    try:
-        recognizer = PocketSphinxRecognizer()
-    except (RuntimeError, ValueError) as error:
-        return RecognizerChoice(None, f"Speech recognition is off: PocketSphinx did not start ({error}).")
-    why = f" ({reason})" if reason else ""
-    return RecognizerChoice(recognizer, f"Speech: PocketSphinx with its built-in {recognizer.model} model{why}. "
-                                        f"{recognizer.noise_note}")
+def _reason(error: BaseException) -> str:
+    """A failure in one short line: ImportError and OSError name the missing part."""
+    if isinstance(error, ImportError):
+        return f"not installed ({error.name or error})"
+    text = " ".join(str(error).split())
+    return (text[:160] or type(error).__name__).rstrip(".")
 
 
 def missing_words_report(recognizer: Recognizer, grammars: Iterable[Grammar]) -> str:

@@ -39,10 +39,13 @@ ESPEAK_DEFAULT_WPM = 175  # flite and festival voices are slowed by the same rat
 def espeak(text: str, voice: str, speed: int, path: Path) -> None:
     """Speak ``text`` to a WAV. ``voice`` is an espeak-ng voice ("en-gb"), or a voice of another
     synthesizer that the kiosk never speaks with: "flite:slt" (flite's voices are built from
-    recordings of real speakers) or "festival:voice_kal_diphone"."""
-    engine, _, name = voice.rpartition(":")
+    recordings of real speakers), "festival:voice_kal_diphone", or hibari-tts's neural voice
+    "hibari:heart/SEED/PACE/PITCH" (see hibari_wav)."""
+    engine, _, name = voice.partition(":") if voice.startswith(("flite:", "festival:", "hibari:")) else ("", "", voice)
     stretch = f"{ESPEAK_DEFAULT_WPM / speed:.3f}"
-    if engine == "flite":
+    if engine == "hibari":
+        hibari_wav(text, name, speed, path)
+    elif engine == "flite":
         command = ["flite", "-voice", name, "--setf", f"duration_stretch={stretch}", "-t", text, "-o", str(path)]
         subprocess.run(command, check=True, capture_output=True, timeout=30)
     elif engine == "festival":
@@ -52,6 +55,25 @@ def espeak(text: str, voice: str, speed: int, path: Path) -> None:
     else:
         subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True,
                        capture_output=True, timeout=30)
+
+
+_HIBARI: dict[str, object] = {}
+
+
+def hibari_wav(text: str, name: str, speed: int, path: Path) -> None:
+    """hibari-tts's natural-sounding US voice: "heart/SEED/PACE/PITCH", e.g. "heart/1/1.0/1.1".
+    SEED fixes its noise (reproducible audio); PACE is its own speed (1.0 = normal, times
+    ``speed`` / 150); PITCH > 1 plays the voice higher (and as much faster: a smaller speaker).
+    Only "heart" ships in the wheel (the others download, which fails offline)."""
+    import hibari
+
+    voice, seed, pace, pitch = (name.split("/") + ["0", "1.0", "1.0"])[:4]
+    model = _HIBARI.get(voice)
+    if model is None:
+        model = _HIBARI[voice] = hibari.Hibari(voice)
+    audio = np.asarray(model(text, speed=float(pace) * speed / 150, seed=int(seed)), dtype=np.float64)
+    rate = round(hibari.SAMPLE_RATE * float(pitch))
+    soundfile.write(str(path), np.clip(audio, -1, 1), rate, subtype="PCM_16")
 
 
 def read_wav_16k(path: Path) -> np.ndarray:
@@ -135,7 +157,7 @@ def pcm(samples: np.ndarray) -> bytes:
 def make_clip(folder: Path, text: str, voice: str, speed: int = 150, noise: str | None = None,
               snr_db: float = 20.0, seed: int = 0) -> Clip:
     """A WAV of ``text`` (cached in ``folder`` by its settings), and where its words end."""
-    name = f"{voice}_{speed}_{noise}_{snr_db:g}_{seed}_{text}".replace(" ", "_").replace("'", "")
+    name = f"{voice}_{speed}_{noise}_{snr_db:g}_{seed}_{text}".replace(" ", "_").replace("'", "").replace("/", "-")
     path = folder / f"{name[:150]}.wav"
     words = None
     if not path.exists():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pocketsphinx
@@ -29,7 +30,7 @@ from kiosk.engine.understanding import Grammar
 
 from .. import deepfilter
 from ..denoise import RoomNoise, quiet, suppress
-from ..protocols import Recognition
+from ..protocols import Transcript
 from .common import CHAIN_WORD, Sentences, grammar_words
 
 MODEL_NAME = "en-us"
@@ -116,6 +117,11 @@ class Scored:
     denoiser: str = ""  # "gate" or "dfn" when cleaned
 
 
+def load(model: Path | None = None) -> "PocketSphinxRecognizer":
+    """The registry's entry point. ``model`` is for other engines: this one's is in its wheel."""
+    return PocketSphinxRecognizer()
+
+
 class PocketSphinxRecognizer:
     name = "pocketsphinx"
 
@@ -124,7 +130,7 @@ class PocketSphinxRecognizer:
                  reject_margin_dfn: float = REJECT_MARGIN_DFN) -> None:
         """``denoise``: True, DeepFilterNet when it loads, else the spectral gate; "gate": the
         gate only; False: the answer as recorded."""
-        self.model = MODEL_NAME
+        self.model = f"{MODEL_NAME} (built in)"
         self.reject_margin = reject_margin
         self.reject_margin_cleaned = reject_margin_cleaned
         self.reject_margin_dfn = reject_margin_dfn
@@ -187,7 +193,7 @@ class PocketSphinxRecognizer:
         if original is not None:
             self._original.append(original)
 
-    def finish(self) -> Recognition:
+    def finish(self) -> Transcript:
         audio = b"".join(self._audio)
         original = b"".join(self._original)
         self._audio.clear()
@@ -211,8 +217,8 @@ class PocketSphinxRecognizer:
         self.last = scored = self._score(denoiser)
         threshold = self.threshold(denoiser)
         if not scored.in_grammar or scored.margin < threshold or scored.left_out_s > MAX_LEFT_OUT_S:
-            return Recognition("", _confidence(scored.margin, threshold))
-        return Recognition(scored.hypothesis, _confidence(scored.margin, threshold))
+            return Transcript("", _confidence(scored.margin, threshold))
+        return Transcript(scored.hypothesis, _confidence(scored.margin, threshold))
 
     def threshold(self, denoiser: str) -> float:
         """The margin below which an answer cleaned by ``denoiser`` ("", "gate", "dfn") is out of scope."""

@@ -1,4 +1,10 @@
-"""Vosk, preferred whenever a Vosk model is present.
+"""Vosk, wherever a Vosk model is present: free transcription, the question's phrases as a hint.
+
+Two recognizers hear every utterance: one with the model's own language model (any words), one
+with the question's grammar. The grammar's result is used when it is a whole answer heard with
+confidence (the fast, sure path); otherwise the free transcript is, when its words are heard
+with at least ``MIN_FREE_CONFIDENCE`` on average, so an answer in the patient's own words still
+reaches the text understanding. ``free=False`` keeps the grammar only (measured in the bench).
 
 The grammar is the question's phrases (Vosk lets them follow one another, which is how items
 chain with "and"), plus "[unk]" when the model has it, so that other speech has somewhere to go.
@@ -18,10 +24,11 @@ import vosk
 
 from kiosk.engine.understanding import Grammar
 
-from ..protocols import SAMPLE_RATE, Recognition
+from ..protocols import SAMPLE_RATE, Transcript
 from .common import Sentences, grammar_words
 
 UNKNOWN = "[unk]"
+MIN_FREE_CONFIDENCE = 0.6  # mean word confidence of a free transcript (bench, Korean model)
 MIN_WORD_CONFIDENCE = 0.5  # bench sweep (Korean model): 0.9 -> 0.5 gives 51% -> 58% right, false accepts stay 3%
 _CACHED_GRAMMARS = 8  # a recognizer per recent question: the interview often asks alike ones
 
@@ -39,10 +46,21 @@ class VoskModelError(RuntimeError):
     """The folder is not a Vosk model this library can load."""
 
 
+def load(model: Path | None = None) -> "VoskRecognizer":
+    """The registry's entry point: ``model``, or the first Vosk model the kiosk finds."""
+    from ..models import find_vosk_model
+
+    found = find_vosk_model(model)
+    if found is None:
+        where = f"at {model}" if model else "(try `kiosk model download`, or --model DIR)"
+        raise VoskModelError(f"no Vosk model found {where}")
+    return VoskRecognizer(found)
+
+
 class VoskRecognizer:
     name = "vosk"
 
-    def __init__(self, model_dir: Path, min_word_confidence: float = MIN_WORD_CONFIDENCE) -> None:
+    def __init__(self, model_dir: Path, min_word_confidence: float = MIN_WORD_CONFIDENCE, free: bool = True) -> None:
         vosk.SetLogLevel(-1)  # its own log would otherwise fill the kiosk's terminal
         if not Path(model_dir).is_dir():
             raise VoskModelError(f"no Vosk model folder at {model_dir}")
@@ -54,11 +72,17 @@ class VoskRecognizer:
         self.load_s = time.perf_counter() - began
         self.model = str(model_dir)
         self.min_word_confidence = min_word_confidence
+        self.free = free
+        self._free: vosk.KaldiRecognizer | None = None
+        if free:
+            self._free = vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
+            self._free.SetWords(True)
         self.has_unknown_word = self._knows(UNKNOWN)
         self._recognizers: dict[Grammar, tuple[vosk.KaldiRecognizer, Sentences]] = {}
         self._current: tuple[vosk.KaldiRecognizer, Sentences] | None = None
         self.last_result: dict = {}
         self.last: VoskScored | None = None
+        self.last_free = ""  # the free transcript of the last utterance, before rejection
 
     # -- the Recognizer protocol ------------------------------------------------------------
     def missing_words(self, grammar: Grammar) -> set[str]:
@@ -68,11 +92,13 @@ class VoskRecognizer:
     def start(self, grammar: Grammar) -> None:
         self._current = self._recognizer_for(grammar)
 
-    def feed(self, pcm: bytes) -> None:
+    def feed(self, pcm: bytes, original: bytes | None = None) -> None:
         assert self._current is not None, "start() first"
         self._current[0].AcceptWaveform(pcm)
+        if self._free is not None:
+            self._free.AcceptWaveform(pcm)
 
-    def finish(self) -> Recognition:
+    def finish(self) -> Transcript:
         assert self._current is not None, "start() first"
         recognizer, sentences = self._current
         self.last_result = result = json.loads(recognizer.FinalResult())
@@ -80,9 +106,22 @@ class VoskRecognizer:
         text = tuple(w["word"] for w in words)
         confidence = min((float(w.get("conf", 0.0)) for w in words), default=0.0)
         self.last = VoskScored(" ".join(text), sentences.accepts(text), confidence)
-        if not self.last.in_grammar or confidence < self.min_word_confidence:
-            return Recognition("", round(confidence, 3))
-        return Recognition(" ".join(text), round(confidence, 3))
+        free = self._free_transcript()
+        if self.last.in_grammar and confidence >= self.min_word_confidence:
+            return Transcript(" ".join(text), round(confidence, 3), (free.text,) if free.text else ())
+        return free
+
+    def _free_transcript(self) -> Transcript:
+        """What the free recognizer heard ("" when there is none, or it is unsure)."""
+        if self._free is None:
+            return Transcript("", 0.0)
+        result = json.loads(self._free.FinalResult())
+        words = [w for w in result.get("result", []) if w.get("word") != UNKNOWN]
+        confidence = sum(float(w.get("conf", 0.0)) for w in words) / len(words) if words else 0.0
+        self.last_free = " ".join(w["word"] for w in words)
+        if confidence < MIN_FREE_CONFIDENCE:
+            return Transcript("", round(confidence, 3))
+        return Transcript(self.last_free, round(confidence, 3))
 
     # -- internals --------------------------------------------------------------------------
     def _knows(self, word: str) -> bool:

@@ -43,6 +43,8 @@ class StaffScreen(Screen):
     def refresh_status(self) -> None:
         app = self.app
         lines = [f"Engine setting: {app.engine}. {app.voice_status.summary}"]  # type: ignore[attr-defined]
+        if app.voice_status.running:  # type: ignore[attr-defined]
+            lines.append(f"  {app.voice_status.running}")  # type: ignore[attr-defined]  # engine, model, noise removal
         lines += [f"  - {p}" for p in app.voice_status.problems]  # type: ignore[attr-defined]
         if app.settings.default_pin:  # type: ignore[attr-defined]
             lines.append("WARNING: the default PIN is in use. Set 'pin' in kiosk.yaml.")

@@ -1,0 +1,205 @@
+"""The speech service: open the microphone, recognizer and voice; say; listen.
+
+The UI holds one (kiosk/ui/voice.py is its thin adapter), ``kiosk hear`` runs the same Listener.
+Everything here blocks and is meant to run in worker threads, never on a UI thread. The heavy
+speech modules are imported lazily, so the kiosk starts (and works by keys and touch) when they
+are missing or broken; :class:`VoiceStatus` says in plain words what does not work, and
+``running`` which engine, model and noise removal do.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from kiosk.config import Settings
+from kiosk.engine.understanding import Grammar
+
+from .protocols import Heard
+
+LEVEL_INTERVAL_S = 0.1  # at most ten meter updates a second reach the UI
+
+
+@dataclass(frozen=True)
+class VoiceStatus:
+    hearing: bool
+    speaking: bool
+    engine: str = ""  # which recognizer is listening, for staff
+    problems: tuple[str, ...] = ()  # plain-language reasons why hearing or speaking is off
+    running: str = ""  # the startup message: engine, model, noise removal, engines skipped and why
+
+    @property
+    def summary(self) -> str:
+        if self.hearing and self.speaking:
+            return "Voice is on."
+        if self.hearing:
+            return "I can listen but cannot speak: please read the screen."
+        if self.speaking:
+            return "I cannot hear you: please use the number keys or touch the buttons."
+        return "Voice is off: please use the number keys or touch the buttons."
+
+
+class Cancel(threading.Event):
+    """A stop flag the listener can use either as an Event (``is_set()``) or as a callable."""
+
+    def __call__(self) -> bool:
+        return self.is_set()
+
+
+@dataclass
+class SpeechService:
+    """Speech for the kiosk, built from settings; ``open()`` must be called (in a worker) first."""
+
+    settings: Settings
+    status: VoiceStatus = field(default_factory=lambda: VoiceStatus(False, False, problems=("Voice is starting.",)))
+    _recognizer: Any = None
+    _listener: Any = None
+    _microphone: Any = None
+    _tts: Any = None
+    _turn_lock: threading.Lock = field(default_factory=threading.Lock)
+    _speaking: bool = False
+    _running: str = ""
+
+    def open(self, engine: str | None = None) -> VoiceStatus:
+        self.close()
+        problems: list[str] = []
+        engine = engine or self.settings.engine
+        tts = self._open_tts(problems)
+        hearing = self._open_hearing(engine, problems)
+        self._tts = tts
+        name = getattr(self._recognizer, "name", "") if hearing else ""
+        self.status = VoiceStatus(hearing, tts is not None, name, tuple(problems), self._running if hearing else "")
+        return self.status
+
+    def _open_tts(self, problems: list[str]) -> Any:
+        s = self.settings
+        try:
+            from .tts import create_tts
+
+            tts = create_tts(s.voice, s.rate, s.volume, s.mute)
+        except Exception as error:  # a missing or broken speech module must not stop the kiosk
+            problems.append(f"Speaking is off: {_short(error)}")
+            return None
+        if s.mute:
+            problems.append("Speaking is muted.")
+            return None
+        problem = getattr(tts, "problem", None)  # create_tts falls back to a silent voice that says why
+        if problem:
+            problems.append(str(problem))  # already plain words from the speech module
+            return None
+        return tts
+
+    def _open_hearing(self, engine: str, problems: list[str]) -> bool:
+        s = self.settings
+        try:
+            from .listener import Listener
+            from .microphone import open_microphone
+            from .select import create_recognizer
+
+            mic_choice = open_microphone(s.microphone, s.mic_file)
+            if mic_choice.microphone is None:
+                detail = getattr(mic_choice, "detail", "")
+                problems.append(mic_choice.message + (f" ({detail})" if detail else ""))
+                return False
+            rec_choice = create_recognizer(engine, s.model)
+            if rec_choice.recognizer is None:
+                mic_choice.microphone.close()
+                problems.append(rec_choice.message)
+                return False
+        except Exception as error:
+            problems.append(f"Listening is off: {_short(error)}")
+            return False
+        self._microphone = mic_choice.microphone
+        self._recognizer = rec_choice.recognizer
+        self._running = rec_choice.message
+        self._listener = Listener(rec_choice.recognizer)
+        return True
+
+    # -- one turn: say, then listen ---------------------------------------------------------
+    def turn(self) -> threading.Lock:
+        """Held for a whole say-then-listen turn, so two turns never share the mic or the voice."""
+        return self._turn_lock
+
+    def say(self, text: str) -> bool:
+        if self._tts is None or not text:
+            return False
+        if self._microphone is not None:
+            self._microphone.mute(True)  # do not hear ourselves
+        self._speaking = True
+        try:
+            return bool(self._tts.say(text))
+        except Exception:
+            return False
+        finally:
+            self._speaking = False
+            if self._microphone is not None:
+                self._microphone.mute(False)
+
+    def interrupt(self) -> None:
+        """The patient answered by key or touch: cut the sentence being spoken (any thread)."""
+        stop = getattr(self._tts, "stop", None)
+        if self._speaking and stop is not None:
+            try:
+                stop()
+            except Exception:
+                pass
+
+    def listen(self, grammar: Grammar, on_level: Callable[[float], None], cancel: Cancel) -> Heard | None:
+        """None when listening is off or was cancelled; else what was heard (maybe nothing)."""
+        if self._listener is None:
+            return None
+        if getattr(self._microphone, "remaining", None) == 0:  # a virtual microphone has played every file
+            self._stop_hearing("The recorded answers have all been used.")
+            return None
+        last = 0.0
+
+        def level(value: float) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= LEVEL_INTERVAL_S:
+                last = now
+                on_level(float(value))
+
+        try:
+            heard = self._listener.listen(self._microphone, grammar, on_level=level, cancel=cancel)
+        except Exception as error:
+            self._stop_hearing(f"Listening stopped: {_short(error)}")
+            return None
+        if cancel.is_set():
+            return None
+        on_level(0.0)
+        return heard
+
+    def _stop_hearing(self, problem: str) -> None:
+        self.status = VoiceStatus(False, self.status.speaking, self.status.engine, self.status.problems + (problem,))
+        self._listener = None
+
+    @property
+    def microphone_level(self) -> float:
+        try:
+            return float(self._microphone.level) if self._microphone is not None else 0.0
+        except Exception:
+            return 0.0
+
+    def forget(self) -> None:
+        """The session was wiped: let go of any audio kept in memory from it."""
+        if self._listener is not None:
+            self._listener.forget()
+
+    def close(self) -> None:
+        for part in (self._microphone, self._tts):
+            try:
+                if part is not None:
+                    part.close()
+            except Exception:
+                pass
+        self._microphone = self._tts = self._listener = self._recognizer = None
+
+
+def _short(error: BaseException) -> str:
+    if isinstance(error, ImportError):
+        return f"a speech part is not installed ({error.name or error})."
+    text = str(error).strip().splitlines()
+    return (text[0][:100] if text else type(error).__name__) + ("" if str(error).endswith(".") else ".")

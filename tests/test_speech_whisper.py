@@ -1,0 +1,149 @@
+"""Whisper tiny.en for real: open transcription of synthesized speech (espeak-ng's robotic
+voices and hibari-tts's natural-sounding one), understood by the engine's text understanding,
+the same as a typed answer. Answers in the patient's own words, out-of-scope speech, noise,
+the recognizer-stage rejection of invented phrases, and the pinned model."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from kiosk.engine.understanding import grammar_for, understand
+from kiosk.speech.listener import Listener
+from kiosk.speech.protocols import SAMPLE_RATE
+from kiosk.speech.recognizers import whisper_recognizer as whisper_module
+from kiosk.speech.recognizers.whisper_recognizer import (
+    MODEL_FILES,
+    WhisperModelError,
+    check_model,
+    hint_for,
+    wheel_model_dir,
+    without_repeats,
+)
+from tests.conftest import run_kiosk
+from tests.support.speech_audio import ClipMicrophone, make_clip
+
+SNR_DB = {"white": 20.0, "babble": 10.0, "pink": 5.0, None: 20.0}  # the bench's four conditions
+HEART = "hibari:heart/1/1.0/1.0"
+HEART_HIGH = "hibari:heart/2/0.9/1.12"
+
+
+def hear(whisper, kb, clips, question_id, said, voice, noise=None, snr_db=20.0, seed=0):
+    question = kb.questions[question_id]
+    clip = make_clip(clips, said, voice, 150, noise, snr_db, seed)
+    heard = Listener(whisper).listen(ClipMicrophone(clip.path), grammar_for(kb, question))
+    return heard, understand(kb, question, heard.transcript)
+
+
+@pytest.mark.parametrize("question, said, voice, noise, intent, value", [
+    ("diuretic", "yes i take a water pill", HEART, None, "yes", True),
+    ("numbness", "yeah a little", HEART_HIGH, None, "yes", True),
+    ("age", "i'm sixty two", HEART, "pink", "number", 62),
+    ("tremor", "no they don't shake", HEART, "babble", "no", False),
+    ("nerve_signs", "numbness and tingling", HEART_HIGH, "white", "choices", ["numbness", "tingling"]),
+    ("fatigue", "i'm not sure", "en-us", None, "unknown", None),
+    ("age", "eighty one", "en-gb-x-rp", None, "number", 81),
+    ("duration", "about two weeks", "en-us+f3", "white", "duration", 14),
+])
+def test_answers_in_own_words_are_understood_from_the_transcript(whisper, kb, clips, question, said,
+                                                                 voice, noise, intent, value):
+    heard, understood = hear(whisper, kb, clips, question, said, voice, noise, SNR_DB[noise])
+    assert (understood.name, understood.value) == (intent, value), (heard.transcript, whisper.last)
+    assert 0 < heard.confidence <= 1 and not heard.noinput
+
+
+@pytest.mark.parametrize("question, said, voice", [
+    pytest.param("numbness", "what is the weather like today", HEART, marks=pytest.mark.xfail(
+        strict=True, reason="the text understanding still takes 'what' as 'repeat' (branch "
+                            "`understanding`: a command needs the whole utterance); heard right")),
+    ("numbness", "where is the toilet", HEART),
+    ("age", "can I have some water please", "en-us"),
+    ("fever", "the bus was late today", HEART_HIGH),
+])
+def test_out_of_scope_speech_is_no_match(whisper, kb, clips, question, said, voice):
+    heard, understood = hear(whisper, kb, clips, question, said, voice)
+    assert understood.name == "no_match", (heard.transcript, whisper.last)
+
+
+def _noise_clip(folder: Path, kind: str, level: float) -> Path:
+    """Room sound and no words: white or pink noise, or a near-silent room."""
+    rng = np.random.default_rng(7)
+    samples = rng.standard_normal(3 * SAMPLE_RATE)
+    if kind == "pink":
+        spectrum = np.fft.rfft(samples)
+        spectrum[1:] /= np.sqrt(np.fft.rfftfreq(len(samples))[1:])
+        samples = np.fft.irfft(spectrum, len(samples))
+    samples = samples / np.max(np.abs(samples)) * level
+    path = folder / f"noise_{kind}_{level}.wav"
+    soundfile.write(str(path), samples, SAMPLE_RATE, subtype="PCM_16")
+    return path
+
+
+@pytest.mark.parametrize("kind, level", [("white", 0.3), ("pink", 0.5), ("white", 0.002)])
+def test_noise_and_silence_give_nothing(whisper, kb, tmp_path, kind, level):
+    question = kb.questions["numbness"]
+    heard = Listener(whisper).listen(ClipMicrophone(_noise_clip(tmp_path, kind, level)), grammar_for(kb, question))
+    assert understand(kb, question, heard.transcript).name == "no_match", (heard, whisper.last)
+
+
+def test_phrases_whisper_invents_on_noise_are_dropped_at_the_recognizer(whisper):
+    for invented in ("Thank you.", "We hope you enjoyed this video!", "you", "Thanks for watching."):
+        assert whisper._judge(invented, 0.2, -0.4).rejected == "invented"
+    assert whisper._judge("Yes, thank you.", 0.2, -0.4).rejected == ""  # an answer with thanks is an answer
+    assert whisper._judge("Yes.", 0.9, -1.5).rejected == "no speech"
+    assert whisper._judge("Yes.", 0.1, -1.5).rejected == "unsure"
+    assert whisper._judge("yes " * 30, 0.1, -0.2).rejected == "loop"
+
+
+def test_a_short_window_decoding_loop_is_kept_once():
+    assert without_repeats("Go back! Go back! Go back!") == "Go back!"
+    assert without_repeats("Eighty one. Eighty one. Eight") == "Eighty one."
+    assert without_repeats("No, no.") == "No, no."
+    assert without_repeats("Yes. I take a water pill.") == "Yes. I take a water pill."
+
+
+def test_the_question_guides_the_prompt_but_does_not_limit_what_is_heard(kb, whisper, clips):
+    hint = hint_for(grammar_for(kb, kb.questions["nerve_signs"]))
+    assert "Tingling." in hint and "Pins and needles." in hint
+    assert "years old" in hint_for(grammar_for(kb, kb.questions["age"]))
+    # a word no grammar holds still comes through as said
+    clip = make_clip(clips, "my cat is called tiger", HEART)
+    heard = Listener(whisper).listen(ClipMicrophone(clip.path), grammar_for(kb, kb.questions["numbness"]))
+    assert "cat" in heard.transcript.lower(), whisper.last
+
+
+def test_the_wheels_model_is_the_pinned_upstream_one():
+    folder = wheel_model_dir()
+    assert folder is not None
+    check_model(folder)  # sizes, and model.bin's SHA-256
+    assert {p.name for p in folder.iterdir()} >= set(MODEL_FILES)
+
+
+def test_a_damaged_or_incomplete_model_is_refused(tmp_path):
+    source = wheel_model_dir()
+    for name in MODEL_FILES:
+        if name != "model.bin":
+            os.symlink(source / name, tmp_path / name)
+    with pytest.raises(WhisperModelError, match="missing"):
+        check_model(tmp_path)
+    with open(tmp_path / "model.bin", "wb") as handle:  # the right size, not the right bytes
+        handle.truncate(MODEL_FILES["model.bin"][0])
+    with pytest.raises(WhisperModelError, match="SHA-256"):
+        check_model(tmp_path)
+    with pytest.raises(WhisperModelError):
+        whisper_module.load(tmp_path)
+
+
+def test_kiosk_hear_with_whisper_keeps_the_json_contract(clips):
+    clip = make_clip(clips, "i'm sixty two", HEART, 150, "pink", 10.0)
+    done = run_kiosk("hear", "--engine", "whisper", "--question", "age", str(clip.path), timeout=120)
+    assert done.returncode == 0, done.stderr
+    line = json.loads(done.stdout.splitlines()[0])
+    assert line["engine"] == "whisper" and (line["intent"], line["value"]) == ("number", 62), line
+    assert line["transcript"] and line["endpoint_s"] > 0 and line["decode_ms"] > 0
+    assert "Whisper" in done.stderr and "whisper-tiny.en" in done.stderr
