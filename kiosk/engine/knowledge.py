@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .templates import Vocabulary
+
 FindingKind = Literal["yes_no", "number", "duration"]
 Phase = Literal["screening", "basics", "adaptive"]
 LEVELS: tuple[str, ...] = ("self_care", "routine", "soon", "urgent", "emergency")  # least to most urgent
@@ -178,6 +180,7 @@ class KnowledgeBase:
     answers: AnswerPhrases
     prompts: Prompts
     settings: InterviewSettings = field(default_factory=InterviewSettings)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # lists and rules the templates share
 
     def band(self, band_id: str) -> tuple[Finding, Band] | None:
         for finding in self.findings.values():
