@@ -24,6 +24,14 @@ from dataclasses import dataclass, field
 from .numbers import number_words
 
 
+# The list whose words, where a template says them, deny the finding: "{my} {hand} [{not}] [{is}] cold".
+NEGATION_LIST = "not"
+
+
+def negated(match: re.Match[str]) -> bool:
+    return any(value for name, value in match.groupdict().items() if name.startswith(NEGATION_LIST))
+
+
 class TemplateError(ValueError):
     """A template that cannot be read; the message says what is wrong and where."""
 
@@ -153,12 +161,13 @@ class Compiler:
     def __init__(self, vocab: Vocabulary) -> None:
         self.vocab = vocab
         self._cache: dict[str, str] = {}
+        self._groups = 0
 
     def pattern(self, text: str) -> re.Pattern[str]:
         return re.compile(self.regex(text) + r"(?= |$)")
 
     def regex(self, text: str, depth: int = 0) -> str:
-        if text not in self._cache:
+        if NEGATION_LIST in text or text not in self._cache:  # a negation group must be named afresh
             self._cache[text] = self._node(parse(text), depth)
         return self._cache[text]
 
@@ -179,6 +188,9 @@ class Compiler:
             spoken = sorted((number_words(n) for n in range(low, high + 1)), key=len, reverse=True)
             return "(?: \\d+|" + "|".join(" " + re.escape(s) for s in spoken) + ")"
         items = sorted((self.regex(t, depth + 1) for t in self.vocab.lists[node.name]), key=len, reverse=True)
+        if node.name == NEGATION_LIST:  # a named group, so a match can tell it was said ("my hands aren't cold")
+            self._groups += 1
+            return f"(?P<{NEGATION_LIST}{self._groups}>" + "|".join(items) + ")"
         return "(?:" + "|".join(items) + ")"
 
 

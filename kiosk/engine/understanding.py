@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 from .events import COMMAND_INTENTS, Intent
 from .knowledge import KnowledgeBase, Question
 from .numbers import parse_duration_days, parse_numbers, tidy_number
-from .templates import Compiler, expand
+from .templates import Compiler, expand, negated
 
 ANSWER_INTENTS = ("yes", "no", "unknown")
 State = Literal["yes", "no", "unknown"]
@@ -37,7 +37,7 @@ NEGATORS = frozenset({"no", "not", "never", "without", "nor", "none", "dont", "d
 # Words after which a new clause starts ("and I…", "but…").
 BREAKS = frozenset({"but", "though", "although", "however", "also", "plus", "except", "whereas", "besides",
                     "otherwise", "apart", "anyway"})
-JOINS = frozenset({"and", "or", "so", "then", "because", "cos", "cause", "as", "when", "while"})
+JOINS = frozenset({"and", "or", "so", "then", "cos", "cause"})  # not "when": "not when I write" stays one clause
 SUBJECTS = frozenset({"i", "im", "ive", "id", "ill", "my", "me", "it", "its", "they", "theyre", "the", "there",
                       "theres", "she", "he", "we", "both", "one", "sometimes", "lately", "recently", "yes", "yeah",
                       "no", "not", "nope", "nah", "also", "plus", "that", "this", "these", "those", "and"})
@@ -47,6 +47,10 @@ FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ehm", "hmm", "hm", 
                      "actually", "basically", "literally", "yknow"})
 # A clause that only says "not now" denies what the clause before it described ("I had chest
 # pain yesterday but not now").
+# "my eyesight's fine", "no, my balance is ok": the finding is named only to say it is fine.
+FINE = frozenset({"fine", "ok", "okay", "good", "normal", "alright", "perfect", "great", "grand", "ace", "champion"})
+LINKS = frozenset({"is", "are", "seems", "seem", "feels", "feel", "has", "have", "been", "s", "all", "totally",
+                   "perfectly", "pretty", "absolutely", "completely", "quite", "both"})
 STILL_NOT = frozenset({"now", "anymore", "today", "moment", "currently", "lately", "recently", "really"})
 
 
@@ -108,6 +112,7 @@ class _Patterns:
     answers: dict[str, list[re.Pattern[str]]]  # yes, no, unknown, none
     findings: dict[str, list[re.Pattern[str]]]  # finding id -> its label, id words and templates
     choices: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)  # "q:choice" of custom choices
+    plain: dict[str, list[str]] = field(default_factory=dict)  # plain answers spelt out, for typo matching
 
 
 _COMPILED: dict[int, tuple[KnowledgeBase, _Patterns]] = {}
@@ -121,11 +126,12 @@ def _patterns(kb: KnowledgeBase) -> _Patterns:
 
     def compile_all(texts: tuple[str, ...]) -> list[re.Pattern[str]]:
         # One expression per meaning, longest alternatives first, so the longest reading wins.
+        # Wrapped in a look-ahead so one scan finds the longest match at every word.
         parts = sorted((compiler.regex(t) for t in texts), key=len, reverse=True)
-        return [re.compile("(?:" + "|".join(parts) + ")(?= |$)")] if parts else []
+        return [re.compile("(?=(?P<said>(?:" + "|".join(parts) + "))(?= |$))")] if parts else []
 
     patterns = _Patterns(
-        commands={name: compile_all(kb.answers.phrases(name)) for name in COMMAND_INTENTS},
+        commands={name: [re.compile(compiler.regex(t)) for t in kb.answers.phrases(name)] for name in COMMAND_INTENTS},
         answers={name: compile_all(kb.answers.phrases(name)) for name in (*ANSWER_INTENTS, "none")},
         findings={fid: compile_all(finding_templates(kb, fid)) for fid, f in kb.findings.items() if f.kind == "yes_no"},
     )
@@ -162,7 +168,7 @@ def read(kb: KnowledgeBase, question: Question, text: str) -> Reading:
         return Reading(Intent(command))
     mentions = _find(kb, question, patterns, joined, tokens)
     clause = _clauses(tokens, breaks, {m.end for m in mentions if m.key.startswith(("finding:", "choice:"))})
-    mentions = _with_states(mentions, tokens, clause)
+    mentions = _with_states(mentions, tokens, clause, frozenset(kb.red_flags()))
     if not mentions and question.kind not in ("number", "duration"):
         mentions = _fuzzy_whole(kb, question, tokens)
     red = tuple(dict.fromkeys(m.key[8:] for m in mentions if m.key.startswith("finding:") and m.state == "yes"
@@ -253,21 +259,19 @@ def _find(kb: KnowledgeBase, question: Question, patterns: _Patterns, joined: st
     used = [False] * len(tokens)
     found: list[Mention] = []
     for group in groups:
-        candidates = []
+        candidates: list[tuple[int, int, str, bool]] = []
         for key, compiled in group:
             for pattern in compiled:
-                for pos in range(len(joined)):
-                    if pos not in starts:
-                        continue
-                    m = pattern.match(joined, pos)
-                    if m and m.end() > m.start():
-                        candidates.append((starts[m.start()], _end_word(starts, m.end(), len(tokens)), key))
+                for m in pattern.finditer(joined):
+                    begin, finish = m.span("said")
+                    if finish > begin and begin in starts:
+                        candidates.append((starts[begin], _end_word(starts, finish, len(tokens)), key, negated(m)))
         # Longest first; at equal length "not sure" beats "no" and "yes" ("no I'm not sure").
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2] != "unknown", c[0]))
-        for start, end, key in candidates:
+        for start, end, key, denied in candidates:
             if end > start and not any(used[start:end]):
                 used[start:end] = [True] * (end - start)
-                found.append(Mention(key, start, end))
+                found.append(Mention(key, start, end, "no" if denied else "yes"))
     return sorted(found, key=lambda m: m.start)
 
 
@@ -280,7 +284,18 @@ def _end_word(starts: dict[int, int], end: int, count: int) -> int:
     return starts.get(end, count)
 
 
-def _with_states(mentions: list[Mention], tokens: list[str], clause: list[int]) -> list[Mention]:
+def _is_red_flag(key: str, red: frozenset[str]) -> bool:
+    return key.startswith("finding:") and key[8:] in red
+
+
+def _said_fine(tokens: list[str], end: int, clause: list[int], c: int) -> bool:
+    words = [tokens[i] for i in range(end, len(tokens)) if clause[i] == c]
+    while words and words[0] in LINKS:
+        words.pop(0)
+    return bool(words) and words[0] in FINE
+
+
+def _with_states(mentions: list[Mention], tokens: list[str], clause: list[int], red: frozenset[str]) -> list[Mention]:
     """Mark each finding denied, unsure or present from the words around it in its clause."""
     named = [m for m in mentions if m.key.startswith(("finding:", "choice:"))]
     inside = {i for m in named for i in range(m.start, m.end)}
@@ -294,9 +309,15 @@ def _with_states(mentions: list[Mention], tokens: list[str], clause: list[int]) 
         before = [tokens[i] for i in range(m.start) if clause[i] == c and i not in inside]
         later_named = any(n.start >= m.end and clause[n.start] == c for n in named)
         after = [] if later_named else [tokens[i] for i in range(m.end, len(tokens)) if clause[i] == c and i not in inside][:2]
-        state: State = "yes"
-        if c in unsure_clauses:
-            state = "unknown"
+        state: State = m.state  # "no" when the template itself heard a denial ("aren't")
+        if state == "no":
+            pass
+        elif c in unsure_clauses:
+            # A red flag said with a hedge ("I think I might be having a stroke") still counts:
+            # safety first. Any other hedged finding is "not sure".
+            state = "yes" if _is_red_flag(m.key, red) else "unknown"
+        elif _said_fine(tokens, m.end, clause, c):
+            state = "no"
         elif any(t in NEGATORS for t in before) or (after and after[0] in NEGATORS) \
                 or _denied_by_next_clause(c, mentions, named, tokens, clause):
             state = "no"
@@ -415,11 +436,14 @@ def _fuzzy_whole(kb: KnowledgeBase, question: Question, tokens: list[str]) -> li
 
 
 def _plain_expansions(kb: KnowledgeBase, name: str) -> list[str]:
-    return [normalize(p) for t in kb.answers.phrases(name) for p in expand(t, kb.vocabulary, 20)]
+    patterns = _patterns(kb)
+    if name not in patterns.plain:
+        patterns.plain[name] = [normalize(p) for t in kb.answers.phrases(name) for p in expand(t, kb.vocabulary, 20)]
+    return patterns.plain[name]
 
 
 # -- grammars for recognizers ---------------------------------------------------------------
-PER_TEMPLATE = 24  # phrases a template contributes to a grammar: a hint for the recognizer, not a cage
+PER_TEMPLATE = 10  # phrases a template contributes to a grammar: a hint for the recognizer, not a cage
 QUANTITY_PHRASES = 1100  # the age and duration rules expand to this many phrases at most
 
 
