@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="0 = everyday phrasings, 1 = alternative phrasings")
     parser.add_argument("--own-words", action="store_true",
                         help="patients describe findings in their own words, not the kiosk's labels")
+    parser.add_argument("--phrases", type=Path, default=None,
+                        help="with --own-words: another phrase book (e.g. tests/support/own_words_heldout.yaml)")
     parser.add_argument("--workers", type=int, default=1,
                         help="interviews at a time (1 gives the cleanest timings)")
     parser.add_argument("--stories", type=Path, default=None, help="story file (default: tests/cases/stories.yaml)")
@@ -42,10 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     patient_class = None
     if args.own_words:
         from tests.support.own_words import OwnWordsPatient  # test support: the bench runs from a checkout
-        patient_class = OwnWordsPatient
+        patient_class = OwnWordsPatient.with_book(args.phrases) if args.phrases else OwnWordsPatient
     outcomes = run_stories(stories, args.variant, workers=args.workers, kiosk_args=kiosk_args,
                            patient_class=patient_class)
-    print_report(stories, outcomes, "own words" if args.own_words else f"phrasing variant {args.variant}")
+    mode = f"own words ({(args.phrases or Path('tests/support/own_words.yaml')).name})" if args.own_words \
+        else f"phrasing variant {args.variant}"
+    print_report(stories, outcomes, mode)
     return 0
 
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from .numbers import number_words
 
 
-# The list whose words, where a template says them, deny the finding: "{my} {hand} [{not}] [{is}] cold".
+# Lists whose words, where a template says them, deny the finding: "{my} {hand} [{not}] [{is}] cold",
+# "{not_both} (the one|my right hand)". Every list named not... is one.
 NEGATION_LIST = "not"
 
 
@@ -167,7 +168,7 @@ class Compiler:
         return re.compile(self.regex(text) + r"(?= |$)")
 
     def regex(self, text: str, depth: int = 0) -> str:
-        if NEGATION_LIST in text or text not in self._cache:  # a negation group must be named afresh
+        if "{" + NEGATION_LIST in text or text not in self._cache:  # a negation group must be named afresh
             self._cache[text] = self._node(parse(text), depth)
         return self._cache[text]
 
@@ -188,9 +189,9 @@ class Compiler:
             spoken = sorted((number_words(n) for n in range(low, high + 1)), key=len, reverse=True)
             return "(?: \\d+|" + "|".join(" " + re.escape(s) for s in spoken) + ")"
         items = sorted((self.regex(t, depth + 1) for t in self.vocab.lists[node.name]), key=len, reverse=True)
-        if node.name == NEGATION_LIST:  # a named group, so a match can tell it was said ("my hands aren't cold")
+        if node.name.startswith(NEGATION_LIST):  # a named group, so a match can tell it was said
             self._groups += 1
-            return f"(?P<{NEGATION_LIST}{self._groups}>" + "|".join(items) + ")"
+            return f"(?P<{NEGATION_LIST}_{self._groups}>" + "|".join(items) + ")"
         return "(?:" + "|".join(items) + ")"
 
 

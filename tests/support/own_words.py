@@ -37,10 +37,17 @@ def _keys(data: Any) -> Any:
 class OwnWordsPatient(SimulatedPatient):
     """Answers like SimulatedPatient, describing findings instead of reading labels back."""
 
+    book: Path = BOOK
+
+    @classmethod
+    def with_book(cls, path: Path) -> type[OwnWordsPatient]:
+        """The same patient with another phrase book (the held-out one)."""
+        return type("OwnWordsPatientFrom" + path.stem.title().replace("_", ""), (cls,), {"book": Path(path)})
+
     def answer(self, question: dict[str, Any], plain: bool = False) -> PlannedAnswer:
         if plain:
             return super().answer(question, plain)
-        book = phrase_book()
+        book = phrase_book(self.book)
         kind, qid = question.get("kind"), str(question.get("id"))
         if kind == "number" and qid == "age":
             text = self._pick(book["age"], qid).format(n=self.story.age, words=phrasing.words(self.story.age))
