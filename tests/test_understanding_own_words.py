@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.engine.events import AnswerEvent, EmergencyEvent, QuestionEvent, RepromptEvent
+from kiosk.engine.events import (
+    AnswerEvent,
+    EmergencyEvent,
+    QuestionEvent,
+    RepromptEvent,
+)
 from kiosk.engine.session import Session
 from kiosk.engine.understanding import understand
 from tests.support.corpus import said as understood

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from .numbers import number_words
 
-
 # Lists whose words, where a template says them, deny the finding: "{my} {hand} [{not}] [{is}] cold",
 # "{not_both} (the one|my right hand)". Every list named not... is one.
 NEGATION_LIST = "not"
@@ -111,7 +110,7 @@ def _parse_seq(tokens: list[str], i: int, closer: str | None) -> tuple[Node, int
             items.append(Alt(alt.options, optional=tok == "["))
             i += 1
             continue
-        if tok.startswith("{") or tok.startswith("<"):
+        if tok.startswith(("{", "<")):
             name = tok[1:-1].strip()
             if not name:
                 raise TemplateError(f"empty name in '{tok}'")

@@ -191,7 +191,7 @@ def _tokens(text: str) -> tuple[list[str], set[int]]:
     tokens: list[str] = []
     breaks: set[int] = set()
     # "uh huh" and "mm hmm" are answers, not fillers: keep them as one word each.
-    text = re.sub(r"\b(uh|uhh|mm|mhm|um)[\s-]+(huh|hmm|hm)\b", "uh huh", text, flags=re.I).replace("uh huh", "uhhuh")
+    text = re.sub(r"\b(uh|uhh|mm|mhm|um)[\s-]+(huh|hmm|hm)\b", "uh huh", text, flags=re.IGNORECASE).replace("uh huh", "uhhuh")
     text = re.sub(r"\b([A-Za-z]+)['\u2019]s\b", _apostrophe_s, text)
     for part in re.split(r"[,;:!?]|\.(?!\d)|\s-\s|\u2014|\.\.\.", text):
         words = [w for w in normalize(part).split() if w not in FILLERS]
@@ -316,9 +316,7 @@ def _with_states(mentions: list[Mention], tokens: list[str], clause: list[int], 
             # A red flag said with a hedge ("I think I might be having a stroke") still counts:
             # safety first. Any other hedged finding is "not sure".
             state = "yes" if _is_red_flag(m.key, red) else "unknown"
-        elif _said_fine(tokens, m.end, clause, c):
-            state = "no"
-        elif any(t in NEGATORS for t in before) or (after and after[0] in NEGATORS) \
+        elif _said_fine(tokens, m.end, clause, c) or any(t in NEGATORS for t in before) or (after and after[0] in NEGATORS) \
                 or _denied_by_next_clause(c, mentions, named, tokens, clause):
             state = "no"
         out.append(Mention(m.key, m.start, m.end, state))
