@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .conditions import Facts, mentions
 from .events import (
@@ -22,6 +22,7 @@ from .events import (
     Progress,
     QuestionEvent,
     ResultEvent,
+    Urgency,
 )
 from .knowledge import KnowledgeBase, Question, level_rank
 from .numbers import tidy_number
@@ -136,6 +137,10 @@ class Interview:
         findings, name = self.state.findings, intent.name
         if question.kind in ("number", "duration"):
             return self._apply_quantity(question, intent)
+        if name == "unknown" and question.kind == "multi" and self.is_safety(question):
+            # Not sure about a warning sign: ask about each one on its own, never move on.
+            self.state.pending = [f for f in question.findings if f not in findings] + self.state.pending
+            return None
         if name == "unknown":
             for fid in question.findings:
                 findings[fid] = None
@@ -194,6 +199,14 @@ class Interview:
         self.state.values[fid] = value
         return None
 
+    def is_safety(self, question: Question) -> bool:
+        """Does this question ask about a red flag (an emergency warning sign)?"""
+        return any(self.kb.findings[f].red_flag for f in question.findings)
+
+    def open_red_flags(self) -> tuple[str, ...]:
+        """Red flags a yes or an unclear answer left to be asked about one by one."""
+        return tuple(f for f in self.state.pending if self.kb.findings[f].red_flag)
+
     def go_back(self) -> None:
         """Undo the last answer, so its question is asked again."""
         if self.history:
@@ -221,6 +234,12 @@ class Interview:
         evidence = self.evidence()
         chances = posterior(self.kb, evidence)
         ranked = sorted(chances.items(), key=lambda kv: -kv[1])
+        pointed = any(self.state.findings.values())  # some finding was said yes to
+        if not pointed:
+            # "No" to everything says little about the cause, and the "no"s weigh most against the
+            # causes with the most typical signs, the common ones. Common causes come first then,
+            # never a rare one (serious_article: "hand cramps are often caused by more benign factors").
+            ranked.sort(key=lambda kv: -self.kb.causes[kv[0]].prior)
         settings = self.kb.settings
         # Likely causes, and any cause an answer clearly points to (a patient on a Parkinson's
         # medicine hears about its side effects even when Parkinson's itself fits better).
@@ -235,8 +254,24 @@ class Interview:
         if after_emergency:
             causes = [cause for cause in causes if cause.why]
         urgency = assess(self.kb, self._facts(evidence, chances))
-        note = self.kb.prompts["no_clear_cause"] if causes and not causes[0].why else ""
+        note = self.kb.prompts["no_clear_cause"] if causes and (not pointed or not causes[0].why) else ""
         return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"], note)
+
+    def staff_check(self, kind: str, question: Question) -> tuple[EmergencyEvent, ResultEvent]:
+        """A warning sign left open: handled like an emergency, "staff, please check on this patient".
+
+        kind: "unclear" (not sure, not understood or not heard at a warning sign) or "left" (the
+        patient went away with one open). The urgency's reason is the kind only, so the staff alert
+        can name it without anything the patient said.
+        """
+        p, level = self.kb.prompts, self.kb.levels["emergency"]
+        open_flags = tuple(dict.fromkeys(self.open_red_flags() + tuple(
+            f for f in question.findings if self.kb.findings[f].red_flag and f not in self.state.findings)))
+        event = EmergencyEvent("emergency", p[f"staff_check_{kind}"], p["staff_check_advice"], open_flags,
+                               kind="staff_check")
+        result = self.result(after_emergency=True)
+        urgency = Urgency("emergency", level.advice, level.label, (f"staff_check_{kind}",), p[f"staff_check_{kind}"])
+        return event, replace(result, urgency=urgency)
 
     def _emergency(self, flags: list[str]) -> EmergencyEvent:
         reason = " ".join(self.kb.findings[f].said_yes for f in flags)

@@ -46,7 +46,6 @@ from kiosk.ui.widgets.listening import ListeningIndicator
 
 WELCOME_AGAIN_IGNORE_KEYS_S = 1.0  # a key still pressed from the last patient must not start a new one
 QUIET_AFTER_NOINPUTS = 2  # reprompts said aloud when nothing is heard; after that, shown only
-INTRO = "Before we start: this is not a diagnosis, and nothing you say is stored."
 HIGH_CONTRAST = Theme(
     name="kiosk-high-contrast",
     primary="#FFD700",
@@ -236,7 +235,7 @@ class KioskApp(App[int]):
         if not self._intro_pending:
             return ""
         self._intro_pending = False
-        return self.kb.prompts.texts.get("intro", "") or INTRO
+        return self.kb.prompts["intro"]  # a required prompt: the loader refuses a folder without it
 
     async def _show_emergency(self, emergency: EmergencyEvent, happened: list[Event]) -> None:
         self.mode = "emergency"
@@ -283,7 +282,7 @@ class KioskApp(App[int]):
         self.mode = "welcome"
         while len(self.screen_stack) > 2:  # a staff screen or the PIN keypad on top
             self.pop_screen()
-        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S))
+        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S, clock=self._clock))
         self._show_voice_status()
         self._resume_listening()
 
@@ -306,7 +305,11 @@ class KioskApp(App[int]):
         if self.mode in ("welcome", "emergency") or self.emergency_active:
             return
         async with self._busy:
-            await self._go_welcome()
+            # An answer may have come while this waited for the lock: it counts as activity.
+            if self._clock() - self._last_activity < self.settings.idle_timeout or self.mode not in ("question", "result"):
+                return
+            # The session decides: a wipe, or a staff check when a warning sign is left open.
+            await self._handle(self.session.idle())
 
     def _close_staff(self) -> None:
         while isinstance(self.screen, (StaffScreen, PinDialog)):

@@ -1,6 +1,6 @@
 """A simulated patient who describes findings in their own words (tests/support/own_words.yaml).
 
-Same story, same kiosk --jsonl yardstick as kiosk.testing's patient; only the words differ:
+Same story, same kiosk --jsonl yardstick as tests.support.patient; only the words differ:
 asked "any of these?", this patient says "my hands tingle and I can't feel my fingers properly",
 not the kiosk's labels. After a reprompt it falls back to the plain answers, like a real patient
 who was told "please say yes or no".
@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from kiosk.testing import phrasing
-from kiosk.testing.patient import PlannedAnswer, SimulatedPatient
-from kiosk.testing.stories import FINDINGS
+from tests.support import phrasing
+from tests.support.patient import PlannedAnswer, SimulatedPatient
+from tests.support.stories import FINDINGS
 
 BOOK = Path(__file__).with_name("own_words.yaml")
 JOINERS = (" and ", ", and ", ", also ", ", plus ", " and also ", ". And ")

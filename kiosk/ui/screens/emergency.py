@@ -11,6 +11,8 @@ from kiosk.engine.events import EmergencyEvent
 
 ICON = "  /\\  \n / !! \\ \n/______\\"
 TELL_THE_DESK = "Please tell the front desk now"
+# A warning sign said yes to, or one left open (not sure, not understood, walked away).
+HEADLINE = {"red_flag": "EMERGENCY", "staff_check": "SAFETY CHECK"}
 
 
 def advice_words(advice: str) -> str:
@@ -28,7 +30,7 @@ class EmergencyScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="emergency"):
             yield Static(ICON, id="emergency-icon", markup=False)
-            yield Static(f"EMERGENCY\n{TELL_THE_DESK}", id="emergency-words", markup=False)
+            yield Static(f"{HEADLINE[self.emergency.kind]}\n{TELL_THE_DESK}", id="emergency-words", markup=False)
             yield Static(advice_words(self.emergency.advice), id="emergency-advice", markup=False)
             yield Static("Calling staff...", id="alert-status", markup=False)
 

@@ -42,7 +42,7 @@ def cause_words(rank: int, cause: CauseScore) -> str:
 
 def result_speech(result: ResultEvent) -> list[str]:
     u = result.urgency
-    said = [f"{u.label or LEVEL_LOOK.get(u.level, ('', u.level))[1]}. {u.advice}"]
+    said = [f"{u.label or LEVEL_LOOK.get(u.level, ('', u.level))[1]}. {u.advice}", u.because]
     if result.causes:
         names = ", ".join(c.name for c in result.causes[:3])
         said += [result.note, f"Possible causes: {names}."]
@@ -72,6 +72,8 @@ class ResultScreen(Screen):
             with VerticalScroll(id="result-body"):
                 yield Static("What to do next", classes="heading", markup=False)
                 yield Static(r.urgency.advice, id="advice", markup=False)
+                if r.urgency.because:
+                    yield Static(f"Why: {r.urgency.because}", id="because", markup=False)
                 top = r.causes[0] if r.causes else None
                 if top is not None and top.next_steps:
                     yield Static(top.next_steps, id="next-steps", markup=False)

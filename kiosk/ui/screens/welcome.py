@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual import events
 from textual.app import ComposeResult
@@ -23,9 +24,10 @@ HOW_TO_START_WITHOUT_VOICE = "To begin, press any big key or touch the screen."
 class WelcomeScreen(Screen):
     AUTO_FOCUS = ""
 
-    def __init__(self, ignore_keys_s: float = 0.0) -> None:
+    def __init__(self, ignore_keys_s: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self._keys_from = time.monotonic() + ignore_keys_s
+        self._clock = clock  # the app's clock (tests pass one they move on by hand)
+        self._keys_from = clock() + ignore_keys_s
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
             yield Static("Hand cramp check", id="welcome-title", markup=False)
@@ -46,7 +48,7 @@ class WelcomeScreen(Screen):
 
     def on_key(self, event: events.Key) -> None:
         event.stop()
-        if time.monotonic() < self._keys_from:
+        if self._clock() < self._keys_from:
             return
         self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
 
