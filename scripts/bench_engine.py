@@ -8,7 +8,10 @@ caught, questions asked, wall time per interview, and a per-story table; then th
 (tests/cases/safety_probes.yaml): emergencies caught, false emergencies from denials, unresolved
 paths handled. Always exits 0.
 
-    python scripts/bench_engine.py [--variant 0|1] [--workers N] [--stories FILE] [--intents DIR]
+    python scripts/bench_engine.py [--variant 0|1] [--own-words] [--workers N] [--stories FILE] [--intents DIR]
+
+--own-words: the patients describe their findings in their own words (tests/support/own_words.yaml)
+instead of reading the kiosk's labels back.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", type=int, choices=[0, 1], default=0,
                         help="0 = everyday phrasings, 1 = alternative phrasings")
+    parser.add_argument("--own-words", action="store_true",
+                        help="patients describe findings in their own words, not the kiosk's labels")
+    parser.add_argument("--phrases", type=Path, default=None,
+                        help="with --own-words: another phrase book (e.g. tests/support/own_words_heldout.yaml)")
     parser.add_argument("--workers", type=int, default=1,
                         help="interviews at a time (1 gives the cleanest timings)")
     parser.add_argument("--stories", type=Path, default=None, help="story file (default: tests/cases/stories.yaml)")
@@ -38,8 +45,15 @@ def main(argv: list[str] | None = None) -> int:
 
     stories = load_stories(args.stories)
     kiosk_args = ["--intents", str(args.intents)] if args.intents else []
-    outcomes = run_stories(stories, args.variant, workers=args.workers, kiosk_args=kiosk_args)
-    print_report(stories, outcomes, args.variant)
+    patient_class = None
+    if args.own_words:
+        from tests.support.own_words import OwnWordsPatient  # test support: the bench runs from a checkout
+        patient_class = OwnWordsPatient.with_book(args.phrases) if args.phrases else OwnWordsPatient
+    outcomes = run_stories(stories, args.variant, workers=args.workers, kiosk_args=kiosk_args,
+                           patient_class=patient_class)
+    mode = f"own words ({(args.phrases or Path('tests/support/own_words.yaml')).name})" if args.own_words \
+        else f"phrasing variant {args.variant}"
+    print_report(stories, outcomes, mode)
     print_safety_probes(args.intents)
     return 0
 
@@ -67,7 +81,7 @@ def print_safety_probes(intents: Path | None) -> None:
                   f" (last question {o.next_question})")
 
 
-def print_report(stories: list[Story], outcomes: dict[str, StoryOutcome], variant: int) -> None:
+def print_report(stories: list[Story], outcomes: dict[str, StoryOutcome], mode: str) -> None:
     with_causes = [s for s in stories if s.expect.causes]
     in_top3 = [s for s in with_causes if set(s.expect.causes) & set(outcomes[s.id].top_causes(3))]
     first = [s for s in with_causes if outcomes[s.id].top_causes(1)[:1] and
@@ -82,7 +96,10 @@ def print_report(stories: list[Story], outcomes: dict[str, StoryOutcome], varian
     questions = [o.questions_asked for o in outcomes.values() if o.completed]
     seconds = sorted(o.seconds for o in outcomes.values())
 
-    print(f"Engine benchmark: {len(stories)} stories, phrasing variant {variant}")
+    said = sum(len(o.said) for o in outcomes.values())
+    finished = [s for s in stories if outcomes[s.id].completed and not outcomes[s.id].problems]
+    print(f"Engine benchmark: {len(stories)} stories, {mode}")
+    print(f"  interviews finished     : {len(finished)}/{len(stories)}")
     print(f"  expected cause in top 3 : {_pct(in_top3, with_causes)}")
     print(f"  expected cause ranked 1st: {_pct(first, with_causes)}")
     print(f"  urgency exact           : {_pct(exact, stories)}")
@@ -90,8 +107,13 @@ def print_report(stories: list[Story], outcomes: dict[str, StoryOutcome], varian
     print(f"  over-triage             : {len(over)}" + _list(over, outcomes))
     print(f"  emergencies caught      : {len(caught)}/{len(emergencies)}")
     print(f"  answers misunderstood   : {misunderstood}")
+    print(f"  answers understood      : {100 * (said - misunderstood) / said:.1f}% ({said - misunderstood}/{said})"
+          if said else "  answers understood      : n/a")
     print(f"  interviews that broke   : {len(broken)}" + "".join(f"\n      {s.id}: {outcomes[s.id].problems[:1]}"
                                                              for s in broken))
+    for o in outcomes.values():
+        for m in o.misunderstood:
+            print(f"      misunderstood {o.story_id}/{m.question}: {m.said!r} meant {m.meant}, got {m.understood}")
     if questions:
         print(f"  questions asked         : median {statistics.median(questions):g}, max {max(questions)}")
     asked = {f for o in outcomes.values() for q in o.questions for f in q.get("findings", [])}

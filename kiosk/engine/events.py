@@ -36,6 +36,10 @@ class Intent:
     name: IntentName
     value: Any = None
     confidence: float = 1.0
+    # A list answer that also denied or was unsure of some choices ("tingling but no numbness",
+    # "not sure about weakness"): choice ids, so each is recorded as said.
+    denied: tuple[str, ...] = ()
+    unsure: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,16 +97,22 @@ class AnswerEvent:
     intent: IntentName
     value: Any = None
     confidence: float = 1.0
+    # Plain words for what a partly understood answer did say ("You said you have no numbness."),
+    # shown and said before the questions about the rest. Empty when the answer was whole.
+    understood: str = ""
     type: Literal["answer"] = "answer"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "type": self.type,
             "question": self.question,
             "text": self.text,
             "intent": self.intent,
             "value": self.value,
         }
+        if self.understood:
+            out["understood"] = self.understood
+        return out
 
 
 @dataclass(frozen=True)
@@ -119,10 +129,14 @@ class RepromptEvent:
     text: str
     attempt: int = 0
     offer_keys: bool = False
+    findings: tuple[str, ...] = ()  # reason "confirm": the findings the patient is asked to confirm
     type: Literal["reprompt"] = "reprompt"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "question": self.question, "reason": self.reason, "text": self.text}
+        out: dict[str, Any] = {"type": self.type, "question": self.question, "reason": self.reason, "text": self.text}
+        if self.findings:
+            out["findings"] = list(self.findings)
+        return out
 
 
 EmergencyKind = Literal["red_flag", "staff_check"]

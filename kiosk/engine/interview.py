@@ -170,9 +170,23 @@ class Interview:
         for choice in question.choices:
             if choice.id in picked:
                 findings.update(dict(choice.sets))
-            elif question.kind == "multi":
+            elif choice.id in intent.unsure:
+                findings.update({fid: None for fid, _ in choice.sets if fid not in findings})
+            elif question.kind == "multi" and (picked or choice.id in intent.denied):
                 findings.update({fid: not value for fid, value in choice.sets if fid not in findings})
+        if not picked:  # partly answered ("no numbness"): ask about the rest one at a time
+            rest = [f for f in question.findings if f not in findings]
+            self.state.pending = rest + [f for f in self.state.pending if f not in rest]
         return None
+
+    def note(self, said: dict[str, bool]) -> None:
+        """Findings the patient described outside the question (a red flag said at any question,
+        or a volunteered finding they confirmed). Undone by "back" like any answer."""
+        self.history.append(copy.deepcopy(self.state))
+        self.state.findings.update(said)
+
+    def known(self, fid: str) -> bool:
+        return fid in self.state.findings or fid in self.state.values
 
     def _apply_quantity(self, question: Question, intent: Intent) -> str | None:
         fid = question.findings[0]

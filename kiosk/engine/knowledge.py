@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .events import URGENCY_LEVELS
+from .templates import Vocabulary
 
 # After this many failed tries at one question, the reprompt is short and points at the keys
 # (the reprompt's `offer_keys`): voice has failed twice, so the patient is offered another way.
@@ -202,6 +203,7 @@ class KnowledgeBase:
     answers: AnswerPhrases
     prompts: Prompts
     settings: InterviewSettings
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # lists and rules the templates share
 
     def band(self, band_id: str) -> tuple[Finding, Band] | None:
         for finding in self.findings.values():

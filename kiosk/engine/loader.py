@@ -30,10 +30,12 @@ from .knowledge import (
     Source,
     UrgencyRule,
 )
+from .templates import Vocabulary, expand
+from .templates import problems as template_problems
 from .understanding import normalize
 from .yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
 
-FILES = ("sources.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
+FILES = ("sources.yaml", "vocabulary.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
 ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")
 SCREEN_KEYS = ("start", "again", "finish", "mic_test")
 # questions.yaml `interview:` settings: (lowest, highest, type). No default in code: the shipped
@@ -51,6 +53,7 @@ INTERVIEW_LIMITS: dict[str, tuple[float, float, type]] = {
 # one row there.
 SCHEMA: dict[str, tuple[str, ...]] = {
     "sources.yaml: sources.ID": ("title", "kind", "file"),
+    "vocabulary.yaml": ("lists", "rules"),
     "answers.yaml": (*ANSWER_KEYS, "screens"),
     "answers.yaml: screens": SCREEN_KEYS,
     "findings.yaml: findings.ID": ("kind", "label", "question", "short", "said_yes", "said_no", "help", "why",
@@ -71,7 +74,8 @@ REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "dis
                     "option_yes", "option_no", "option_unknown", "option_some", "option_none", "which_ones",
                     "no_clear_cause", "because_self_care", "staff_check_unclear", "staff_check_left",
                     "staff_check_advice", "no_such_key", "key_number_under", "key_number_between",
-                    "key_number_over", "key_duration_under", "key_duration_between", "key_duration_over")
+                    "key_number_over", "key_duration_under", "key_duration_between", "key_duration_over",
+                    "confirm", "not_sure_about")
 # Words on the kiosk's screens (kiosk/ui): in prompts.yaml so staff can edit them; all required,
 # so a missing one is a load error with its file, not a blank on a patient's screen.
 SCREEN_PROMPTS = (
@@ -206,6 +210,7 @@ class _Builder:
 
     def build(self) -> KnowledgeBase:
         sources = self._sources()
+        self.vocabulary = self._vocabulary()
         answers = self._answers()
         prompts = self._prompts()
         findings = self._findings()
@@ -214,7 +219,49 @@ class _Builder:
         levels, rules = self._urgency(findings, causes, sources)
         findings = with_derived_keys(findings, rules, prompts)
         self._check_key_count(findings)
-        return KnowledgeBase(findings, questions, causes, rules, levels, sources, answers, prompts, settings)
+        return KnowledgeBase(findings, questions, causes, rules, levels, sources, answers, prompts, settings,
+                             self.vocabulary)
+
+    # -- vocabulary.yaml ------------------------------------------------------------------
+    def _vocabulary(self) -> Vocabulary:
+        c = self.check("vocabulary.yaml")
+        raw = self.data["vocabulary.yaml"]
+        c.unexpected_keys(raw, SCHEMA["vocabulary.yaml"], "vocabulary.yaml")
+        lists_raw = c.mapping(raw, "lists", "lists")
+        lists: dict[str, tuple[str, ...]] = {}
+        ranges: dict[str, tuple[int, int]] = {}
+        for name, value in lists_raw.items():
+            path = f"lists.{name}"
+            if isinstance(value, dict):
+                bounds = value.get("range")
+                if (set(value) != {"range"} or not isinstance(bounds, list) or len(bounds) != 2
+                        or not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) or bounds[0] > bounds[1]):
+                    c.problem(lists_raw, name, path, "a number range is written {range: [low, high]}, whole numbers")
+                    continue
+                ranges[name] = (bounds[0], bounds[1])
+            else:
+                lists[name] = c.texts(lists_raw, name, "lists")
+        rules_raw = c.mapping(raw, "rules", "rules", required=False)
+        rules = {name: c.text(rules_raw, name, "rules") for name in rules_raw}
+        vocab = Vocabulary(lists, ranges, rules)
+        for name, items in lists.items():
+            for index, item in enumerate(items):
+                self._template(c, lists_raw[name], index, f"lists.{name}[{index}]", item, vocab)
+        for name, text in rules.items():
+            self._template(c, rules_raw, name, f"rules.{name}", text, vocab)
+        return vocab
+
+    def _template(self, c: _Check, container: Any, key: Any, path: str, text: str, vocab: Vocabulary | None = None) -> None:
+        """A phrase template that cannot be read is reported with its file, line and key."""
+        for message in template_problems(text, vocab or self.vocabulary):
+            c.problem(container, key, path, message)
+
+    def _templates(self, c: _Check, container: dict, key: str, path: str) -> None:
+        values = container.get(key)
+        if isinstance(values, list):
+            for index, text in enumerate(values):
+                if isinstance(text, str):
+                    self._template(c, values, index, f"{path}.{key}[{index}]", text)
 
     def _check_key_count(self, findings: dict[str, Finding]) -> None:
         c = self.check("urgency.yaml")
@@ -244,18 +291,27 @@ class _Builder:
         raw = self.data["answers.yaml"]
         c.unexpected_keys(raw, SCHEMA["answers.yaml"], "answers")
         by_intent = {key: c.texts(raw, key, "answers") for key in ANSWER_KEYS}
+        for key in ANSWER_KEYS:
+            self._templates(c, raw, key, "answers")
         screens_raw = c.mapping(raw, "screens", "screens")
         c.unexpected_keys(screens_raw, SCHEMA["answers.yaml: screens"], "screens")
         screens = {key: c.texts(screens_raw, key, "screens") for key in SCREEN_KEYS}
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple[str, int]] = {}
         for key, phrases in by_intent.items():
             for index, phrase in enumerate(phrases):
-                norm = normalize(phrase)
-                if norm in seen and seen[norm] != key:
-                    c.problem(raw[key], index, f"answers.{key}", f"phrase '{phrase}' is also listed under '{seen[norm]}'")
-                elif norm in seen:
-                    c.problem(raw[key], index, f"answers.{key}", f"phrase '{phrase}' is listed twice")
-                seen[norm] = key
+                if template_problems(phrase, self.vocabulary):
+                    continue
+                for said in expand(phrase, self.vocabulary, 60):
+                    norm = normalize(said)
+                    owner = seen.get(norm)
+                    if owner and owner[0] != key:
+                        c.problem(raw[key], index, f"answers.{key}",
+                                  f"'{said}' (from '{phrase}') is also an answer under '{owner[0]}'")
+                        break
+                    if owner and owner[1] != index:
+                        c.problem(raw[key], index, f"answers.{key}", f"'{said}' (from '{phrase}') is listed twice")
+                        break
+                    seen[norm] = (key, index)
         return AnswerPhrases(by_intent, screens)
 
     # -- prompts.yaml ---------------------------------------------------------------------
@@ -290,6 +346,7 @@ class _Builder:
             c.problem(raw, "kind", f"{path}.kind", f"must be yes_no, number or duration, not '{kind}'")
             kind = "yes_no"
         yes_no = kind == "yes_no"
+        self._templates(c, raw, "phrases", path)
         return Finding(
             id=fid,
             kind=kind,
@@ -399,6 +456,7 @@ class _Builder:
                     pairs.append((fid, value))
                 elif fid in findings:
                     c.problem(sets, fid, f"{cpath}.sets.{fid}", "must be true or false")
+            self._templates(c, item, "phrases", cpath)
             phrases = _choice_phrases(cid, label, c.texts(item, "phrases", cpath, required=False))
             out.append(ChoiceDef(cid, label, phrases, tuple(pairs)))
         if len(out) > 6:

@@ -27,6 +27,8 @@ too, never a silent wipe.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from .events import (
     AbortedEvent,
     AnswerEvent,
@@ -39,7 +41,14 @@ from .events import (
 )
 from .interview import Interview
 from .knowledge import KEYS_AFTER_FAILED_TRIES, KnowledgeBase
-from .understanding import Grammar, grammar_for, understand
+from .understanding import Grammar, Reading, grammar_for, read
+
+
+@dataclass(frozen=True)
+class _Confirm:
+    question: str  # the question the volunteered findings were said at
+    findings: tuple[str, ...]
+    answered: bool  # the question itself was answered, so the interview moves on after this
 
 SAFETY_TRIES = 3  # answers in a row not understood or not heard at a safety question, then the next step
 OPEN_AFTER_TRIES = 1  # an answer not understood or not heard at a safety question leaves it open
@@ -54,6 +63,7 @@ class Session:
         self._failed_tries = 0
         self._asked_which = False  # a plain "yes" to a group question was met with "which ones?"
         self._question: QuestionEvent | None = None
+        self._confirm: _Confirm | None = None  # findings volunteered, waiting for "is that right?"
         self._ended: ResultEvent | EmergencyEvent | AbortedEvent | None = None
 
     # -- what the front end can read ------------------------------------------------------
@@ -81,15 +91,21 @@ class Session:
         """Begin (or begin again) and return the first question."""
         self._interview = Interview(self.kb)
         self._ended = None
+        self._confirm = None
         return self._ask_next()
 
     def answer(self, text: str, confidence: float = 1.0) -> list[Event]:
         """An answer as words (typed, or a speech transcript) to the current question."""
         if self._question is None:
             return []
-        intent = understand(self.kb, self._interview.question(self._question.id), text)
+        if self._confirm is not None:
+            return self._confirmed(text)
+        reading = read(self.kb, self._interview.question(self._question.id), text)
+        intent = reading.intent
         if confidence < 1.0 and intent.name != "no_match":
-            intent = Intent(intent.name, intent.value, confidence)
+            intent = replace(intent, confidence=confidence)
+        if reading.red_flags or reading.volunteered or intent.denied or intent.unsure:
+            return self._own_words(reading, intent, text)
         return self.apply(intent, text)
 
     def choose(self, number: int) -> list[Event]:
@@ -163,6 +179,61 @@ class Session:
         self._question = None
         self._failed_tries = 0
         self._ended = None
+        self._confirm = None
+
+    # -- answers in the patient's own words -------------------------------------------------
+    def _own_words(self, reading: Reading, intent: Intent, text: str) -> list[Event]:
+        """An answer that said more (or less) than the question asked.
+
+        A red flag described at any question is an emergency at once: a stroke sign said at
+        the age question must not wait (safety before brevity; a denial never gets here). A
+        finding volunteered outside the question is confirmed in one short turn before it
+        counts. A list answer that denied only some choices records what it said and asks
+        about the rest.
+        """
+        assert self._question is not None
+        question = self._interview.question(self._question.id)
+        outside = [f for f in reading.red_flags if f not in question.findings]
+        if outside:
+            self._interview.note({f: True for f in outside})
+            return [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)] + self._ask_next()
+        fresh = tuple(f for f in reading.volunteered if not self._interview.known(f))
+        events: list[Event]
+        if intent.name == "no_match":
+            events = [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)]
+            answered = False
+        else:
+            events = self.apply(intent, text)
+            answered = any(isinstance(e, QuestionEvent) and e.id != question.id for e in events) or self.finished
+            if intent.denied or intent.unsure:
+                events[0] = replace(events[0], understood=self._understood(question.id, intent))
+        if not fresh or self.finished:
+            return events if events[1:] else events + [self._reprompt("no_match")]
+        self._confirm = _Confirm(question.id, fresh, answered)
+        said = " ".join(self.kb.findings[f].said_yes for f in fresh)
+        prompt = RepromptEvent(question.id, "confirm", f"{said} {self.kb.prompts['confirm']}", findings=fresh)
+        return events[:1] + [prompt]
+
+    def _confirmed(self, text: str) -> list[Event]:
+        """The reply to "You said … Is that right?": yes counts the findings, anything else drops them."""
+        assert self._question is not None and self._confirm is not None
+        pending, self._confirm = self._confirm, None
+        check = self._interview.question(pending.findings[0])
+        intent = read(self.kb, check, text).intent
+        events: list[Event] = [AnswerEvent(pending.question, text, intent.name, intent.value, intent.confidence)]
+        if intent.name == "yes":
+            self._interview.note({f: True for f in pending.findings})
+        if pending.answered:
+            return events + self._ask_next()
+        return events + [self._question]
+
+    def _understood(self, qid: str, intent: Intent) -> str:
+        """"You said you have no numbness." for the choices a partial answer denied or doubted."""
+        question = self._interview.question(qid)
+        denied = [self.kb.findings[c].said_no for c in intent.denied if c in self.kb.findings]
+        unsure = [self.kb.prompts["not_sure_about"].format(label=self.kb.findings[c].label)
+                  for c in intent.unsure if c in self.kb.findings]
+        return " ".join(denied + unsure) if question.choices else ""
 
     # -- internals ------------------------------------------------------------------------
     def _ask_next(self) -> list[Event]:

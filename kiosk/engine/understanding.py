@@ -1,26 +1,63 @@
-"""Turning an answer in words into an intent for the question being asked.
+"""Turning an answer in words into what it means, for the question being asked.
 
-Typed answers and speech transcripts go through the same code. The rule is: match phrases from
-``intents/`` that this question accepts; anything else is ``no_match``, never a guess.
+Typed answers and speech transcripts go through the same code. Everything the kiosk understands
+is written as templates in ``intents/`` (answers.yaml, findings.yaml, vocabulary.yaml); anything
+else is ``no_match``, never a guess. How an answer is read:
+
+1. A command (repeat, back, help, why, restart) must be the WHOLE answer: "what is the weather
+   like today" is not "repeat".
+2. Every finding the patient describes is found, wherever it is in the answer: red flags first
+   (at every question, so a stroke sign said at the age question is still an emergency), then
+   the findings the question asks about, then the plain answers (yes, no, don't know, none),
+   then any other finding (volunteered; the session confirms it before using it).
+3. The answer is split into clauses ("but", "also", "plus", commas, "and I…") and a negation
+   governs only what follows it in its own clause: "no numbness but my hands tingle" is
+   numbness no, tingling yes. A denial is never read as a yes, a complaint never as a no.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 from rapidfuzz.distance import OSA
 
 from .events import COMMAND_INTENTS, Intent
 from .knowledge import KnowledgeBase, Question
-from .numbers import DURATION_UNITS, SINCE_MOMENTS, number_words, parse_duration_days, parse_numbers, tidy_number
+from .numbers import parse_duration_days, parse_numbers, tidy_number
+from .templates import Compiler, expand, negated
 
 ANSWER_INTENTS = ("yes", "no", "unknown")
-NEGATORS = {"no", "not", "without", "never", "dont", "nor"}
-# Typos in a typed answer ("yse", "dont knwo"): edits allowed per phrase length. Speech output
-# is always an exact grammar phrase, so this only forgives keyboards.
+State = Literal["yes", "no", "unknown"]
+# A word that denies what follows it in its clause. "can't" is not one: "I can't feel my
+# fingers" is a complaint, and the templates that say so include the word.
+NEGATORS = frozenset({"no", "not", "never", "without", "nor", "none", "dont", "doesnt", "didnt", "havent",
+                      "hasnt", "hadnt", "isnt", "arent", "wasnt", "werent", "wont", "aint", "neither"})
+# Words after which a new clause starts ("and I…", "but…").
+BREAKS = frozenset({"but", "though", "although", "however", "also", "plus", "except", "whereas", "besides",
+                    "otherwise", "apart", "anyway"})
+JOINS = frozenset({"and", "or", "so", "then", "cos", "cause"})  # not "when": "not when I write" stays one clause
+SUBJECTS = frozenset({"i", "im", "ive", "id", "ill", "my", "me", "it", "its", "they", "theyre", "the", "there",
+                      "theres", "she", "he", "we", "both", "one", "sometimes", "lately", "recently", "yes", "yeah",
+                      "no", "not", "nope", "nah", "also", "plus", "that", "this", "these", "those", "and"})
+PRONOUNS = frozenset({"i", "im", "ive", "id", "ill", "my", "it", "its", "they", "theyre", "she", "he", "we", "both"})
+OPENERS = frozenset({"yes", "yeah", "yep", "yup", "no", "nope", "nah", "well", "okay", "ok"})
+FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ehm", "hmm", "hm", "ah", "uhm", "honestly",
+                     "actually", "basically", "literally", "yknow"})
+# A clause that only says "not now" denies what the clause before it described ("I had chest
+# pain yesterday but not now").
+# "my eyesight's fine", "no, my balance is ok": the finding is named only to say it is fine.
+FINE = frozenset({"fine", "ok", "okay", "good", "normal", "alright", "perfect", "great", "grand", "ace", "champion"})
+LINKS = frozenset({"is", "are", "seems", "seem", "feels", "feel", "has", "have", "been", "s", "all", "totally",
+                   "perfectly", "pretty", "absolutely", "completely", "quite", "both"})
+STILL_NOT = frozenset({"now", "anymore", "today", "moment", "currently", "lately", "recently", "really"})
+
+
 def _allowed_typos(length: int) -> int:
+    """Typos in a typed answer ("yse", "dont knwo"): edits allowed per phrase length."""
     return 0 if length < 3 else 1 if length <= 6 else 2
+
 
 _PUNCTUATION = re.compile(r"[^a-z0-9.\s]")
 
@@ -37,9 +74,9 @@ def normalize(text: str) -> str:
 class Grammar:
     """What a recognizer may listen for while one question is asked.
 
-    phrases: whole answers, as written in intents/ (lower case, apostrophes kept so they match
-    recognizer dictionaries). items: the subset that may be chained with "and" in one answer
-    (choice labels of a multi question). words: every word of every phrase.
+    phrases: whole answers, expanded from the templates in intents/ (lower case). items: the
+    subset that may be chained with "and" in one answer (choice phrases of a multi question).
+    words: every word of every phrase.
     """
 
     question: str
@@ -49,96 +86,264 @@ class Grammar:
 
 
 @dataclass(frozen=True)
-class _Match:
-    key: str  # intent name, or "choice:<id>"
+class Mention:
+    """One stretch of the answer that names something: a finding, a choice or a plain answer."""
+
+    key: str  # "finding:<id>", "choice:<id>", or an answer intent name
     start: int
     end: int
-    negated: bool = False
+    state: State = "yes"
 
 
-def accepted_phrases(kb: KnowledgeBase, question: Question) -> dict[str, tuple[str, ...]]:
-    """Phrase lists this question accepts, keyed by intent name or "choice:<id>"."""
-    table: dict[str, tuple[str, ...]] = {name: kb.answers.phrases(name) for name in COMMAND_INTENTS}
-    for name in ANSWER_INTENTS:
-        table[name] = kb.answers.phrases(name)
-    if question.kind in ("choice", "multi"):
-        table["none"] = kb.answers.phrases("none")
+@dataclass(frozen=True)
+class Reading:
+    """Everything one answer says: the intent for the question, and findings said on the way."""
+
+    intent: Intent
+    red_flags: tuple[str, ...] = ()  # red flags described as present (any question)
+    volunteered: tuple[str, ...] = ()  # other findings described as present, not asked about here
+    mentions: tuple[Mention, ...] = ()
+
+
+# -- the compiled templates of one knowledge base --------------------------------------------
+@dataclass
+class _Patterns:
+    commands: dict[str, list[re.Pattern[str]]]
+    answers: dict[str, list[re.Pattern[str]]]  # yes, no, unknown, none
+    findings: dict[str, list[re.Pattern[str]]]  # finding id -> its label, id words and templates
+    choices: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)  # "q:choice" of custom choices
+    plain: dict[str, list[str]] = field(default_factory=dict)  # plain answers spelt out, for typo matching
+
+
+_COMPILED: dict[int, tuple[KnowledgeBase, _Patterns]] = {}
+
+
+def _patterns(kb: KnowledgeBase) -> _Patterns:
+    cached = _COMPILED.get(id(kb))
+    if cached is not None and cached[0] is kb:
+        return cached[1]
+    compiler = Compiler(kb.vocabulary)
+
+    def compile_all(texts: tuple[str, ...]) -> list[re.Pattern[str]]:
+        # One expression per meaning, longest alternatives first, so the longest reading wins.
+        # Wrapped in a look-ahead so one scan finds the longest match at every word.
+        parts = sorted((compiler.regex(t) for t in texts), key=len, reverse=True)
+        return [re.compile("(?=(?P<said>(?:" + "|".join(parts) + "))(?= |$))")] if parts else []
+
+    patterns = _Patterns(
+        commands={name: [re.compile(compiler.regex(t)) for t in kb.answers.phrases(name)] for name in COMMAND_INTENTS},
+        answers={name: compile_all(kb.answers.phrases(name)) for name in (*ANSWER_INTENTS, "none")},
+        findings={fid: compile_all(finding_templates(kb, fid)) for fid, f in kb.findings.items() if f.kind == "yes_no"},
+    )
+    for question in kb.questions.values():
         for choice in question.choices:
-            table[f"choice:{choice.id}"] = choice.phrases
-    return table
+            if choice.id not in kb.findings:
+                patterns.choices[f"{question.id}:{choice.id}"] = compile_all(choice.phrases)
+    if len(_COMPILED) > 8:
+        _COMPILED.clear()
+    _COMPILED[id(kb)] = (kb, patterns)
+    return patterns
 
 
+def finding_templates(kb: KnowledgeBase, fid: str) -> tuple[str, ...]:
+    """A finding answers to its label, its id read as words, and its templates."""
+    finding = kb.findings[fid]
+    return tuple(dict.fromkeys((finding.label.lower(), fid.replace("_", " "), *finding.phrases)))
+
+
+# -- reading an answer -------------------------------------------------------------------------
 def understand(kb: KnowledgeBase, question: Question, text: str) -> Intent:
-    tokens = normalize(text).split()
+    """What the answer means for this question (the recognizers' and tests' short door)."""
+    return read(kb, question, text).intent
+
+
+def read(kb: KnowledgeBase, question: Question, text: str) -> Reading:
+    tokens, breaks = _tokens(text)
     if not tokens:
-        return Intent("no_match")
-    table = accepted_phrases(kb, question)
-    matches = _find_phrases(tokens, table)
-    if not matches:
-        matches = _fuzzy_whole(tokens, table)
+        return Reading(Intent("no_match"))
+    patterns = _patterns(kb)
+    joined = " " + " ".join(tokens)
+    command = _whole_command(patterns, joined)
+    if command:
+        return Reading(Intent(command))
+    mentions = _find(kb, question, patterns, joined, tokens)
+    clause = _clauses(tokens, breaks, {m.end for m in mentions if m.key.startswith(("finding:", "choice:"))})
+    mentions = _with_states(mentions, tokens, clause, frozenset(kb.red_flags()))
+    if not mentions and question.kind not in ("number", "duration"):
+        mentions = _fuzzy_whole(kb, question, tokens)
+    red = tuple(dict.fromkeys(m.key[8:] for m in mentions if m.key.startswith("finding:") and m.state == "yes"
+                              and kb.findings[m.key[8:]].red_flag))
+    asked = set(question.findings)
+    volunteered = tuple(dict.fromkeys(
+        m.key[8:] for m in mentions if m.key.startswith("finding:") and m.state == "yes"
+        and m.key[8:] not in asked and m.key[8:] not in red))
     if question.kind in ("number", "duration"):
-        return _understand_quantity(question, tokens, matches)
-    if question.kind in ("choice", "multi"):
-        return _understand_choices(question, matches)
-    return _understand_yes_no(matches)
+        intent = _quantity(question, tokens, mentions)
+    elif question.kind in ("choice", "multi"):
+        intent = _choices(question, mentions, clause)
+    else:
+        intent = _yes_no(question, mentions, clause)
+    return Reading(intent, red, volunteered, tuple(mentions))
 
 
-def _find_phrases(tokens: list[str], table: dict[str, tuple[str, ...]]) -> list[_Match]:
-    """Longest phrases first, no overlaps, each marked negated when "no"/"not" stands just before."""
-    candidates: list[tuple[int, int, str]] = []
-    for key, phrases in table.items():
-        for phrase in phrases:
-            words = normalize(phrase).split()
-            n = len(words)
-            for i in range(len(tokens) - n + 1):
-                if tokens[i : i + n] == words:
-                    candidates.append((n, i, key))
-    # Longest first; at equal length a choice beats a yes/no phrase ("I have not drinking enough"
-    # names a choice, it is not "I have not").
-    candidates.sort(key=lambda c: (-c[0], not c[2].startswith("choice:"), c[1]))
-    taken: list[_Match] = []
+def _tokens(text: str) -> tuple[list[str], set[int]]:
+    """Words with fillers dropped, and the word indices where a comma, full stop or ? fell."""
+    tokens: list[str] = []
+    breaks: set[int] = set()
+    # "uh huh" and "mm hmm" are answers, not fillers: keep them as one word each.
+    text = re.sub(r"\b(uh|uhh|mm|mhm|um)[\s-]+(huh|hmm|hm)\b", "uh huh", text, flags=re.IGNORECASE).replace("uh huh", "uhhuh")
+    text = re.sub(r"\b([A-Za-z]+)['\u2019]s\b", _apostrophe_s, text)
+    for part in re.split(r"[,;:!?]|\.(?!\d)|\s-\s|\u2014|\.\.\.", text):
+        words = [w for w in normalize(part).split() if w not in FILLERS]
+        if words and tokens:
+            breaks.add(len(tokens))
+        tokens += words
+    while tokens and tokens[0] in ("well", "so", "oh", "okay", "ok", "hmm") and len(tokens) > 1 \
+            and tokens[1] not in ("no", "nope", "nah"):
+        tokens.pop(0)
+        breaks = {b - 1 for b in breaks if b > 1}
+    return tokens, breaks
+
+
+# "it's", "that's", "there's" are templates' words; a name's own "'s" stays ("Parkinson's").
+_KEEP_S = frozenset({"it", "that", "there", "what", "let", "he", "she", "who", "here", "parkinson", "raynaud",
+                     "reynaud", "writer", "huntington"})
+
+
+def _apostrophe_s(match: re.Match[str]) -> str:
+    """"my vision's blurred" -> "my vision is blurred"; "it's" is left for the templates."""
+    word = match.group(1)
+    return match.group(0) if word.lower() in _KEEP_S else f"{word} is"
+
+
+def _whole_command(patterns: _Patterns, joined: str) -> str | None:
+    for name, compiled in patterns.commands.items():
+        if any(p.fullmatch(joined) for p in compiled):
+            return name
+    return None
+
+
+def _clauses(tokens: list[str], breaks: set[int], ends: set[int]) -> list[int]:
+    """The clause number of each word. ``ends``: word indices just after a named finding."""
+    out: list[int] = []
+    number = 0
+    for i, word in enumerate(tokens):
+        prev = tokens[i - 1] if i else ""
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        starts_clause = i > 0 and (
+            word in BREAKS
+            or (i in breaks and (word in SUBJECTS or word in JOINS or word in NEGATORS or prev in OPENERS))
+            or (word in JOINS and nxt in SUBJECTS)
+            or (i in ends and word in PRONOUNS)  # "no numbness I do have tingling"
+            # "no I get pins and needles": the "no" answers the question, it does not deny
+            or (prev in OPENERS and (i == 1 or out[i - 2] != out[i - 1]) and word in PRONOUNS))
+        number += starts_clause
+        out.append(number)
+    return out
+
+
+def _find(kb: KnowledgeBase, question: Question, patterns: _Patterns, joined: str, tokens: list[str]) -> list[Mention]:
+    """Every non-overlapping named thing, in priority order: red flags, this question's own
+    findings, plain answers, then anything else. Longest first within a group."""
+    starts = _word_starts(joined)
+    own = [c.id for c in question.choices] or list(question.findings)
+    red = [f for f in kb.red_flags()]
+    groups: list[list[tuple[str, list[re.Pattern[str]]]]] = [
+        [(f"finding:{f}", patterns.findings[f]) for f in red],
+        [(f"finding:{f}", patterns.findings[f]) for f in own if f in patterns.findings and f not in red]
+        + [(f"choice:{c.id}", patterns.choices[f"{question.id}:{c.id}"]) for c in question.choices
+           if f"{question.id}:{c.id}" in patterns.choices],
+        [(name, compiled) for name, compiled in patterns.answers.items()],
+        [(f"finding:{f}", p) for f, p in patterns.findings.items() if f not in own and f not in red],
+    ]
     used = [False] * len(tokens)
-    for n, start, key in candidates:
-        if any(used[start : start + n]):
+    found: list[Mention] = []
+    for group in groups:
+        candidates: list[tuple[int, int, str, bool]] = []
+        for key, compiled in group:
+            for pattern in compiled:
+                for m in pattern.finditer(joined):
+                    begin, finish = m.span("said")
+                    if finish > begin and begin in starts:
+                        candidates.append((starts[begin], _end_word(starts, finish, len(tokens)), key, negated(m)))
+        # Longest first; at equal length "not sure" beats "no" and "yes" ("no I'm not sure").
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2] != "unknown", c[0]))
+        for start, end, key, denied in candidates:
+            if end > start and not any(used[start:end]):
+                used[start:end] = [True] * (end - start)
+                found.append(Mention(key, start, end, "no" if denied else "yes"))
+    return sorted(found, key=lambda m: m.start)
+
+
+def _word_starts(joined: str) -> dict[int, int]:
+    """Character offset of the space before each word -> word index."""
+    return {i: n for n, i in enumerate(i for i, ch in enumerate(joined) if ch == " ")}
+
+
+def _end_word(starts: dict[int, int], end: int, count: int) -> int:
+    return starts.get(end, count)
+
+
+def _is_red_flag(key: str, red: frozenset[str]) -> bool:
+    return key.startswith("finding:") and key[8:] in red
+
+
+def _said_fine(tokens: list[str], end: int, clause: list[int], c: int) -> bool:
+    words = [tokens[i] for i in range(end, len(tokens)) if clause[i] == c]
+    while words and words[0] in LINKS:
+        words.pop(0)
+    return bool(words) and words[0] in FINE
+
+
+def _with_states(mentions: list[Mention], tokens: list[str], clause: list[int], red: frozenset[str]) -> list[Mention]:
+    """Mark each finding denied, unsure or present from the words around it in its clause."""
+    named = [m for m in mentions if m.key.startswith(("finding:", "choice:"))]
+    inside = {i for m in named for i in range(m.start, m.end)}
+    unsure_clauses = {clause[m.start] for m in mentions if m.key == "unknown"}
+    out = []
+    for m in mentions:
+        if m not in named:
+            out.append(m)
             continue
-        for j in range(start, start + n):
-            used[j] = True
-        negated = key.startswith("choice:") and any(t in NEGATORS for t in tokens[max(0, start - 2) : start])
-        taken.append(_Match(key, start, start + n, negated))
-    return sorted(taken, key=lambda m: m.start)
+        c = clause[m.start]
+        before = [tokens[i] for i in range(m.start) if clause[i] == c and i not in inside]
+        later_named = any(n.start >= m.end and clause[n.start] == c for n in named)
+        after = [] if later_named else [tokens[i] for i in range(m.end, len(tokens)) if clause[i] == c and i not in inside][:2]
+        state: State = m.state  # "no" when the template itself heard a denial ("aren't")
+        if state == "no":
+            pass
+        elif c in unsure_clauses:
+            # A red flag said with a hedge ("I think I might be having a stroke") still counts:
+            # safety first. Any other hedged finding is "not sure".
+            state = "yes" if _is_red_flag(m.key, red) else "unknown"
+        elif _said_fine(tokens, m.end, clause, c) or any(t in NEGATORS for t in before) or (after and after[0] in NEGATORS) \
+                or _denied_by_next_clause(c, mentions, named, tokens, clause):
+            state = "no"
+        out.append(Mention(m.key, m.start, m.end, state))
+    return out
 
 
-def _fuzzy_whole(tokens: list[str], table: dict[str, tuple[str, ...]]) -> list[_Match]:
-    """A near miss of a whole phrase: only when exactly one meaning is that close."""
-    utterance = " ".join(tokens)
-    best_distance, meanings = None, set()
-    for key, phrases in table.items():
-        for phrase in phrases:
-            norm = normalize(phrase)
-            distance = OSA.distance(utterance, norm, score_cutoff=_allowed_typos(len(norm)))
-            if distance > _allowed_typos(len(norm)):
-                continue
-            if best_distance is None or distance < best_distance:
-                best_distance, meanings = distance, {key}
-            elif distance == best_distance:
-                meanings.add(key)
-    if len(meanings) != 1:
-        return []
-    return [_Match(meanings.pop(), 0, len(tokens))]
+def _denied_by_next_clause(c: int, mentions: list[Mention], named: list[Mention], tokens: list[str],
+                           clause: list[int]) -> bool:
+    """"I had chest pain yesterday, but not now": the next clause only denies."""
+    words = [t for t, k in zip(tokens, clause) if k == c + 1]
+    if not words or any(clause[m.start] == c + 1 for m in named):
+        return False
+    words = [w for w in words if w not in BREAKS and w not in ("at", "the", "right", "any", "more", "so", "much")]
+    return bool(words) and words[0] in ("not", "no", "never", "none") and (
+        len(words) == 1 or all(w in STILL_NOT or w in NEGATORS for w in words))
+
+
+def _standalone(mentions: list[Mention], clause: list[int]) -> set[str]:
+    """Plain answers (yes, no…) in clauses that name no finding: there they answer the question."""
+    named_clauses = {clause[m.start] for m in mentions if m.key.startswith(("finding:", "choice:"))}
+    return {m.key for m in mentions if not m.key.startswith(("finding:", "choice:"))
+            and clause[m.start] not in named_clauses}
 
 
 def _single_intent(keys: set[str]) -> Intent | None:
-    """Commands and plain answers; None when the keys disagree."""
-    commands = keys & COMMAND_INTENTS
+    """Plain answers; None when they disagree."""
     answers = keys & set(ANSWER_INTENTS)
-    if commands == {"repeat"} and answers:  # "sorry, yes" / "what? no": the answer is what counts
-        commands = set()
-    if commands and answers:
-        return None
-    if len(commands) == 1:
-        return Intent(commands.pop())
-    if len(commands) > 1:
-        return None
     if "unknown" in answers:  # "no, I'm not sure" is still not sure
         return Intent("unknown") if len(answers) <= 2 else None
     if len(answers) == 1:
@@ -147,26 +352,48 @@ def _single_intent(keys: set[str]) -> Intent | None:
     return None
 
 
-def _understand_yes_no(matches: list[_Match]) -> Intent:
-    keys = {m.key for m in matches if not m.key.startswith("choice:")}
-    return _single_intent(keys) or Intent("no_match")
+def _state_of(mentions: list[Mention], keys: set[str]) -> dict[str, State]:
+    """Per finding or choice id; a red flag said both ways counts as present (safety first),
+    anything else said both ways as unsure."""
+    states: dict[str, set[State]] = {}
+    for m in mentions:
+        if m.key.startswith(("finding:", "choice:")):
+            ident = m.key.split(":", 1)[1]
+            if ident in keys:
+                states.setdefault(ident, set()).add(m.state)
+    return {k: (v.pop() if len(v) == 1 else "unknown") for k, v in states.items()}
 
 
-def _understand_choices(question: Question, matches: list[_Match]) -> Intent:
-    picked = [m.key.removeprefix("choice:") for m in matches if m.key.startswith("choice:") and not m.negated]
-    refused = [m for m in matches if m.key.startswith("choice:") and m.negated]
-    others = {m.key for m in matches if not m.key.startswith("choice:")}
+def _yes_no(question: Question, mentions: list[Mention], clause: list[int]) -> Intent:
+    own = _state_of(mentions, set(question.findings))
+    if own:
+        state = next(iter(own.values()))
+        return Intent(state, None) if state == "unknown" else Intent(state, state == "yes")
+    plain = _standalone(mentions, clause) - {"none"} | ({"no"} if "none" in _standalone(mentions, clause) else set())
+    return _single_intent(plain) or Intent("no_match")
+
+
+def _choices(question: Question, mentions: list[Mention], clause: list[int]) -> Intent:
+    states = _state_of(mentions, {c.id for c in question.choices})
+    order = [c.id for c in question.choices]
+    picked = [c for c in order if states.get(c) == "yes"]
+    denied = tuple(c for c in order if states.get(c) == "no")
+    unsure = tuple(c for c in order if states.get(c) == "unknown")
+    plain = _standalone(mentions, clause)
     if picked:
-        unique = list(dict.fromkeys(picked))
-        if question.kind == "choice" and len(unique) > 1:
+        if question.kind == "choice" and len(picked) > 1:
             return Intent("no_match")
-        return Intent("choices", unique)
-    if "none" in others or (refused and not others - {"no"}):
+        return Intent("choices", picked, denied=denied, unsure=unsure)
+    if "none" in plain and not unsure:
         return Intent("none", [])
-    return _single_intent(others) or Intent("no_match")
+    if denied or unsure:
+        if len(denied) == len(order):
+            return Intent("none", [])
+        return Intent("choices", [], denied=denied, unsure=unsure)  # partly answered: ask the rest
+    return _single_intent(plain) or Intent("no_match")
 
 
-def _understand_quantity(question: Question, tokens: list[str], matches: list[_Match]) -> Intent:
+def _quantity(question: Question, tokens: list[str], mentions: list[Mention]) -> Intent:
     if question.kind == "duration":
         days = parse_duration_days(tokens)
         if days is not None:
@@ -177,31 +404,65 @@ def _understand_quantity(question: Question, tokens: list[str], matches: list[_M
             return Intent("number", tidy_number(numbers[0][0]))
         if len(numbers) == 2:  # "sixty or seventy": in between
             return Intent("number", tidy_number(round((numbers[0][0] + numbers[1][0]) / 2)))
-    keys = {m.key for m in matches} & (COMMAND_INTENTS | {"unknown"})
-    return _single_intent(keys) or Intent("no_match")
+    if any(m.key == "unknown" for m in mentions):
+        return Intent("unknown")
+    return Intent("no_match")
 
+
+def _fuzzy_whole(kb: KnowledgeBase, question: Question, tokens: list[str]) -> list[Mention]:
+    """A near miss of a whole plain answer or choice label: only when exactly one meaning is
+    that close. Only keyboards make such typos; speech output is always spelt right."""
+    utterance = " ".join(tokens)
+    table: dict[str, list[str]] = {name: _plain_expansions(kb, name) for name in (*ANSWER_INTENTS, "none")}
+    for choice in question.choices:
+        key = f"finding:{choice.id}" if choice.id in kb.findings else f"choice:{choice.id}"
+        table[key] = [normalize(choice.label)]
+    best_distance, meanings = None, set()
+    for key, phrases in table.items():
+        for norm in phrases:
+            allowed = _allowed_typos(len(norm))
+            distance = OSA.distance(utterance, norm, score_cutoff=allowed)
+            if distance > allowed:
+                continue
+            if best_distance is None or distance < best_distance:
+                best_distance, meanings = distance, {key}
+            elif distance == best_distance:
+                meanings.add(key)
+    if len(meanings) != 1:
+        return []
+    return [Mention(meanings.pop(), 0, len(tokens))]
+
+
+def _plain_expansions(kb: KnowledgeBase, name: str) -> list[str]:
+    patterns = _patterns(kb)
+    if name not in patterns.plain:
+        patterns.plain[name] = [normalize(p) for t in kb.answers.phrases(name) for p in expand(t, kb.vocabulary, 20)]
+    return patterns.plain[name]
 
 
 # -- grammars for recognizers ---------------------------------------------------------------
-NUMBER_RANGE = range(1, 121)
-DURATION_COUNTS = ("a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                   "nine", "ten", "eleven", "twelve", "a couple of", "a few", "several", "half a")
-DURATION_PREFIXES = ("", "about ", "for ", "for about ", "over ", "more than ", "less than ", "nearly ")
+PER_TEMPLATE = 10  # phrases a template contributes to a grammar: a hint for the recognizer, not a cage
+QUANTITY_PHRASES = 1100  # the age and duration rules expand to this many phrases at most
 
 
 def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
-    table = accepted_phrases(kb, question)
-    quantity = question.kind in ("number", "duration")
-    phrases = [p for key, ps in table.items() if not (quantity and key in ("yes", "no")) for p in ps]
+    vocab = kb.vocabulary
+    names = list(COMMAND_INTENTS) + (["unknown"] if question.kind in ("number", "duration") else
+                                     [*ANSWER_INTENTS] + (["none"] if question.choices else []))
+    phrases = [p for name in names for t in kb.answers.phrases(name) for p in expand(t, vocab, PER_TEMPLATE)]
     items: list[str] = []
     if question.kind in ("choice", "multi"):
-        items = [p for c in question.choices for p in c.phrases]
+        for choice in question.choices:
+            templates = finding_templates(kb, choice.id) if choice.id in kb.findings else choice.phrases
+            items += [p for t in templates for p in expand(t, vocab, PER_TEMPLATE)]
+        phrases += items
+    elif question.kind == "yes_no":
+        phrases += [p for t in finding_templates(kb, question.id) for p in expand(t, vocab, PER_TEMPLATE)]
     elif question.kind == "number":
-        for n in NUMBER_RANGE:
-            words = number_words(n)
-            phrases += [words, f"i'm {words}", f"i am {words}", f"{words} years old"]
+        phrases += expand("<age>", vocab, QUANTITY_PHRASES, per_item=3)
     elif question.kind == "duration":
-        phrases += _duration_phrases()
+        phrases += expand("<how_long>", vocab, QUANTITY_PHRASES, per_item=2)
+        phrases += expand("<since>", vocab, 40)
     unique = tuple(dict.fromkeys(p.lower() for p in phrases))
     words = frozenset(w for p in unique for w in p.split())
     return Grammar(question.id, unique, tuple(dict.fromkeys(items)), words)
@@ -215,20 +476,5 @@ def phrase_grammar(name: str, phrases: tuple[str, ...]) -> Grammar:
 
 def says_any(text: str, phrases: tuple[str, ...]) -> bool:
     """Does the text contain one of the phrases (matched as whole words, like answers)?"""
-    return bool(_find_phrases(normalize(text).split(), {"phrase": phrases}))
-
-
-def _duration_phrases() -> list[str]:
-    units = [u for u in DURATION_UNITS if u not in ("minute", "minutes", "night", "nights", "fortnight")]
-    out: list[str] = []
-    for count in DURATION_COUNTS:
-        singular = count in ("a", "an", "one", "half a")
-        for unit in units:
-            if singular != (not unit.endswith("s")):
-                continue
-            if count == "an" and unit != "hour" or count == "a" and unit == "hour":
-                continue
-            for prefix in DURATION_PREFIXES:
-                out.append(f"{prefix}{count} {unit}")
-    out += [f"since {m}" for m in SINCE_MOMENTS] + [f"for {u}" for u in ("days", "weeks", "months", "years")]
-    return out
+    joined = f" {normalize(text)} "
+    return any(f" {normalize(p)} " in joined for p in phrases if normalize(p))

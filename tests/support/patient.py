@@ -419,6 +419,12 @@ class SimulatedPatient:
         text = phrasing.PLAIN["none"] if plain else self._pick(phrasing.NONE_OF_THOSE[self.variant], qid)
         return PlannedAnswer(text, "none", [])
 
+    def confirm(self, reprompt: dict[str, Any]) -> PlannedAnswer:
+        """ "You said your hands tingle. Is that right?": yes only if every finding named is true."""
+        findings = [f for f in reprompt.get("findings") or [] if isinstance(f, str)]
+        true = bool(findings) and all(self.story.answer_for(f) == "yes" for f in findings)
+        return PlannedAnswer("yes" if true else "no", "yes" if true else "no", true)
+
     def _pick(self, options: Sequence[str], qid: str) -> str:
         return phrasing.pick(options, self.story.id, qid)
 
@@ -459,10 +465,12 @@ def _meant(planned: PlannedAnswer) -> str:
 
 # ---------------------------------------------------------------------------------------------
 def run_story(story: Story, variant: int = 0, *, kiosk_args: Sequence[str] = (),
-              timeout: float = DEFAULT_TIMEOUT_S, in_process: bool = False) -> StoryOutcome:
+              timeout: float = DEFAULT_TIMEOUT_S, in_process: bool = False,
+              patient_class: type[SimulatedPatient] | None = None) -> StoryOutcome:
     """Interview one simulated patient through a fresh ``kiosk --jsonl`` subprocess (or, with
-    ``in_process``, through ``run_jsonl`` in a thread of this process)."""
-    patient = SimulatedPatient(story, variant)
+    ``in_process``, through ``run_jsonl`` in a thread of this process). ``patient_class``: another
+    way of answering (tests/support/own_words.py)."""
+    patient = (patient_class or SimulatedPatient)(story, variant)
     outcome = StoryOutcome(story.id, variant)
     started = time.perf_counter()
     kiosk_class = InProcessKiosk if in_process else KioskProcess
@@ -503,6 +511,11 @@ def _converse(kiosk: KioskProcess, patient: SimulatedPatient, outcome: StoryOutc
         if last["type"] == "question":
             question, tries_here = last, 0
             outcome.questions.append(last)
+        elif last["type"] == "reprompt" and last.get("reason") == "confirm" and question is not None:
+            planned = patient.confirm(last)
+            kiosk.send(planned.text)
+            outcome.said.append((str(question.get("id")), planned.text))
+            continue
         elif last["type"] == "reprompt":
             outcome.reprompts += 1
             tries_here += 1
@@ -532,13 +545,14 @@ def _check_understanding(turn: list[dict[str, Any]], planned: PlannedAnswer, que
 
 def run_stories(stories: Sequence[Story], variant: int = 0, *, workers: int | None = None,
                 kiosk_args: Sequence[str] = (), timeout: float = DEFAULT_TIMEOUT_S,
-                in_process: bool = False) -> dict[str, StoryOutcome]:
+                in_process: bool = False, patient_class: type[SimulatedPatient] | None = None) -> dict[str, StoryOutcome]:
     """Run many stories, a few subprocesses at a time (in-process: one at a time, as threads would
     only share one interpreter lock); outcomes keyed by story id, in story order."""
     if in_process:
-        return {s.id: run_story(s, variant, kiosk_args=kiosk_args, timeout=timeout, in_process=True)
-                for s in stories}
+        return {s.id: run_story(s, variant, kiosk_args=kiosk_args, timeout=timeout, in_process=True,
+                                patient_class=patient_class) for s in stories}
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_story, s, variant, kiosk_args=kiosk_args, timeout=timeout) for s in stories]
+        futures = [pool.submit(run_story, s, variant, kiosk_args=kiosk_args, timeout=timeout,
+                               patient_class=patient_class) for s in stories]
         return {s.id: f.result() for s, f in zip(stories, futures)}
