@@ -39,6 +39,7 @@ class Settings:
     alert_command: str | None = None  # run through the shell on an emergency
     alert_file: Path | None = None  # one line appended per emergency
     intents: Path | None = None  # knowledge base folder; None = the shipped one
+    staff_log: Path | None = None  # the staff log file; None = ~/.local/state/hand-cramp-kiosk/staff.log
     source: Path | None = field(default=None, compare=False)  # the file these came from, if any
 
     @property
@@ -118,6 +119,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "alert_command": _optional_text,
     "alert_file": _optional_path,
     "intents": _optional_path,
+    "staff_log": _optional_path,
 }
 
 

@@ -137,6 +137,11 @@ class VoiceAdapter:
             if self._microphone is not None:
                 self._microphone.mute(False)
 
+    @property
+    def speech_problem(self) -> str | None:
+        """Why the voice is not speaking right now (it tries again later); None while it works."""
+        return getattr(self._tts, "problem", None) if self._tts is not None else None
+
     def interrupt(self) -> None:
         """The patient answered by key or touch: cut the sentence being spoken (any thread)."""
         stop = getattr(self._tts, "stop", None)
