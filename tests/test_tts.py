@@ -7,6 +7,7 @@ is a real child process that sleeps.
 
 from __future__ import annotations
 
+import io
 import sys
 import tempfile
 import time
@@ -317,3 +318,157 @@ def test_earcon_player_plays_the_file_and_gives_up_on_a_stuck_speaker(monkeypatc
     assert time.monotonic() - started < 3.5
     assert "stopped responding" in player.problem
     assert player.play("listening") is False and len(stuck.played) == 1, "no retry once broken"
+
+
+# ---------------------------------------------------------------- faults of issue 13: speech that recovers
+
+# A stand-in speaker for the real pyttsx3 + espeak-ng child: the module `sounddevice` found
+# first on the child's path. It "plays" for the sound's real length, so a sentence can be cut
+# off mid-way, and notes each finished play in a file the test reads.
+FAKE_SOUNDDEVICE = '''
+import os, time
+class PortAudioError(Exception):
+    pass
+def query_devices(kind=None):
+    return {"name": "stand-in speaker", "default_samplerate": 22050.0}
+def play(data, rate, blocking=False):
+    time.sleep(len(data) / rate)
+    with open(os.environ["FAKE_SPEAKER_LOG"], "a") as log:
+        log.write(f"{len(data) / rate:.2f}\\n")
+'''
+
+
+def fake_speaker_child(tmp_path: Path, monkeypatch) -> tuple[list[str], Path]:
+    """The real speech child (real pyttsx3, real espeak-ng), with the stand-in speaker first on its path."""
+    fakes = tmp_path / "fakes"
+    fakes.mkdir()
+    (fakes / "sounddevice.py").write_text(FAKE_SOUNDDEVICE)
+    played = tmp_path / "played.txt"
+    monkeypatch.setenv("FAKE_SPEAKER_LOG", str(played))
+    code = (f"import sys; sys.path.insert(0, {str(fakes)!r}); from kiosk.speech.tts import _worker_main; "
+            "sys.exit(_worker_main(sys.argv[1:]))")
+    return [sys.executable, "-c", code, '{"voice": "en-us"}'], played
+
+
+def speech_files() -> set[Path]:
+    """Every file a speech child could leave: /dev/shm and the temp folder."""
+    found: set[Path] = set()
+    for folder in (Path("/dev/shm"), Path(tempfile.gettempdir())):
+        if folder.is_dir():
+            found |= {p for p in folder.iterdir() if p.name.startswith("kiosk-speech") or p.suffix == ".wav"}
+    return found
+
+
+LONG_QUESTION = ("Do your hands cramp when you write, when you hold a cup, or when you grip "
+                 "a steering wheel for a long time?")
+
+
+def test_stopped_sentences_never_silence_the_voice_and_leave_no_file(tmp_path, monkeypatch):
+    """Fault 1 and 3: a key press kills the speech child mid-sentence, again and again. Each
+    stop is not a failure, the next sentence is spoken, and no rendered audio is left behind."""
+    import threading
+
+    command, played = fake_speaker_child(tmp_path, monkeypatch)
+    before = speech_files()
+    speech = Pyttsx3Speech(command=command)
+    try:
+        for _ in range(5):
+            stopped = threading.Event()
+
+            def stop_once_speaking() -> None:
+                # stop while the sentence is playing (the child is then in the stand-in's sleep)
+                deadline = time.monotonic() + 60
+                while speech._worker is None and time.monotonic() < deadline:  # noqa: SLF001
+                    time.sleep(0.05)
+                time.sleep(1.0)
+                speech.stop()
+                stopped.set()
+
+            threading.Thread(target=stop_once_speaking, daemon=True).start()
+            assert speech.say(LONG_QUESTION) is False
+            stopped.wait(60)
+            assert speech.problem is None and not speech.gave_up
+        assert not played.exists() or played.read_text() == "", "no sentence was played to its end"
+        assert speech.say("Yes.") is True, "after five stops the voice still speaks"
+        assert speech.problem is None
+        assert played.read_text().count("\n") == 1
+    finally:
+        speech.close()
+    assert speech_files() - before == set(), "nothing rendered is left in /dev/shm or the temp folder"
+
+
+def test_a_killed_speech_child_leaves_no_audio_behind(tmp_path, monkeypatch):
+    """Fault 3: SIGKILL while a result sentence plays (nothing is ever written to a file)."""
+    import threading
+
+    command, _ = fake_speaker_child(tmp_path, monkeypatch)
+    before = speech_files()
+    speech = Pyttsx3Speech(command=command)
+    try:
+        assert speech.start()
+        shm_before = set(Path("/dev/shm").iterdir()) if Path("/dev/shm").is_dir() else set()
+        threading.Timer(1.5, lambda: speech._worker.process.kill()).start()  # noqa: SLF001
+        assert speech.say("Possible causes: overuse of the hand, low salt after sweating, "
+                          "and a nerve pressed at the wrist.") is False
+        assert "stopped" in (speech.problem or ""), "a kill nobody asked for is reported"
+        if Path("/dev/shm").is_dir():
+            assert set(Path("/dev/shm").iterdir()) - shm_before == set()
+    finally:
+        speech.close()
+    assert speech_files() - before == set()
+
+
+def test_an_empty_render_is_retried_before_it_counts():
+    """Fault 1: espeak gave an empty render in a fresh process; a stand-in espeak that renders
+    nothing the first time is asked again, and the sentence is spoken."""
+    from kiosk.speech import tts
+
+    calls = []
+
+    def first_render_empty(text: str) -> bytes:
+        calls.append(text)
+        return b"" if len(calls) == 1 else b"\x01\x00" * 2205
+
+    wav = tts._render_wav(first_render_empty, "Hello")  # noqa: SLF001
+    assert calls == ["Hello", "Hello"]
+    data, rate = soundfile.read(io.BytesIO(wav), dtype="int16")
+    assert rate == 22050 and len(data) == 2205
+    with pytest.raises(SpeechError, match="no audio"):
+        tts._render_wav(lambda text: b"", "Hello")  # noqa: SLF001
+
+
+def test_each_real_render_holds_exactly_its_own_sentence():
+    """The cause of the empty renders: pyttsx3's loop could end before espeak did. Rendering the
+    same question three times in a fresh process gives three full, equal-length sentences."""
+    speech = Pyttsx3Speech(VoiceSettings("en-us"))
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            lengths = []
+            for n in range(3):
+                path = Path(folder) / f"{n}.wav"
+                assert speech.save(LONG_QUESTION, path), speech.problem
+                lengths.append(speech_seconds(path)[0])
+        finally:
+            speech.close()
+    assert min(lengths) > 4.0, lengths
+    assert max(lengths) < 1.1 * min(lengths), "no render carries a leftover of the one before"
+
+
+def test_after_giving_up_speech_rests_says_why_and_tries_again_later():
+    """Fault 1: two real failures in a row rest the voice (with the reason and when it retries);
+    after the rest the next sentence tries a fresh engine again instead of staying silent for good."""
+    now = [1000.0]
+    speech = Pyttsx3Speech(command=[sys.executable, "-c", DIES_WHEN_SPEAKING], retry_after_s=60,
+                           clock=lambda: now[0])
+    try:
+        assert speech.say("Hello") is False
+        assert speech.say("Hello") is False
+        assert speech.gave_up
+        assert "stopped" in speech.problem and "try again in 60 seconds" in speech.problem
+        assert speech.say("Hello") is False and speech._worker is None, "resting: no new child"  # noqa: SLF001
+        now[0] += 61
+        assert not speech.gave_up, "rested: it tries again"
+        assert speech.say("Hello") is False  # the stand-in still crashes, so it rests again at once
+        assert speech.gave_up
+    finally:
+        speech.close()

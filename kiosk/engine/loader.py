@@ -31,7 +31,7 @@ from .knowledge import (
     UrgencyRule,
 )
 from .understanding import normalize
-from .yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
+from kiosk.yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
 
 FILES = ("sources.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
 ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")

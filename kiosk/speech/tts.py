@@ -10,11 +10,10 @@ rests for ``retry_after_s`` (each try may cost a time limit) and then tries agai
 broke for a moment comes back by itself. Stopping a sentence (the patient answered by key or
 touch) is never a failure.
 
-Nothing is written to a file to speak: the child renders into memory (pyttsx3's espeak driver
-writes its WAV through ``wave.open``, which accepts a file object) and plays from there, so no
-sentence — and what the kiosk says can echo the patient — is ever left in /dev/shm or on disk,
-not even when the child is killed to silence it. espeak sometimes delivers no audio for a
-render (most often a fresh process's first one); an empty render is retried before it counts.
+Nothing is written to a file to speak: the child renders into memory (espeak-ng's samples,
+collected from the library pyttsx3 loaded) and plays from there, so no sentence — and what the
+kiosk says can echo the patient — is ever left in /dev/shm or on disk, not even when the child
+is killed to silence it. An empty render is retried before it counts as a failure.
 
 Why not let pyttsx3 play the sound itself: on Linux its espeak driver renders a WAV and runs
 ``aplay`` through ``os.system`` without checking the result, so with no ``aplay`` or no sound card
@@ -32,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+import wave
 from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -44,6 +44,7 @@ DEFAULT_RATE = 160  # words a minute: slower than espeak's 175, for older listen
 STARTUP_TIMEOUT_S = 15.0  # a cold Raspberry Pi needs a few seconds to import numpy and pyttsx3
 MAX_FAILURES = 2  # after this many failures in a row, rest: each try may cost a timeout
 RETRY_AFTER_S = 60.0  # then try again (next question or next patient): the speaker may be back
+ESPEAK_RATE = 22050  # samples a second: espeak-ng's voices all render at this rate
 RENDER_TRIES = 3  # an empty render is retried this many times in all before it counts as a failure
 
 ON_SCREEN = "Questions are shown on the screen."
@@ -401,6 +402,7 @@ def _make_engine(settings: VoiceSettings) -> tuple[Any, list[str]]:
     engine.setProperty("rate", int(settings.rate or DEFAULT_RATE))
     if settings.volume is not None:
         engine.setProperty("volume", min(1.0, max(0.0, float(settings.volume))))
+    engine.runAndWait()  # pyttsx3 queues property changes until its loop runs; nothing is said
     return engine, warnings
 
 
@@ -431,22 +433,52 @@ def _find_speaker() -> tuple[str | None, str | None]:
         return None, f"{type(error).__name__}: {error}"
 
 
-def _render_wav(engine: Any, text: str) -> bytes:
-    """espeak's WAV for ``text``, in memory. An empty render is retried (see the module docstring)."""
+def _render_wav(synth: Callable[[str], bytes], text: str) -> bytes:
+    """A WAV for ``text`` in memory, from ``synth`` (16-bit mono PCM at espeak's 22.05 kHz).
+    An empty render is retried before it counts (see the module docstring)."""
     for _ in range(RENDER_TRIES):
-        buffer = io.BytesIO()
-        engine.save_to_file(text, buffer)  # the espeak driver hands it to wave.open(), which leaves it open
-        engine.runAndWait()
-        wav = buffer.getvalue()
-        if len(wav) > 44:  # more than a WAV header
-            return wav
+        pcm = synth(text)
+        if pcm:
+            buffer = io.BytesIO()
+            with wave.open(buffer, "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(ESPEAK_RATE)
+                out.writeframes(pcm)
+            return buffer.getvalue()
     raise SpeechError(f"the speech engine wrote no audio ({RENDER_TRIES} tries)")
+
+
+def _espeak_synth(text: str) -> bytes:
+    """espeak-ng's audio for ``text``, straight from the library pyttsx3 loaded (with the voice,
+    rate and volume set through pyttsx3).
+
+    Why not pyttsx3's own save_to_file + runAndWait: its loop can end before the synthesis does
+    (measured: in 6 of 6 fresh processes the first render of a long question was empty, and
+    the second held both sentences). espeak_Synchronize() returns only when every sample has
+    reached the callback, so each render holds exactly its own sentence.
+    """
+    import ctypes
+
+    from pyttsx3.drivers import _espeak
+
+    chunks: list[bytes] = []
+
+    def collect(wav: Any, samples: int, events: Any) -> int:
+        if samples > 0:
+            chunks.append(ctypes.string_at(wav, samples * 2))
+        return 0
+
+    _espeak.SetSynthCallback(collect)
+    _espeak.Synth(text.encode("utf-8"), flags=_espeak.ENDPAUSE | _espeak.CHARS_UTF8)
+    _espeak.Synchronize()
+    return b"".join(chunks)
 
 
 def _render(engine: Any, text: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if _uses_espeak(engine):
-        path.write_bytes(_render_wav(engine, text))
+        path.write_bytes(_render_wav(_espeak_synth, text))
         return
     engine.save_to_file(text, str(path))  # Windows SAPI5 and macOS NSSS need a file name
     engine.runAndWait()
@@ -459,7 +491,7 @@ def _speak(engine: Any, text: str) -> None:
         engine.say(text)  # Windows SAPI5 and macOS NSSS play the sound themselves
         engine.runAndWait()
         return
-    _play(_render_wav(engine, text))
+    _play(_render_wav(_espeak_synth, text))
 
 
 def _play(wav: bytes) -> None:
