@@ -570,8 +570,9 @@ class KioskApp(App[int]):
 
 
 def _understood(happened: list[Event]) -> bool:
-    """True when an utterance meant something: anything but a "not understood" reprompt."""
-    return any(not (isinstance(e, RepromptEvent) and e.reason in NOT_UNDERSTOOD) for e in happened)
+    """True when an utterance meant something: no "not understood" answer or reprompt among its events."""
+    return not any((isinstance(e, RepromptEvent) and e.reason in NOT_UNDERSTOOD)
+                   or (isinstance(e, AnswerEvent) and e.intent in NOT_UNDERSTOOD) for e in happened)
 
 
 def _said_any(heard: Heard, phrases: tuple[str, ...]) -> bool:
