@@ -46,10 +46,18 @@ class LineDict(dict):
     line: int = 0
     key_lines: dict[str, int]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_lines = {}  # also for an empty stand-in made by a reader of a missing block
+
 
 class LineList(list):
     line: int = 0
     item_lines: list[int]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.item_lines = []
 
 
 @dataclass(frozen=True)
@@ -215,9 +223,10 @@ def read_yaml(path: Path, problems: list[Problem], name: str | None = None) -> A
     if text is None:
         problems.append(Problem(label, problem_line, "(file)", problem))
         return None
-    loader = _LineLoader(text)
     duplicates: list[tuple[str, int, int]] = []
+    loader = None
     try:
+        loader = _LineLoader(text)  # checks every character: a control character raises here
         node = loader.get_single_node()
         if node is None:
             return None
@@ -236,7 +245,8 @@ def read_yaml(path: Path, problems: list[Problem], name: str | None = None) -> A
         problems.append(Problem(label, line, "(syntax)", f"a value cannot be read ({type(error).__name__})"))
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     for key, line, first in duplicates:
         problems.append(Problem(label, line, key, f"appears twice (first on line {first})"))
     return data

@@ -66,8 +66,12 @@ class _Check:
         if isinstance(value, dict):
             return value
         if value is not None or required:
-            self.problem(container, key, path, "is missing" if value is None else "must be a mapping of keys to values")
-        return LineDict()
+            present = isinstance(container, dict) and key in container
+            missing = "is empty" if present else "is missing"
+            self.problem(container, key, path, missing if value is None else "must be a mapping of keys to values")
+        stand_in = LineDict()  # what is missing inside is reported at this block's line
+        stand_in.line = line_of(container, key) or getattr(container, "line", 0) or 1
+        return stand_in
 
     def entries(self, table: dict, prefix: str, expected: str = "must be a mapping") -> Iterator[tuple[Any, dict, str]]:
         """Each ``key: mapping`` of ``table`` with its path ("causes.overuse"); an entry that is
@@ -261,6 +265,9 @@ class _Builder:
 
     def _key_options(self, c: _Check, raw: dict, path: str) -> tuple[KeyOption, ...]:
         items = raw.get("keys") or []
+        if not isinstance(items, list):
+            c.problem(raw, "keys", f"{path}.keys", "must be a list of mappings with a label and a value")
+            return ()
         out = []
         for index, item in enumerate(items):
             if not isinstance(item, dict) or "label" not in item or "value" not in item:
