@@ -604,7 +604,8 @@ def run_app(args: argparse.Namespace) -> int:
     staff_log = StaffLog(settings.staff_log or default_path())
     voice = VoiceAdapter(settings)
     try:
-        code = KioskApp(settings, kb, voice, staff_log=staff_log).run()
+        app = KioskApp(settings, kb, voice, staff_log=staff_log)
+        code = app.run() or app.return_code  # return_code is 1 after a crash Textual caught
     except Exception as error:  # noqa: BLE001 - outside Textual's own handler: report, exit 1, restart
         staff_log.crash(error)
         code = 1
