@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from kiosk.paths import intents_dir
+from kiosk.yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
 
 from .conditions import ConditionReader
 from .knowledge import (
@@ -31,7 +32,6 @@ from .knowledge import (
     UrgencyRule,
 )
 from .understanding import normalize
-from kiosk.yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
 
 FILES = ("sources.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
 ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")

@@ -107,6 +107,7 @@ class StaffAlert:
 
     def _run(self, line: str, when: str, category: str) -> tuple[list[str], bool]:
         """(problems, timed out). Output is read as it comes and only its last bytes are kept."""
+        assert self.command is not None
         env = {**os.environ, "KIOSK_ALERT": line, "KIOSK_ALERT_TIME": when, "KIOSK_ALERT_REASON": category}
         try:
             process = subprocess.Popen(self.command, shell=True, env=env, stdin=subprocess.DEVNULL,  # noqa: S602

@@ -18,6 +18,7 @@ from typing import Callable
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.theme import Theme
 
 from kiosk.config import Settings, SettingsError, settings_from_args
@@ -37,7 +38,14 @@ from kiosk.engine.understanding import Grammar, phrase_grammar, says_any
 from kiosk.stafflog import StaffLog, default_path
 from kiosk.ui.alert import AlertOutcome, StaffAlert, failed_outcome, reason_category
 from kiosk.ui.dialogs.pin import PinDialog, PinGuard
-from kiosk.ui.messages import SpeechProblem, StaffTestDone, VoiceHeard, VoiceLevel, VoiceReady, VoiceState
+from kiosk.ui.messages import (
+    SpeechProblem,
+    StaffTestDone,
+    VoiceHeard,
+    VoiceLevel,
+    VoiceReady,
+    VoiceState,
+)
 from kiosk.ui.screens.emergency import TELL_THE_DESK, EmergencyScreen, advice_words
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.result import ResultScreen, result_speech
@@ -164,7 +172,7 @@ class KioskApp(App[int]):
     def _log_voice(self, status: object) -> None:
         hearing = getattr(status, "hearing", False)
         speaking = getattr(status, "speaking", False)
-        problems = " ".join(getattr(status, "problems", ()))
+        problems = " ".join((getattr(self.voice, "engine_note", ""), *getattr(status, "problems", ()))).strip()
         self.staff_log.event("voice", f"engine {getattr(status, 'engine', '') or 'none'}; microphone/listening "
                                       f"{'on' if hearing else 'off'}; speaker {'on' if speaking else 'off'}"
                                       + (f"; {problems}" if problems else ""))
@@ -176,7 +184,10 @@ class KioskApp(App[int]):
 
     def _show_voice_status(self) -> None:
         for welcome in [s for s in self.screen_stack if isinstance(s, WelcomeScreen)]:
-            welcome.show_voice_status(self.voice_summary(), self.voice_status.hearing)  # details: staff screen
+            try:
+                welcome.show_voice_status(self.voice_summary(), self.voice_status.hearing)  # details: staff screen
+            except NoMatches:  # not composed yet (just switched to, on a busy machine): its on_mount shows it
+                pass
 
     def on_speech_problem(self, message: SpeechProblem) -> None:
         """The voice gave up on a sentence (it tries again later), or came back: show and log it."""

@@ -62,6 +62,7 @@ class VoiceAdapter:
     _tts: Any = None
     _turn_lock: threading.Lock = field(default_factory=threading.Lock)
     _speaking: bool = False
+    engine_note: str = ""  # what the recognizer choice said: engine, model, noise removal
 
     def open(self, engine: str | None = None) -> VoiceStatus:
         self.close()
@@ -113,6 +114,7 @@ class VoiceAdapter:
             problems.append(f"Listening is off: {_short(error)}")
             return False
         self._microphone = mic_choice.microphone
+        self.engine_note = rec_choice.message
         self._recognizer = rec_choice.recognizer
         self._listener = Listener(rec_choice.recognizer)
         return True
