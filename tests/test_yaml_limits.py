@@ -172,3 +172,10 @@ def test_an_empty_prompts_file_and_an_empty_prompts_key(tmp_path):
     assert any(p.startswith("prompts.yaml:1: prompts") for p in problems), problems
     problems = problems_of(broken_intents(tmp_path / "b", "prompts.yaml", b""))
     assert any(p.startswith("prompts.yaml:") for p in problems), problems
+
+
+def test_red_flag_must_be_a_real_boolean(tmp_path):
+    """`red_flag: no` used to read as the word "no", and bool("no") is True: a red flag."""
+    folder = broken_intents(tmp_path, "findings.yaml", old="    red_flag: true\n", new="    red_flag: no\n")
+    problems = problems_of(folder)
+    assert any("red_flag: must be true or false, not 'no'" in p for p in problems), problems

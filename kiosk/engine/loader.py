@@ -117,6 +117,14 @@ class _Check:
             return ()
         return tuple(v.strip() for v in value)
 
+    def boolean(self, container: dict, key: str, path: str, default: bool = False) -> bool:
+        value = container.get(key, default)
+        if isinstance(value, bool):
+            return value
+        # YAML 1.2 booleans (kiosk.yamlread): `red_flag: yes` is the word "yes", not true
+        self.problem(container, key, f"{path}.{key}", f"must be true or false, not {value!r}")
+        return default
+
     def known(self, container: Any, key: Any, path: str, value: str, known: Any, what: str) -> bool:
         if value in known:
             return True
@@ -145,7 +153,14 @@ def load_knowledge_base(folder: Path | None = None) -> KnowledgeBase:
     if problems:
         raise KnowledgeBaseError(folder, problems)
     builder = _Builder(data, problems)
-    kb = builder.build()
+    try:
+        kb = builder.build()
+    except (TypeError, AttributeError, ValueError, KeyError, IndexError) as error:
+        # a shape no check foresaw: still a problem with its file, never a traceback
+        problems.append(Problem(builder.current_file, 1, "(shape)",
+                                f"a value is not the kind the kiosk expects ({type(error).__name__}); "
+                                "check the lists and mappings you last edited"))
+        raise KnowledgeBaseError(folder, problems) from error
     if problems:
         raise KnowledgeBaseError(folder, problems)
     return kb
@@ -155,8 +170,10 @@ class _Builder:
     def __init__(self, data: dict[str, Any], problems: list[Problem]) -> None:
         self.data = data
         self.problems = problems
+        self.current_file = FILES[0]
 
     def check(self, file: str) -> _Check:
+        self.current_file = file  # for a problem the checks did not foresee
         check = _Check(file)
         check.problems = self.problems
         return check
@@ -246,7 +263,7 @@ class _Builder:
             help=c.text(raw, "help", path),
             why=c.text(raw, "why", path),
             phrases=c.texts(raw, "phrases", path, required=False),
-            red_flag=bool(raw.get("red_flag", False)),
+            red_flag=c.boolean(raw, "red_flag", path),
             base_rate=c.number(raw, "base_rate", path, 0.001, 0.999, 0.2) or 0.2,
             min=c.number(raw, "min", path, 0, 100000),
             max=c.number(raw, "max", path, 0, 100000),
