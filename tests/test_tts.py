@@ -91,8 +91,9 @@ def test_speak_to_wav_into_an_impossible_place_raises_a_clear_error(tmp_path):
 
 
 @pytest.mark.skipif(machine_has_speaker(), reason="this machine has a speaker")
-def test_speaking_without_a_speaker_fails_fast_and_says_why():
-    speech = Pyttsx3Speech(VoiceSettings("en-us", 150, 0.9))
+def test_speaking_without_a_speaker_fails_fast_and_says_why(tmp_path, monkeypatch):
+    command, _, writes = audited_child(tmp_path, monkeypatch, speaker=False)
+    speech = Pyttsx3Speech(VoiceSettings("en-us", 150, 0.9), command=command)
     assert isinstance(speech, TextToSpeech)
     try:
         assert speech.start() and speech.output is None
@@ -100,9 +101,7 @@ def test_speaking_without_a_speaker_fails_fast_and_says_why():
         assert speech.say("Do your hands cramp?") is False
         assert time.monotonic() - started < 15  # fails at once, never a time limit (bounds a hang, not a speed)
         assert speech.problem is not None and speech.problem.startswith(NO_SPEAKER)
-        for folder in (Path("/dev/shm"), Path(tempfile.gettempdir())):
-            if folder.is_dir():
-                assert not list(folder.glob("kiosk-speech-*")), "no rendered speech left behind"
+        assert written_in_memory_folders(writes) == [], "no rendered speech is written anywhere"
         assert speech.say("Second try.") is False
         assert speech.gave_up, "after two failures it stops trying"
         started = time.monotonic()
@@ -338,25 +337,44 @@ def play(data, rate, blocking=False):
 '''
 
 
-def fake_speaker_child(tmp_path: Path, monkeypatch) -> tuple[list[str], Path]:
-    """The real speech child (real pyttsx3, real espeak-ng), with the stand-in speaker first on its path."""
+# Every file the speech child opens for writing, noted by a Python audit hook installed before
+# the child starts (the check does not depend on what else on this machine writes to /dev/shm).
+AUDITED_CHILD = """
+import os, sys
+log = os.open(os.environ["SPEECH_WRITES_LOG"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+def note(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes)):
+        mode, flags = args[1] or "", args[2] or 0
+        if any(c in str(mode) for c in "wax+") or flags & (os.O_WRONLY | os.O_RDWR):
+            os.write(log, os.fsencode(args[0]) + b"\\n")
+sys.addaudithook(note)
+sys.path[:0] = [p for p in os.environ.get("SPEECH_FAKES", "").split(":") if p]
+from kiosk.speech.tts import _worker_main
+sys.exit(_worker_main(sys.argv[1:]))
+"""
+
+
+def audited_child(tmp_path: Path, monkeypatch, *, speaker: bool = True) -> tuple[list[str], Path, Path]:
+    """The real speech child (real pyttsx3, real espeak-ng), with (``speaker``) the stand-in
+    speaker first on its path: (command, file of finished plays, file of paths it wrote)."""
     fakes = tmp_path / "fakes"
-    fakes.mkdir()
+    fakes.mkdir(exist_ok=True)
     (fakes / "sounddevice.py").write_text(FAKE_SOUNDDEVICE)
     played = tmp_path / "played.txt"
+    writes = tmp_path / "writes.txt"
     monkeypatch.setenv("FAKE_SPEAKER_LOG", str(played))
-    code = (f"import sys; sys.path.insert(0, {str(fakes)!r}); from kiosk.speech.tts import _worker_main; "
-            "sys.exit(_worker_main(sys.argv[1:]))")
-    return [sys.executable, "-c", code, '{"voice": "en-us"}'], played
+    monkeypatch.setenv("SPEECH_WRITES_LOG", str(writes))
+    monkeypatch.setenv("SPEECH_FAKES", str(fakes) if speaker else "")
+    return [sys.executable, "-c", AUDITED_CHILD, '{"voice": "en-us"}'], played, writes
 
 
-def speech_files() -> set[Path]:
-    """Every file a speech child could leave: /dev/shm and the temp folder."""
-    found: set[Path] = set()
-    for folder in (Path("/dev/shm"), Path(tempfile.gettempdir())):
-        if folder.is_dir():
-            found |= {p for p in folder.iterdir() if p.name.startswith("kiosk-speech") or p.suffix == ".wav"}
-    return found
+def written_in_memory_folders(writes: Path) -> list[str]:
+    """Paths the child wrote under /dev/shm or the temp folder (rendered speech would be there)."""
+    if not writes.exists():
+        return []
+    folders = ("/dev/shm", tempfile.gettempdir())
+    own = str(writes.parent)  # the test's own notes (writes.txt, played.txt)
+    return [p for p in writes.read_text().splitlines() if p.startswith(folders) and not p.startswith(own)]
 
 
 LONG_QUESTION = ("Do your hands cramp when you write, when you hold a cup, or when you grip "
@@ -368,8 +386,7 @@ def test_stopped_sentences_never_silence_the_voice_and_leave_no_file(tmp_path, m
     stop is not a failure, the next sentence is spoken, and no rendered audio is left behind."""
     import threading
 
-    command, played = fake_speaker_child(tmp_path, monkeypatch)
-    before = speech_files()
+    command, played, writes = audited_child(tmp_path, monkeypatch)
     speech = Pyttsx3Speech(command=command)
     try:
         for _ in range(5):
@@ -394,28 +411,25 @@ def test_stopped_sentences_never_silence_the_voice_and_leave_no_file(tmp_path, m
         assert played.read_text().count("\n") == 1
     finally:
         speech.close()
-    assert speech_files() - before == set(), "nothing rendered is left in /dev/shm or the temp folder"
+    assert writes.exists(), "the audit hook ran"
+    assert written_in_memory_folders(writes) == [], "nothing rendered is ever written to /dev/shm or the temp folder"
 
 
 def test_a_killed_speech_child_leaves_no_audio_behind(tmp_path, monkeypatch):
     """Fault 3: SIGKILL while a result sentence plays (nothing is ever written to a file)."""
     import threading
 
-    command, _ = fake_speaker_child(tmp_path, monkeypatch)
-    before = speech_files()
+    command, _, writes = audited_child(tmp_path, monkeypatch)
     speech = Pyttsx3Speech(command=command)
     try:
         assert speech.start()
-        shm_before = set(Path("/dev/shm").iterdir()) if Path("/dev/shm").is_dir() else set()
         threading.Timer(1.5, lambda: speech._worker.process.kill()).start()  # noqa: SLF001
         assert speech.say("Possible causes: overuse of the hand, low salt after sweating, "
                           "and a nerve pressed at the wrist.") is False
         assert "stopped" in (speech.problem or ""), "a kill nobody asked for is reported"
-        if Path("/dev/shm").is_dir():
-            assert set(Path("/dev/shm").iterdir()) - shm_before == set()
     finally:
         speech.close()
-    assert speech_files() - before == set()
+    assert written_in_memory_folders(writes) == [], "nothing was in a file for the kill to leave behind"
 
 
 def test_an_empty_render_is_retried_before_it_counts():

@@ -403,6 +403,8 @@ def _make_engine(settings: VoiceSettings) -> tuple[Any, list[str]]:
     if settings.volume is not None:
         engine.setProperty("volume", min(1.0, max(0.0, float(settings.volume))))
     engine.runAndWait()  # pyttsx3 queues property changes until its loop runs; nothing is said
+    volume = 1.0 if settings.volume is None else min(1.0, max(0.0, float(settings.volume)))
+    _ESPEAK_PARAMETERS.update(rate=int(settings.rate or DEFAULT_RATE), volume=int(round(volume * 100)))
     return engine, warnings
 
 
@@ -449,6 +451,9 @@ def _render_wav(synth: Callable[[str], bytes], text: str) -> bytes:
     raise SpeechError(f"the speech engine wrote no audio ({RENDER_TRIES} tries)")
 
 
+_ESPEAK_PARAMETERS: dict[str, int] = {}  # the child's rate (words a minute) and volume (0-100)
+
+
 def _espeak_synth(text: str) -> bytes:
     """espeak-ng's audio for ``text``, straight from the library pyttsx3 loaded (with the voice,
     rate and volume set through pyttsx3).
@@ -463,6 +468,11 @@ def _espeak_synth(text: str) -> bytes:
     from pyttsx3.drivers import _espeak
 
     chunks: list[bytes] = []
+    # rate and volume again before every sentence: espeak queues parameter changes, and once in
+    # about 20 runs under load the sentence came out at the default rate
+    if _ESPEAK_PARAMETERS:
+        _espeak.SetParameter(_espeak.RATE, _ESPEAK_PARAMETERS["rate"], 0)
+        _espeak.SetParameter(_espeak.VOLUME, _ESPEAK_PARAMETERS["volume"], 0)
 
     def collect(wav: Any, samples: int, events: Any) -> int:
         if samples > 0:
