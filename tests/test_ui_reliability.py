@@ -23,17 +23,9 @@ from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import Heard, VoiceAdapter, VoiceStatus
 from tests.test_tts import DIES_WHEN_SPEAKING
-from tests.test_ui_app import PIN, answer_until_the_end, sync, text_of
+from tests.test_ui_app import PIN, Clock, answer_until_the_end, sync, text_of
 
 KB = load_knowledge_base()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def staff_status(app: KioskApp) -> str:
