@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=SETTINGS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"kiosk {kiosk_version()}")
     parser.add_argument("--jsonl", action="store_true",
                         help="no screen, no audio: read one answer a line, write one JSON event a line")
     parser.add_argument("--intents", type=Path, metavar="DIR",
@@ -36,26 +37,49 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=int, help="speaking rate, words per minute")
     parser.add_argument("--volume", type=float, help="speaking volume, 0.0 to 1.0")
     parser.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="wipe and restart after this long idle")
+    parser.add_argument("--result-timeout", type=float, metavar="SECONDS",
+                        help="how long an untouched result stays on screen (time to walk to the desk)")
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    validate = commands.add_parser("validate", help="check a knowledge base folder and list every problem")
+    validate = commands.add_parser(
+        "validate", help="check a knowledge base folder and list every problem",
+        description="Check a knowledge base folder (intents/) and list every problem as file:line: key: what is "
+        "wrong. Exit 0 when it is usable, 1 when not.")
     validate.add_argument("dir", nargs="?", type=Path, help="folder to check (default: the shipped one)")
 
-    hear = commands.add_parser("hear", help="run the live listening path on WAV files; one JSON line per file")
+    hear = commands.add_parser(
+        "hear", help="run the live listening path on WAV files; one JSON line per file",
+        description="Run the kiosk's listening path (noise removal, end of speech, recognizer, understanding) "
+        "on WAV files as if they came from the microphone, and print what was heard and understood.")
     hear.add_argument("--question", required=True, metavar="ID", help="the question the answers are for")
     _add_speech_options(hear)
     hear.add_argument("files", nargs="+", type=Path, metavar="FILE.wav")
 
-    model = commands.add_parser("model", help="Vosk models: download or list")
+    model = commands.add_parser(
+        "model", help="Vosk models: download or list",
+        description="Vosk speech models: `kiosk model list` shows the installed ones, `kiosk model download` "
+        "fetches one (checked against its SHA-256) into the kiosk's cache.")
     model_commands = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
-    download = model_commands.add_parser("download", help="fetch a Vosk model into the kiosk's cache")
+    download = model_commands.add_parser(
+        "download", help="fetch a Vosk model into the kiosk's cache",
+        description="Fetch a Vosk model zip, check its size and SHA-256, and unpack it into the kiosk's cache.")
     download.add_argument("name", nargs="?", default=None, help="model name (default: vosk-model-small-en-us-0.15)")
     download.add_argument("--url", help="fetch from this address instead of the official model site")
     download.add_argument("--sha256", metavar="HEX",
                           help="expected SHA-256 of the zip (required for models the kiosk has no checksum for)")
     download.add_argument("--size", type=int, metavar="BYTES", help="expected size of the zip in bytes")
-    model_commands.add_parser("list", help="show installed Vosk models")
+    model_commands.add_parser("list", help="show installed Vosk models",
+                              description="Show the installed Vosk models and where they are.")
     return parser
+
+
+def kiosk_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hand-cramp-kiosk")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _add_speech_options(parser: argparse.ArgumentParser) -> None:

@@ -36,6 +36,8 @@ class Settings:
     volume: float = 1.0
     mute: bool = False
     idle_timeout: float = 90.0  # seconds without a touch, key or answer before the kiosk wipes
+    result_timeout: float = 300.0  # the result stays this long untouched: time to walk to the desk
+    printer: str | None = None  # clinician summary printer: escpos:/dev/usb/lp0, cups, cups:QUEUE
     pin: str = DEFAULT_PIN
     staff_key: str = "f12"
     alert_command: str | None = None  # run through the shell on an emergency
@@ -102,8 +104,18 @@ def _staff_key(value: Any) -> str:
     text = _text(value).strip().lower()
     if not text or " " in text:
         raise ValueError(f"must be one Textual key name such as f12 or ctrl+k, got {value!r}")
-    if text in ("ctrl+c", "ctrl+q") or (len(text) == 1 and (text.isdigit() or text in "rbhd ")):
+    if text in ("ctrl+c", "ctrl+q") or (len(text) == 1 and (text.isdigit() or text in "rbhdswcp ")):
         raise ValueError(f"{text!r} is used by patients or blocked in kiosk mode; pick another, e.g. f12")
+    return text
+
+
+def _printer(value: Any) -> str | None:
+    from kiosk.printing import parse_printer
+
+    text = _optional_text(value)
+    if text is None or text.lower() in ("off", "none"):
+        return None
+    parse_printer(text)  # raises ValueError with what is wrong
     return text
 
 
@@ -117,6 +129,8 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "volume": _number(0.0, 1.0),
     "mute": _boolean,
     "idle_timeout": _number(0.5, 3600),
+    "result_timeout": _number(0.5, 3600),
+    "printer": _printer,
     "pin": _pin,
     "staff_key": _staff_key,
     "alert_command": _optional_text,
@@ -171,6 +185,7 @@ FLAG_SETTINGS = {
     "volume": "volume",
     "mute": "mute",
     "idle_timeout": "idle_timeout",
+    "result_timeout": "result_timeout",
     "intents": "intents",
 }
 

@@ -1,6 +1,7 @@
 """`kiosk --jsonl`: the interview with no screen and no audio (docs/jsonl-protocol.md).
 
-Standard input: one answer a line, as a patient would say it. Standard output: one JSON event a
+Standard input: one answer a line, as a patient would say it, or a JSON object for an answer
+button, silence or the idle timer ({"choose": N}, {"noinput": true}, {"idle": true}). Standard output: one JSON event a
 line, flushed at once so a program can hold a conversation with it.
 """
 
@@ -13,14 +14,18 @@ from pathlib import Path
 from typing import IO, Iterable
 
 from kiosk.engine import KnowledgeBaseError, Session, load_knowledge_base
-from kiosk.engine.events import Event
+from kiosk.engine.events import Event, RepromptEvent
+from kiosk.engine.knowledge import KnowledgeBase
 
 MAX_ANSWER_CHARS = 500  # longer lines are cut: nobody answers a question with a page of text
 
 
-def run_jsonl(stdin: IO[str], stdout: IO[str], intents: Path | None = None) -> int:
+def run_jsonl(stdin: IO[str], stdout: IO[str], intents: Path | None = None, *,
+              kb: KnowledgeBase | None = None) -> int:
+    """One interview; ``kb`` is an already loaded knowledge base (the tests run many interviews
+    in one process and load it once), otherwise it is loaded from ``intents``."""
     try:
-        kb = load_knowledge_base(intents)
+        kb = kb or load_knowledge_base(intents)
     except KnowledgeBaseError as error:
         print(error, file=sys.stderr)
         return 2
@@ -28,11 +33,46 @@ def run_jsonl(stdin: IO[str], stdout: IO[str], intents: Path | None = None) -> i
     emit = _emitter(stdout)
     emit(session.start())
     for line in _lines(stdin):
-        emit(session.answer(line[:MAX_ANSWER_CHARS]))
+        emit(respond(session, line))
         if session.finished:
             return 0
     emit(session.abort())
     return 0
+
+
+def respond(session: Session, line: str) -> list[Event]:
+    """A line is an answer in words, or one of the objects for keys, silence and the idle timer."""
+    action = _action(line)
+    if action is None:
+        return session.answer(line[:MAX_ANSWER_CHARS])
+    name, value = action
+    if name == "noinput":
+        return session.noinput()
+    if name == "idle":
+        return session.idle()
+    events = session.choose(value)
+    if not events and session.current is not None:  # no such button: say so, lose nothing
+        text = f"{session.kb.prompts['no_such_key']} {session.current.text}"
+        events = [RepromptEvent(session.current.id, "no_such_key", text)]
+    return events
+
+
+def _action(line: str) -> tuple[str, int] | None:
+    """{"choose": N}, {"noinput": true} or {"idle": true}; anything else is an answer in words."""
+    if not line.lstrip().startswith("{"):
+        return None
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or len(data) != 1:
+        return None
+    (name, value), = data.items()
+    if name == "choose" and isinstance(value, int) and not isinstance(value, bool):
+        return name, value
+    if name in ("noinput", "idle") and value is True:
+        return name, 0
+    return None
 
 
 def _emitter(stdout: IO[str]):

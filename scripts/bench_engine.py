@@ -2,9 +2,11 @@
 """How well does the triage engine do on the patient stories? A report, not a test.
 
 Runs every story in tests/cases/stories.yaml through a real ``python -m kiosk --jsonl``
-subprocess (the simulated patient in kiosk/testing) and prints: expected cause in the top 3 and
+subprocess (the simulated patient in tests/support) and prints: expected cause in the top 3 and
 ranked first, exact urgency, under-triage (advice less urgent than expected, listed), emergencies
-caught, questions asked, wall time per interview, and a per-story table. Always exits 0.
+caught, questions asked, wall time per interview, and a per-story table; then the safety probes
+(tests/cases/safety_probes.yaml): emergencies caught, false emergencies from denials, unresolved
+paths handled. Always exits 0.
 
     python scripts/bench_engine.py [--variant 0|1] [--workers N] [--stories FILE] [--intents DIR]
 """
@@ -16,10 +18,12 @@ import statistics
 import sys
 from pathlib import Path
 
+# Benchmarks are developer tools run from a checkout: the repository root on the path gives this
+# copy of kiosk/ and tests/support/ (the simulated patient), which the wheel does not ship.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.testing import StoryOutcome, load_stories, run_stories, urgency_rank  # noqa: E402
-from kiosk.testing.stories import FINDINGS, Story  # noqa: E402
+from tests.support import StoryOutcome, load_stories, run_stories, urgency_rank  # noqa: E402
+from tests.support.stories import FINDINGS, Story  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +40,31 @@ def main(argv: list[str] | None = None) -> int:
     kiosk_args = ["--intents", str(args.intents)] if args.intents else []
     outcomes = run_stories(stories, args.variant, workers=args.workers, kiosk_args=kiosk_args)
     print_report(stories, outcomes, args.variant)
+    print_safety_probes(args.intents)
     return 0
+
+
+def print_safety_probes(intents: Path | None) -> None:
+    """The safety probes (tests/cases/safety_probes.yaml) through the kiosk --jsonl line handling."""
+    from kiosk.engine import load_knowledge_base
+    from tests.support.probes import load_probes, run_probe
+
+    kb = load_knowledge_base(intents)
+    outcomes = [run_probe(kb, probe) for probe in load_probes()]
+    alarms = [o for o in outcomes if o.probe.expect in ("emergency", "staff_check")]
+    denials = [o for o in outcomes if o.probe.expect == "no_emergency"]
+    unresolved = [o for o in outcomes if o.probe.expect == "staff_check"]
+    pending = sum(1 for o in outcomes if o.probe.pending)
+    print()
+    print(f"Safety probes: {len(outcomes)} ({pending} in own words the understanding work is adding)")
+    print(f"  emergencies caught        : {sum(o.alerted for o in alarms)}/{len(alarms)}"
+          f" (as the expected kind: {sum(o.passed for o in alarms)})")
+    print(f"  false emergencies (denial): {sum(o.alerted for o in denials)}/{len(denials)}")
+    print(f"  unresolved paths handled  : {sum(o.passed for o in unresolved)}/{len(unresolved)}")
+    for o in outcomes:
+        if not o.passed:
+            print(f"      {o.probe.id}: expected {o.probe.expect}, got {o.emergency or 'no emergency'}"
+                  f" (last question {o.next_question})")
 
 
 def print_report(stories: list[Story], outcomes: dict[str, StoryOutcome], variant: int) -> None:

@@ -1,9 +1,12 @@
-"""Shared fixtures: the real knowledge base, and a helper to run the real `kiosk` command."""
+"""Shared fixtures, written once: the real knowledge base, the real PocketSphinx recognizers, one
+folder of synthesized clips, and a helper to run the real `kiosk` command."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,73 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return load_knowledge_base()
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for every speech test's clips: make_clip names a clip by all its settings, so
+    tests that ask for the same clip share one file."""
+    return tmp_path_factory.mktemp("clips")
+
+
+@pytest.fixture(scope="session")
+def _loaded_sphinx():
+    from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
+
+    return PocketSphinxRecognizer()  # loading takes about a second: once per run
+
+
+class FreshFrontEnds:
+    """New DeepFilterNet states, each made in a thread while the previous test runs: making one
+    takes about 0.6 s, nearly all inside the C library (ctypes lets go of the interpreter lock)."""
+
+    def __init__(self) -> None:
+        self._made: object = None
+        self._start()
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._make, daemon=True)
+        self._thread.start()
+
+    def _make(self) -> None:
+        from kiosk.speech import deepfilter
+
+        self._made, _ = deepfilter.load()
+
+    def take(self):
+        self._thread.join()
+        fresh = self._made
+        self._start()
+        return fresh
+
+
+@pytest.fixture(scope="session")
+def _fresh_front_ends() -> FreshFrontEnds:
+    return FreshFrontEnds()
+
+
+@pytest.fixture
+def sphinx(_loaded_sphinx, _fresh_front_ends):
+    """The kiosk's PocketSphinx with DeepFilterNet in front, as a new patient meets it: the
+    recognizer is loaded once, but a test that played audio through DeepFilterNet leaves it with
+    the room it learned (the kiosk wipes that between patients, Listener.forget), so the next
+    test gets a new one. Without that, a test's result depended on the tests before it."""
+    recognizer = _loaded_sphinx
+    used = recognizer.front_end
+    if used is not None and used.audio_s > 0:
+        recognizer.front_end = _fresh_front_ends.take()
+        used.close()
+    recognizer.last = None
+    return recognizer
+
+
+@pytest.fixture(scope="session")
+def gate_sphinx():
+    """PocketSphinx with the spectral gate only (DeepFilterNet's fallback); the gate keeps no
+    state between answers, so one is shared."""
+    from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
+
+    return PocketSphinxRecognizer(denoise="gate")
 
 
 def run_kiosk(*args: str, stdin: str = "", cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import kiosk.engine
 
 FORBIDDEN = ("textual", "vosk", "pocketsphinx", "sounddevice", "soundfile", "pyttsx3", "pyaudio", "numpy")
 ENGINE = Path(kiosk.engine.__file__).parent
+ROOT = ENGINE.parent.parent
 
 
 def test_engine_sources_import_no_ui_or_audio_library():
@@ -38,3 +40,23 @@ def test_running_an_interview_loads_no_ui_or_audio_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_every_place_that_names_the_urgency_levels_names_the_one_list():
+    """kiosk.engine.events.URGENCY_LEVELS is the list; what must follow it is checked here."""
+    from kiosk.engine.events import URGENCY_LEVELS
+    from kiosk.engine.knowledge import LEVELS
+    from kiosk.engine.loader import load_knowledge_base
+    from kiosk.ui.screens.result import LEVEL_ICONS
+
+    levels = set(URGENCY_LEVELS)
+    assert LEVELS == URGENCY_LEVELS
+    assert set(load_knowledge_base().levels) == levels  # urgency.yaml's words for each level
+    assert set(LEVEL_ICONS) == levels  # the result screen's icon
+    names = {key.removeprefix("level_") for key in load_knowledge_base().prompts.texts if key.startswith("level_")}
+    assert names == levels  # and its name for each level (prompts.yaml level_<id>)
+    tcss = (ROOT / "kiosk" / "ui" / "kiosk.tcss").read_text(encoding="utf-8")
+    assert set(re.findall(r"#banner\.level-([a-z_]+)", tcss)) == levels  # the banner's colour
+    protocol = (ROOT / "docs" / "jsonl-protocol.md").read_text(encoding="utf-8")
+    documented = re.search(r"- `urgency\.level`: (.*)\.", protocol)
+    assert documented and set(re.findall(r"`([a-z_]+)`", documented.group(1))) == levels

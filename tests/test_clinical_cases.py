@@ -1,5 +1,9 @@
 """Clinical evidence: every patient story in tests/cases/stories.yaml, interviewed through the
-real ``python -m kiosk --jsonl`` subprocess by a simulated patient.
+JSON-lines protocol of ``kiosk --jsonl`` by a simulated patient.
+
+The interviews run ``run_jsonl`` (the function ``kiosk --jsonl`` runs) in-process over real
+pipes, a Python start-up saved per interview; one test runs a few stories through the real
+``python -m kiosk --jsonl`` subprocess and checks that it says exactly the same.
 
 The stories were written from the source articles and standard red flags, independently of the
 knowledge base; a failure here means the engine's advice differs from what a careful GP would
@@ -13,8 +17,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.testing import StoryOutcome, load_stories, run_stories, story_problems, urgency_rank
-from kiosk.testing.stories import CAUSES, RED_FLAGS, Story
+from tests.support import StoryOutcome, load_stories, run_stories, run_story, story_problems, urgency_rank
+from tests.support.stories import CAUSES, RED_FLAGS, Story
 
 STORIES = load_stories()
 IDS = [s.id for s in STORIES]
@@ -23,12 +27,12 @@ RED_FLAG_STORIES = [s for s in STORIES if s.red_flags]
 
 @pytest.fixture(scope="module")
 def everyday() -> dict[str, StoryOutcome]:
-    return run_stories(STORIES, variant=0)
+    return run_stories(STORIES, variant=0, in_process=True)
 
 
 @pytest.fixture(scope="module")
 def alternative() -> dict[str, StoryOutcome]:
-    return run_stories(STORIES, variant=1)
+    return run_stories(STORIES, variant=1, in_process=True)
 
 
 def check_story(story: Story, outcome: StoryOutcome) -> None:
@@ -96,3 +100,17 @@ def test_every_answer_understood_as_meant(variant: int, everyday: dict[str, Stor
 def test_no_story_needs_a_reprompt_in_everyday_phrasing(everyday: dict[str, StoryOutcome]) -> None:
     reprompted = {o.story_id: o.reprompts for o in everyday.values() if o.reprompts}
     assert reprompted == {}
+
+
+# -- the real command says the same --------------------------------------------------------------
+# A self-care story, a routine one with a medicine, and a red flag: every kind of ending.
+THROUGH_THE_COMMAND = ["typist_overuse", "statin_new", "red_flag_one_sided_weakness"]
+
+
+@pytest.mark.parametrize("story_id", THROUGH_THE_COMMAND)
+def test_the_kiosk_command_gives_the_same_interview_as_in_process(story_id: str,
+                                                                  alternative: dict[str, StoryOutcome]) -> None:
+    story = next(s for s in STORIES if s.id == story_id)
+    command = run_story(story, variant=1)  # a real `python -m kiosk --jsonl` subprocess
+    assert command.exit_code == 0 and not command.problems, command.describe()
+    assert command.events == alternative[story_id].events

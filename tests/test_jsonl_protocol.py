@@ -1,4 +1,9 @@
-"""The JSON-lines protocol of ``python -m kiosk --jsonl``, through the real subprocess.
+"""The JSON-lines protocol of ``python -m kiosk --jsonl``.
+
+What only the command can show (bytes that are not UTF-8, each line flushed and valid JSON, end of
+input and the exit code) runs through the real subprocess; the conversation itself (commands,
+reprompts, progress, question ids) runs ``run_jsonl`` in-process over real pipes, the same
+function the command runs, without a Python start-up per test.
 
 stdin: one answer a line, as a patient would say it. stdout: one JSON object a line, each with a
 "type" (question, answer, reprompt, emergency, result, aborted) and the documented keys.
@@ -12,13 +17,14 @@ from typing import Any
 
 import pytest
 
-from kiosk.testing import KioskProcess, SimulatedPatient, Story, load_stories, run_story
-from kiosk.testing.stories import Expectation
+from kiosk.engine.events import URGENCY_LEVELS
+from tests.support import InProcessKiosk, KioskProcess, SimulatedPatient, Story, load_stories, run_story
+from tests.support.stories import Expectation
 
 INTENTS = {"yes", "no", "unknown", "number", "duration", "choices", "none",
            "repeat", "back", "help", "why", "restart", "no_match"}
 KINDS = {"yes_no", "choice", "multi", "duration", "number"}
-LEVELS = {"emergency", "urgent", "soon", "routine", "self_care"}
+LEVELS = set(URGENCY_LEVELS)
 STORIES = {s.id: s for s in load_stories()}
 
 # A well patient who answers "no" to everything: the interview runs its full course.
@@ -32,8 +38,16 @@ def plain_answer(question: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def kiosk() -> Iterator[KioskProcess]:
+def command() -> Iterator[KioskProcess]:
+    """The real `python -m kiosk --jsonl` subprocess."""
     with KioskProcess() as process:
+        yield process
+
+
+@pytest.fixture
+def kiosk() -> Iterator[KioskProcess]:
+    """run_jsonl in-process: the same conversation, for tests about what is said, not how."""
+    with InProcessKiosk() as process:
         yield process
 
 
@@ -134,7 +148,7 @@ def test_every_line_is_one_documented_json_object(story_id: str) -> None:
 
 
 def test_progress_asked_increases_and_estimate_keeps_up() -> None:
-    outcome = run_story(STORIES["cidp_classic"])
+    outcome = run_story(STORIES["cidp_classic"], in_process=True)
     asked = [q["progress"]["asked"] for q in outcome.questions]
     assert asked == sorted(set(asked)), f"asked must rise with each new question: {asked}"
     assert asked[0] == 1
@@ -142,7 +156,7 @@ def test_progress_asked_increases_and_estimate_keeps_up() -> None:
 
 
 def test_emergency_is_followed_by_a_result() -> None:
-    outcome = run_story(STORIES["red_flag_one_sided_weakness"])
+    outcome = run_story(STORIES["red_flag_one_sided_weakness"], in_process=True)
     types = [e["type"] for e in outcome.events]
     assert "emergency" in types, outcome.describe()
     assert types[types.index("emergency") + 1] == "result"
@@ -151,19 +165,19 @@ def test_emergency_is_followed_by_a_result() -> None:
 
 
 # -- end of input ---------------------------------------------------------------------------------
-def test_end_of_input_at_the_first_question_aborts(kiosk: KioskProcess) -> None:
-    first_question(kiosk)
-    kiosk.close_input()
-    assert kiosk.read_rest() == [{"type": "aborted"}]
-    assert kiosk.process.wait(timeout=10) == 0
+def test_end_of_input_at_the_first_question_aborts(command: KioskProcess) -> None:
+    first_question(command)
+    command.close_input()
+    assert command.read_rest() == [{"type": "aborted"}]
+    assert command.process.wait(timeout=10) == 0
 
 
-def test_end_of_input_midway_aborts(kiosk: KioskProcess) -> None:
-    question = first_question(kiosk)
-    advance(kiosk, question)
-    kiosk.close_input()
-    assert kiosk.read_rest() == [{"type": "aborted"}]
-    assert kiosk.process.wait(timeout=10) == 0
+def test_end_of_input_midway_aborts(command: KioskProcess) -> None:
+    question = first_question(command)
+    advance(command, question)
+    command.close_input()
+    assert command.read_rest() == [{"type": "aborted"}]
+    assert command.process.wait(timeout=10) == 0
 
 
 # -- bad input never crashes ------------------------------------------------------------------
@@ -181,23 +195,27 @@ BAD_LINES: list[str | bytes] = [
 
 
 @pytest.mark.parametrize("line", BAD_LINES, ids=range(len(BAD_LINES)))
-def test_bad_line_is_answered_and_loses_nothing(kiosk: KioskProcess, line: str | bytes) -> None:
-    question = first_question(kiosk)
-    turn = say(kiosk, line)
+def test_bad_line_is_answered_and_loses_nothing(command: KioskProcess, line: str | bytes) -> None:
+    question = first_question(command)
+    turn = say(command, line)
     assert turn[-1]["type"] in ("reprompt", "question"), turn
     assert [p for e in turn for p in event_problems(e)] == []
-    assert kiosk.process.poll() is None, "the kiosk must keep running"
+    assert command.process.poll() is None, "the kiosk must keep running"
     current = turn[-1] if turn[-1]["type"] == "question" else question
-    nxt = advance(kiosk, current)
+    nxt = advance(command, current)
     assert nxt["progress"]["asked"] > current["progress"]["asked"]
 
 
-def test_several_bad_lines_in_a_row_then_a_good_answer(kiosk: KioskProcess) -> None:
-    question = first_question(kiosk)
+def test_several_bad_lines_in_a_row_then_a_good_answer(command: KioskProcess) -> None:
+    """Past the safety check, bad lines are asked again for as long as it takes (a safety question
+    moves on to its warning signs one by one instead: tests/test_safety.py)."""
+    question = first_question(command)
+    while question["id"] != "age":
+        question = advance(command, question)
     for line in ("", "xqzv blorf", b"\xff\xfe", "xqzv blorf", "?"):
-        turn = say(kiosk, line)
+        turn = say(command, line)
         assert turn[-1]["type"] == "reprompt", turn
-    nxt = advance(kiosk, question)
+    nxt = advance(command, question)
     assert nxt["id"] != question["id"]
 
 
@@ -267,7 +285,7 @@ def test_after_a_result_end_of_input_exits_cleanly() -> None:
 def test_question_ids_follow_the_protocol(story_id: str) -> None:
     """Yes/no about one finding: id = that finding. Age and duration: ids `age` and `duration`.
     Choices that stand for findings carry the finding ids the question lists."""
-    outcome = run_story(STORIES[story_id])
+    outcome = run_story(STORIES[story_id], in_process=True)
     assert outcome.questions and not outcome.problems, outcome.describe()
     for q in outcome.questions:
         if q["kind"] == "number":

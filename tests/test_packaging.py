@@ -27,6 +27,8 @@ def test_wheel_contains_every_intents_yaml_and_the_audio_assets(wheel):
         assert f"kiosk/intents/{path.relative_to(REPO / 'intents').as_posix()}" in names
     assert any(n.startswith("kiosk/audio/") for n in names)
     assert "kiosk/engine/session.py" in names
+    # Test support (simulated patient, stories, test audio) lives in tests/support/, not the product.
+    assert [n for n in names if n.startswith(("kiosk/testing/", "tests/"))] == []
 
 
 def test_installed_wheel_validates_and_interviews_from_another_folder(wheel, tmp_path):

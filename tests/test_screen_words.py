@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from kiosk.engine.understanding import phrase_grammar, says_any
-from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
 from kiosk.speech.select import missing_words_report
 
 
@@ -16,6 +15,6 @@ def test_screen_phrases_are_matched_as_whole_words(kb):
     assert not says_any("what's the weather like", screens["finish"])
 
 
-def test_pocketsphinx_can_hear_every_screen_word(kb):
+def test_pocketsphinx_can_hear_every_screen_word(kb, sphinx):
     grammars = [phrase_grammar(name, phrases) for name, phrases in kb.answers.screens.items()]
-    assert missing_words_report(PocketSphinxRecognizer(), grammars) == ""
+    assert missing_words_report(sphinx, grammars) == ""

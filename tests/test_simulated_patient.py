@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.testing import SimulatedPatient, Story, load_stories
-from kiosk.testing.patient import PlannedAnswer, understood_as_meant
-from kiosk.testing.phrasing import duration_phrases, pick, words
-from kiosk.testing.stories import Expectation
+from tests.support import SimulatedPatient, Story, load_stories
+from tests.support.patient import PlannedAnswer, understood_as_meant
+from tests.support.phrasing import duration_phrases, pick, words
+from tests.support.stories import Expectation
 
 STORY = Story(
     id="unit_story", summary="", source="standard red flags", age=67, duration_days=60,

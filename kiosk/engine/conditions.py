@@ -127,6 +127,22 @@ def holds(condition: Condition, facts: Facts) -> bool:
     return all(holds(c, facts) for c in args)  # "all"
 
 
+QUANTITY_CLAUSES = {"age_at_least": "age", "duration_at_least": "duration", "duration_under": "duration"}
+
+
+def thresholds(condition: Condition) -> dict[str, set[float]]:
+    """The numbers a condition compares age and duration with: {"age": {65.0}, "duration": {14.0}}."""
+    op, args = condition.op, condition.args
+    if op in QUANTITY_CLAUSES:
+        return {QUANTITY_CLAUSES[op]: {args}}
+    parts = [args] if op == "not" else list(args) if op in ("any", "all") else []
+    found: dict[str, set[float]] = {}
+    for part in parts:
+        for name, values in thresholds(part).items():
+            found.setdefault(name, set()).update(values)
+    return found
+
+
 def mentions(condition: Condition) -> set[str]:
     """Findings and bands a condition looks at (to know which answers could change urgency)."""
     op, args = condition.op, condition.args

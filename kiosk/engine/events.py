@@ -9,7 +9,9 @@ gives exactly the JSON documented in ``docs/jsonl-protocol.md``; the extra attri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, get_args
+
+from .handoff import ClinicianSummary
 
 IntentName = Literal[
     "yes", "no", "unknown", "number", "duration", "choices", "none",
@@ -17,7 +19,10 @@ IntentName = Literal[
 ]
 COMMAND_INTENTS: frozenset[str] = frozenset({"repeat", "back", "help", "why", "restart"})
 QuestionKind = Literal["yes_no", "choice", "multi", "duration", "number"]
-UrgencyLevel = Literal["emergency", "urgent", "soon", "routine", "self_care"]
+# The urgency levels, least to most urgent: the one list (the knowledge base, its validator, the
+# result screen's looks and the tests all take it from here; urgency.yaml gives each its words).
+UrgencyLevel = Literal["self_care", "routine", "soon", "urgent", "emergency"]
+URGENCY_LEVELS: tuple[UrgencyLevel, ...] = get_args(UrgencyLevel)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class QuestionEvent:
             "findings": list(self.findings),
             "choices": [{"id": c.id, "label": c.label} for c in self.choices],
             "progress": {"asked": self.progress.asked, "estimate": self.progress.estimate},
+            "options": [{"number": o.number, "label": o.label} for o in self.options],
         }
 
 
@@ -119,16 +125,28 @@ class RepromptEvent:
         return {"type": self.type, "question": self.question, "reason": self.reason, "text": self.text}
 
 
+EmergencyKind = Literal["red_flag", "staff_check"]
+
+
 @dataclass(frozen=True)
 class EmergencyEvent:
+    """The interview stopped and staff must come now.
+
+    kind "red_flag": the patient said yes to a warning sign. kind "staff_check": a warning sign
+    was left open (not sure, not understood, not heard, or the patient went away after a yes);
+    nothing rules it out, so it is handled like an emergency: "staff, please check on this patient".
+    """
+
     level: Literal["emergency"]
     reason: str
     advice: str
-    findings: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()  # the red flags said yes to, or left open
+    kind: EmergencyKind = "red_flag"
     type: Literal["emergency"] = "emergency"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "level": self.level, "reason": self.reason, "advice": self.advice}
+        return {"type": self.type, "kind": self.kind, "level": self.level, "reason": self.reason,
+                "advice": self.advice}
 
 
 @dataclass(frozen=True)
@@ -137,6 +155,7 @@ class Urgency:
     advice: str
     label: str = ""  # short words for the banner, e.g. "Tell the front desk now"
     reasons: tuple[str, ...] = ()  # which rules set the level (for staff and tests)
+    because: str = ""  # plain words: why this level (the rules' `because`), shown and said
 
 
 @dataclass(frozen=True)
@@ -158,18 +177,26 @@ class ResultEvent:
     # Said and shown before the causes when no answer points to the most likely one, so a
     # first cause with only "does not fit" reasons does not read like a finding.
     note: str = ""
+    # For the clinician: findings, causes, urgency and time (QR code, print-out, JSONL).
+    summary: ClinicianSummary | None = None
     type: Literal["result"] = "result"
+
+    def clinician_summary(self) -> str:
+        """The summary for the clinician as text, one fact a line ("" when none was made)."""
+        return self.summary.text() if self.summary is not None else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "type": self.type,
-            "urgency": {"level": self.urgency.level, "advice": self.urgency.advice},
+            "urgency": {"level": self.urgency.level, "advice": self.urgency.advice,
+                        "because": self.urgency.because},
             "causes": [
                 {"id": c.id, "name": c.name, "score": c.score, "why": list(c.why), "against": list(c.against)}
                 for c in self.causes
             ],
             "note": self.note,
             "disclaimer": self.disclaimer,
+            "clinician_summary": self.clinician_summary(),
         }
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from .conditions import Facts, mentions
 from .events import (
@@ -22,7 +23,9 @@ from .events import (
     Progress,
     QuestionEvent,
     ResultEvent,
+    Urgency,
 )
+from .handoff import CauseLine, ClinicianSummary
 from .knowledge import KnowledgeBase, Question, level_rank
 from .numbers import tidy_number
 from .scoring import Evidence, entropy, information_gain, posterior, reasons, strongly_supported
@@ -50,6 +53,7 @@ class Interview:
         self._adaptive = [q for q in kb.questions.values() if q.phase == "adaptive"]
         self._urgency_findings = set().union(*(mentions(rule.when) for rule in kb.rules)) if kb.rules else set()
         self._said = _said_texts(kb)
+        self._findings_words = _clinician_words(kb)
 
     def question(self, qid: str) -> Question:
         return self.kb.questions[qid]
@@ -136,6 +140,10 @@ class Interview:
         findings, name = self.state.findings, intent.name
         if question.kind in ("number", "duration"):
             return self._apply_quantity(question, intent)
+        if name == "unknown" and question.kind == "multi" and self.is_safety(question):
+            # Not sure about a warning sign: ask about each one on its own, never move on.
+            self.state.pending = [f for f in question.findings if f not in findings] + self.state.pending
+            return None
         if name == "unknown":
             for fid in question.findings:
                 findings[fid] = None
@@ -180,6 +188,14 @@ class Interview:
         self.state.values[fid] = value
         return None
 
+    def is_safety(self, question: Question) -> bool:
+        """Does this question ask about a red flag (an emergency warning sign)?"""
+        return any(self.kb.findings[f].red_flag for f in question.findings)
+
+    def open_red_flags(self) -> tuple[str, ...]:
+        """Red flags a yes or an unclear answer left to be asked about one by one."""
+        return tuple(f for f in self.state.pending if self.kb.findings[f].red_flag)
+
     def go_back(self) -> None:
         """Undo the last answer, so its question is asked again."""
         if self.history:
@@ -207,6 +223,12 @@ class Interview:
         evidence = self.evidence()
         chances = posterior(self.kb, evidence)
         ranked = sorted(chances.items(), key=lambda kv: -kv[1])
+        pointed = any(self.state.findings.values())  # some finding was said yes to
+        if not pointed:
+            # "No" to everything says little about the cause, and the "no"s weigh most against the
+            # causes with the most typical signs, the common ones. Common causes come first then,
+            # never a rare one (serious_article: "hand cramps are often caused by more benign factors").
+            ranked.sort(key=lambda kv: -self.kb.causes[kv[0]].prior)
         settings = self.kb.settings
         # Likely causes, and any cause an answer clearly points to (a patient on a Parkinson's
         # medicine hears about its side effects even when Parkinson's itself fits better).
@@ -221,8 +243,45 @@ class Interview:
         if after_emergency:
             causes = [cause for cause in causes if cause.why]
         urgency = assess(self.kb, self._facts(evidence, chances))
-        note = self.kb.prompts["no_clear_cause"] if causes and not causes[0].why else ""
-        return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"], note)
+        note = self.kb.prompts["no_clear_cause"] if causes and (not pointed or not causes[0].why) else ""
+        summary = self._summary(urgency, causes, evidence)
+        return ResultEvent(urgency, tuple(causes), self.kb.prompts["disclaimer"], note, summary)
+
+    def _summary(self, urgency: Urgency, causes: list[CauseScore], evidence: Evidence) -> ClinicianSummary:
+        """The answers as findings (never the patient's words), for the clinician."""
+        findings, kb = self.state.findings, self.kb
+        labels = {fid: kb.findings[fid].label for fid in findings}
+        values = tuple((kb.findings[fid].label, _value_words(kb.findings[fid].kind, value))
+                       for fid, value in self.state.values.items())
+        lines = []
+        for cause in causes:
+            for_, against = reasons(kb, kb.causes[cause.id], evidence, self._findings_words)
+            lines.append(CauseLine(cause.id, cause.name, cause.score, for_, against))
+        flags = kb.red_flags()
+        return ClinicianSummary(
+            yes=tuple(labels[f] for f, v in findings.items() if v is True),
+            no=tuple(labels[f] for f, v in findings.items() if v is False),
+            unsure=tuple(labels[f] for f, v in findings.items() if v is None),
+            values=values,
+            red_flags_all_no=bool(flags) and all(findings.get(f) is False for f in flags),
+            level=urgency.level, level_label=urgency.label, because=(urgency.because,) if urgency.because else (),
+            rules=urgency.reasons, causes=tuple(lines), when=datetime.now(UTC))
+
+    def staff_check(self, kind: str, question: Question) -> tuple[EmergencyEvent, ResultEvent]:
+        """A warning sign left open: handled like an emergency, "staff, please check on this patient".
+
+        kind: "unclear" (not sure, not understood or not heard at a warning sign) or "left" (the
+        patient went away with one open). The urgency's reason is the kind only, so the staff alert
+        can name it without anything the patient said.
+        """
+        p, level = self.kb.prompts, self.kb.levels["emergency"]
+        open_flags = tuple(dict.fromkeys(self.open_red_flags() + tuple(
+            f for f in question.findings if self.kb.findings[f].red_flag and f not in self.state.findings)))
+        event = EmergencyEvent("emergency", p[f"staff_check_{kind}"], p["staff_check_advice"], open_flags,
+                               kind="staff_check")
+        result = self.result(after_emergency=True)
+        urgency = Urgency("emergency", level.advice, level.label, (f"staff_check_{kind}",), p[f"staff_check_{kind}"])
+        return event, replace(result, urgency=urgency)
 
     def _emergency(self, flags: list[str]) -> EmergencyEvent:
         reason = " ".join(self.kb.findings[f].said_yes for f in flags)
@@ -278,3 +337,25 @@ def _said_texts(kb: KnowledgeBase) -> dict[tuple[str, bool], str]:
         for band in finding.bands:
             said[(band.id, True)] = band.said
     return said
+
+
+def _clinician_words(kb: KnowledgeBase) -> dict[tuple[str, bool], str]:
+    """How each answer reads for the clinician: "numbness", "no numbness", "age 60 to 120"."""
+    words: dict[tuple[str, bool], str] = {}
+    for finding in kb.findings.values():
+        if finding.kind == "yes_no":
+            words[(finding.id, True)] = finding.label
+            words[(finding.id, False)] = f"{finding.label}: no"
+        for band in finding.bands:
+            low = "" if band.min is None else f"{tidy_number(band.min)}"
+            high = "" if band.max is None else f"{tidy_number(band.max)}"
+            span = f"{low} to {high}" if low and high else (f"under {high}" if high else f"{low} or more")
+            unit = " days" if finding.kind == "duration" else ""
+            words[(band.id, True)] = f"{finding.label} {span}{unit}"
+    return words
+
+
+def _value_words(kind: str, value: float | None) -> str:
+    if value is None:
+        return "not sure"
+    return f"{tidy_number(value)} days" if kind == "duration" else f"{tidy_number(value)}"

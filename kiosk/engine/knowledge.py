@@ -9,9 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .events import URGENCY_LEVELS
+
+# After this many failed tries at one question, the reprompt is short and points at the keys
+# (the reprompt's `offer_keys`): voice has failed twice, so the patient is offered another way.
+KEYS_AFTER_FAILED_TRIES = 2
+
 FindingKind = Literal["yes_no", "number", "duration"]
 Phase = Literal["screening", "basics", "adaptive"]
-LEVELS: tuple[str, ...] = ("self_care", "routine", "soon", "urgent", "emergency")  # least to most urgent
+LEVELS: tuple[str, ...] = URGENCY_LEVELS  # least to most urgent (kiosk.engine.events)
 
 
 def level_rank(level: str) -> int:
@@ -42,10 +48,19 @@ class Band:
 
 @dataclass(frozen=True)
 class KeyOption:
-    """A numbered button for a number or duration question: nobody has to type."""
+    """A numbered button for a number or duration question: nobody has to type.
+
+    It stands for the range [low, high) (None: open); ``value`` is the one recorded, inside it.
+    Built by kiosk.engine.answer_keys so that no range holds a threshold a rule or band uses.
+    """
 
     label: str
     value: float
+    low: float | None = None
+    high: float | None = None
+
+    def contains(self, value: float) -> bool:
+        return (self.low is None or value >= self.low) and (self.high is None or value < self.high)
 
 
 @dataclass(frozen=True)
@@ -151,20 +166,29 @@ class Prompts:
         kind = question.kind
         if reason == "out_of_range":
             return f"{self.texts['out_of_range']} {question.short_text or question.text}"
-        if attempt >= 2:
+        if attempt >= KEYS_AFTER_FAILED_TRIES:
             return f"{self.texts['reprompt_keys']} {question.short_text or question.text}"
         hint = self.texts.get(f"hint_{kind}", "")
         lead = self.texts["noinput" if reason == "noinput" else "no_match"]
         return f"{lead} {question.text} {hint}".strip()
 
 
+def keys_help(help_text: str, keys_words: str) -> str:
+    """Help for a kiosk that cannot hear: the explanation without "Say ..." lines, then the keys."""
+    kept = [s for s in help_text.replace("? ", "?\n").replace(". ", ".\n").splitlines()
+            if s.strip() and not s.lower().lstrip().startswith(("say ", "please say "))]
+    return " ".join(kept + [keys_words])
+
+
 @dataclass(frozen=True)
 class InterviewSettings:
-    max_questions: int = 14  # hard cap on questions asked (follow-ups included)
-    stop_when_top_cause_at_least: float = 0.85
-    min_information_gain: float = 0.03  # bits; a question worth less than this is not asked
-    max_causes_shown: int = 5
-    min_cause_score_shown: float = 0.02
+    """questions.yaml `interview:`; no defaults here: the shipped YAML is the one home of each value."""
+
+    max_questions: int  # hard cap on questions asked (follow-ups included)
+    stop_when_top_cause_at_least: float
+    min_information_gain: float  # bits; a question worth less than this is not asked
+    max_causes_shown: int
+    min_cause_score_shown: float
 
 
 @dataclass(frozen=True)
@@ -177,7 +201,7 @@ class KnowledgeBase:
     sources: dict[str, Source]
     answers: AnswerPhrases
     prompts: Prompts
-    settings: InterviewSettings = field(default_factory=InterviewSettings)
+    settings: InterviewSettings
 
     def band(self, band_id: str) -> tuple[Finding, Band] | None:
         for finding in self.findings.values():

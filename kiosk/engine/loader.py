@@ -14,6 +14,7 @@ from typing import Any, Iterator
 from kiosk.paths import intents_dir
 from kiosk.yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
 
+from .answer_keys import MAX_KEYS, with_derived_keys
 from .conditions import ConditionReader
 from .knowledge import (
     LEVELS,
@@ -23,7 +24,6 @@ from .knowledge import (
     ChoiceDef,
     Finding,
     InterviewSettings,
-    KeyOption,
     KnowledgeBase,
     LevelDef,
     Prompts,
@@ -36,9 +36,53 @@ from .understanding import normalize
 FILES = ("sources.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
 ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")
 SCREEN_KEYS = ("start", "again", "finish", "mic_test")
+# questions.yaml `interview:` settings: (lowest, highest, type). No default in code: the shipped
+# questions.yaml is the one home of each value, and a folder that leaves one out is told so.
+INTERVIEW_LIMITS: dict[str, tuple[float, float, type]] = {
+    "max_questions": (3, 60, int),
+    "stop_when_top_cause_at_least": (0.3, 1.0, float),
+    "min_information_gain": (0.0, 2.0, float),
+    "max_causes_shown": (1, 15, int),
+    "min_cause_score_shown": (0.0, 0.5, float),
+}
+# The knowledge base's schema: for each kind of mapping, the keys it may have (ID stands for any
+# id). The loader checks every such mapping against its row; docs/authoring.md's key reference
+# lists the same keys (tests/test_validation.py checks both ways). A new key is one line here and
+# one row there.
+SCHEMA: dict[str, tuple[str, ...]] = {
+    "sources.yaml: sources.ID": ("title", "kind", "file"),
+    "answers.yaml": (*ANSWER_KEYS, "screens"),
+    "answers.yaml: screens": SCREEN_KEYS,
+    "findings.yaml: findings.ID": ("kind", "label", "question", "short", "said_yes", "said_no", "help", "why",
+                                   "phrases", "red_flag", "base_rate", "min", "max", "bands", "keys"),
+    "findings.yaml: findings.ID.bands.ID": ("min", "max", "said", "base_rate"),
+    "questions.yaml": ("interview", "questions"),
+    "questions.yaml: interview": tuple(INTERVIEW_LIMITS),
+    "questions.yaml: questions.ID": ("kind", "text", "short", "phase", "choices", "help", "why"),
+    "causes.yaml": ("scales", "causes"),
+    "causes.yaml: causes.ID": ("name", "explanation", "next_steps", "prevalence", "source", "findings"),
+    "urgency.yaml": ("levels", "rules"),
+    "urgency.yaml: rules[]": ("id", "level", "when", "because", "source"),
+}
 REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "disclaimer", "intro",
-                    "emergency_reason", "option_yes", "option_no", "option_unknown", "option_some", "option_none", "which_ones",
-                    "no_clear_cause")
+                    "option_yes", "option_no", "option_unknown", "option_some", "option_none", "which_ones",
+                    "no_clear_cause", "because_self_care", "staff_check_unclear", "staff_check_left",
+                    "staff_check_advice", "no_such_key", "key_number_under", "key_number_between",
+                    "key_number_over", "key_duration_under", "key_duration_between", "key_duration_over")
+# Words on the kiosk's screens (kiosk/ui): in prompts.yaml so staff can edit them; all required,
+# so a missing one is a load error with its file, not a blank on a patient's screen.
+SCREEN_PROMPTS = (
+    "welcome_title", "welcome_what", "welcome_how", "welcome_how_keys", "welcome_button", "progress",
+    "progress_about", "keys_hint", "help_keys", "caption_chose", "caption_heard", "caption_unsure",
+    "command_repeat", "command_back", "command_help", "command_why", "command_restart", "restart_confirm",
+    "listening_speaking", "listening_listening", "listening_thinking", "listening_idle", "listening_starting",
+    "listening_off", "level_emergency", "level_urgent", "level_soon", "level_routine", "level_self_care",
+    "result_next", "result_why", "result_causes", "result_fits", "result_does_not_fit", "result_possible",
+    "result_more_below", "result_closing", "result_closing_keys", "result_spoken_closing",
+    "result_button_repeat", "result_button_done", "result_button_code", "result_button_print", "code_title",
+    "code_too_small", "code_back", "print_started", "print_done", "print_failed", "emergency_title", "safety_check_title",
+    "emergency_tell", "emergency_calling", "emergency_alerted", "emergency_go_to_desk", "emergency_alert_failed",
+)
 
 
 class KnowledgeBaseError(Exception):
@@ -186,7 +230,18 @@ class _Builder:
         causes = self._causes(findings, sources)
         questions, settings = self._questions(findings, answers, prompts)
         levels, rules = self._urgency(findings, causes, sources)
+        findings = with_derived_keys(findings, rules, prompts)
+        self._check_key_count(findings)
         return KnowledgeBase(findings, questions, causes, rules, levels, sources, answers, prompts, settings)
+
+    def _check_key_count(self, findings: dict[str, Finding]) -> None:
+        c = self.check("urgency.yaml")
+        for finding in findings.values():
+            if len(finding.key_options) > MAX_KEYS:
+                c.problem(self.data["urgency.yaml"], "rules", f"rules ({finding.id})",
+                          f"{finding.id} is cut into {len(finding.key_options)} answer buttons by its bands and "
+                          f"thresholds ({', '.join(k.label for k in finding.key_options)}); at most {MAX_KEYS} fit "
+                          "the number keys: use fewer different numbers")
 
     # -- sources.yaml ---------------------------------------------------------------------
     def _sources(self) -> dict[str, Source]:
@@ -194,7 +249,7 @@ class _Builder:
         out: dict[str, Source] = {}
         table = c.mapping(self.data["sources.yaml"], "sources", "sources")
         for sid, raw, path in c.entries(table, "sources", "must be a mapping with title and kind"):
-            c.unexpected_keys(raw, ("title", "kind", "file"), path)
+            c.unexpected_keys(raw, SCHEMA["sources.yaml: sources.ID"], path)
             kind = c.text(raw, "kind", path)
             if kind and kind not in ("article", "standard"):
                 c.problem(raw, "kind", f"{path}.kind", f"must be 'article' or 'standard', not '{kind}'")
@@ -205,10 +260,10 @@ class _Builder:
     def _answers(self) -> AnswerPhrases:
         c = self.check("answers.yaml")
         raw = self.data["answers.yaml"]
-        c.unexpected_keys(raw, (*ANSWER_KEYS, "screens"), "answers")
+        c.unexpected_keys(raw, SCHEMA["answers.yaml"], "answers")
         by_intent = {key: c.texts(raw, key, "answers") for key in ANSWER_KEYS}
         screens_raw = c.mapping(raw, "screens", "screens")
-        c.unexpected_keys(screens_raw, SCREEN_KEYS, "screens")
+        c.unexpected_keys(screens_raw, SCHEMA["answers.yaml: screens"], "screens")
         screens = {key: c.texts(screens_raw, key, "screens") for key in SCREEN_KEYS}
         seen: dict[str, str] = {}
         for key, phrases in by_intent.items():
@@ -225,7 +280,7 @@ class _Builder:
     def _prompts(self) -> Prompts:
         c = self.check("prompts.yaml")
         raw = c.mapping(self.data["prompts.yaml"], "prompts", "prompts")
-        texts = {key: c.text(raw, key, "prompts") for key in REQUIRED_PROMPTS}
+        texts = {key: c.text(raw, key, "prompts") for key in REQUIRED_PROMPTS + SCREEN_PROMPTS}
         for key, value in raw.items():
             if key not in texts:
                 texts[key] = c.text(raw, key, "prompts")
@@ -244,9 +299,10 @@ class _Builder:
         return out
 
     def _finding(self, c: _Check, fid: str, raw: dict, path: str) -> Finding:
-        allowed = ("kind", "label", "question", "short", "said_yes", "said_no", "help", "why", "phrases",
-                   "red_flag", "base_rate", "min", "max", "bands", "keys")
-        c.unexpected_keys(raw, allowed, path)
+        c.unexpected_keys(raw, SCHEMA["findings.yaml: findings.ID"], path)
+        if "keys" in raw:
+            c.problem(raw, "keys", f"{path}.keys", "remove it: the answer buttons are made from the bands and the "
+                      "urgency rules' thresholds, so that a button and the same value said aloud give the same advice")
         kind = raw.get("kind", "yes_no")
         if kind not in ("yes_no", "number", "duration"):
             c.problem(raw, "kind", f"{path}.kind", f"must be yes_no, number or duration, not '{kind}'")
@@ -268,39 +324,24 @@ class _Builder:
             min=c.number(raw, "min", path, 0, 100000),
             max=c.number(raw, "max", path, 0, 100000),
             bands=self._bands(c, raw, path),
-            key_options=self._key_options(c, raw, path),
         )
 
     def _bands(self, c: _Check, raw: dict, path: str) -> tuple[Band, ...]:
         table = c.mapping(raw, "bands", f"{path}.bands", required=False)
         bands = []
         for bid, band, bpath in c.entries(table, f"{path}.bands", "must be a mapping with min and/or max"):
-            c.unexpected_keys(band, ("min", "max", "said", "base_rate"), bpath)
+            c.unexpected_keys(band, SCHEMA["findings.yaml: findings.ID.bands.ID"], bpath)
             bands.append(Band(bid, c.number(band, "min", bpath, 0, 100000), c.number(band, "max", bpath, 0, 100000),
                               c.text(band, "said", bpath), c.number(band, "base_rate", bpath, 0.001, 0.999, 0.33) or 0.33))
         return tuple(bands)
-
-    def _key_options(self, c: _Check, raw: dict, path: str) -> tuple[KeyOption, ...]:
-        items = raw.get("keys") or []
-        if not isinstance(items, list):
-            c.problem(raw, "keys", f"{path}.keys", "must be a list of mappings with a label and a value")
-            return ()
-        out = []
-        for index, item in enumerate(items):
-            if not isinstance(item, dict) or "label" not in item or "value" not in item:
-                c.problem(items, index, f"{path}.keys[{index}]", "each key needs a label and a value")
-                continue
-            value = c.number(item, "value", f"{path}.keys[{index}]", 0, 100000)
-            out.append(KeyOption(str(item["label"]), value or 0.0))
-        return tuple(out)
 
     # -- questions.yaml -------------------------------------------------------------------
     def _questions(self, findings: dict[str, Finding], answers: AnswerPhrases, prompts: Prompts
                    ) -> tuple[dict[str, Question], InterviewSettings]:
         c = self.check("questions.yaml")
         raw = self.data["questions.yaml"]
-        c.unexpected_keys(raw, ("interview", "questions"), "questions.yaml")
-        settings = self._settings(c, c.mapping(raw, "interview", "interview", required=False))
+        c.unexpected_keys(raw, SCHEMA["questions.yaml"], "questions.yaml")
+        settings = self._settings(c, c.mapping(raw, "interview", "interview"))
         questions: dict[str, Question] = {}
         for fid, finding in findings.items():  # every finding can be asked on its own
             phase = "followup" if finding.red_flag else "adaptive"
@@ -315,22 +356,18 @@ class _Builder:
         return questions, settings
 
     def _settings(self, c: _Check, raw: dict) -> InterviewSettings:
-        defaults = InterviewSettings()
-        c.unexpected_keys(raw, tuple(InterviewSettings.__dataclass_fields__), "interview")
-        return InterviewSettings(
-            max_questions=int(c.number(raw, "max_questions", "interview", 3, 60, defaults.max_questions)),
-            stop_when_top_cause_at_least=c.number(raw, "stop_when_top_cause_at_least", "interview", 0.3, 1.0,
-                                                  defaults.stop_when_top_cause_at_least),
-            min_information_gain=c.number(raw, "min_information_gain", "interview", 0.0, 2.0,
-                                          defaults.min_information_gain),
-            max_causes_shown=int(c.number(raw, "max_causes_shown", "interview", 1, 15, defaults.max_causes_shown)),
-            min_cause_score_shown=c.number(raw, "min_cause_score_shown", "interview", 0.0, 0.5,
-                                           defaults.min_cause_score_shown),
-        )
+        c.unexpected_keys(raw, SCHEMA["questions.yaml: interview"], "interview")
+        values: dict[str, Any] = {}
+        for key, (low, high, kind) in INTERVIEW_LIMITS.items():
+            if key not in raw:
+                c.problem(raw, None, f"interview.{key}", f"is missing (a number from {low:g} to {high:g})")
+            value = c.number(raw, key, "interview", low, high, low)  # (the folder is refused on any problem)
+            values[key] = kind(value)
+        return InterviewSettings(**values)
 
     def _question(self, c: _Check, qid: str, q: dict, path: str, order: int,
                   findings: dict[str, Finding], existing: dict[str, Question]) -> Question | None:
-        c.unexpected_keys(q, ("kind", "text", "short", "phase", "choices", "help", "why", "finding"), path)
+        c.unexpected_keys(q, SCHEMA["questions.yaml: questions.ID"], path)
         kind = q.get("kind", "multi")
         if kind not in ("multi", "choice", "yes_no", "number", "duration"):
             c.problem(q, "kind", f"{path}.kind", f"must be multi, choice, yes_no, number or duration, not '{kind}'")
@@ -406,7 +443,7 @@ class _Builder:
     def _causes(self, findings: dict[str, Finding], sources: dict[str, Source]) -> dict[str, Cause]:
         c = self.check("causes.yaml")
         raw = self.data["causes.yaml"]
-        c.unexpected_keys(raw, ("scales", "causes"), "causes.yaml")
+        c.unexpected_keys(raw, SCHEMA["causes.yaml"], "causes.yaml")
         scales = c.mapping(raw, "scales", "scales")
         prevalence = self._scale(c, scales, "prevalence")
         likelihood = self._scale(c, scales, "likelihood")
@@ -414,7 +451,7 @@ class _Builder:
         table = c.mapping(raw, "causes", "causes")
         out: dict[str, Cause] = {}
         for cid, cause, path in c.entries(table, "causes"):
-            c.unexpected_keys(cause, ("name", "explanation", "next_steps", "prevalence", "source", "findings"), path)
+            c.unexpected_keys(cause, SCHEMA["causes.yaml: causes.ID"], path)
             prev = c.text(cause, "prevalence", path)
             if prev and prev not in prevalence:
                 c.problem(cause, "prevalence", f"{path}.prevalence", f"unknown word '{prev}'{did_you_mean(prev, prevalence)}")
@@ -444,7 +481,7 @@ class _Builder:
                  ) -> tuple[dict[str, LevelDef], tuple[UrgencyRule, ...]]:
         c = self.check("urgency.yaml")
         raw = self.data["urgency.yaml"]
-        c.unexpected_keys(raw, ("levels", "rules"), "urgency.yaml")
+        c.unexpected_keys(raw, SCHEMA["urgency.yaml"], "urgency.yaml")
         levels_raw = c.mapping(raw, "levels", "levels")
         levels: dict[str, LevelDef] = {}
         for lid in LEVELS:
@@ -470,7 +507,7 @@ class _Builder:
                 continue
             rid = rule.get("id", f"#{index}")
             path = f"rules.{rid}"
-            c.unexpected_keys(rule, ("id", "level", "when", "because", "source"), path)
+            c.unexpected_keys(rule, SCHEMA["urgency.yaml: rules[]"], path)
             level = c.text(rule, "level", path)
             if level and level not in LEVELS:
                 c.problem(rule, "level", f"{path}.level", f"unknown level '{level}'{did_you_mean(level, LEVELS)}")

@@ -9,10 +9,20 @@ same way::
     events = session.answer("yeah a bit") # [AnswerEvent, QuestionEvent | RepromptEvent | ...]
     events = session.choose(2)            # a numbered key or a touch on button 2
     events = session.noinput()            # the microphone heard nothing for several seconds
-    session.wipe()                        # forget everything (idle, finished, abandoned)
+    events = session.idle()               # the idle timeout fired: a wipe, or a staff check
+    session.wipe()                        # forget everything (finished, staff cleared)
 
 Every call returns the events to show or speak, in order. A session never raises on bad input
 from a patient: gibberish is a reprompt, an out-of-range number is a reprompt.
+
+Unresolved red flags (docs/architecture.md): a warning sign is settled only by a clear yes or
+no. At a safety question (one that asks about a red flag) a "don't know", or a third answer in a
+row that was not understood or not heard, is never passed over: at a group question ("any of
+these?") each warning sign is then asked on its own; at a single warning-sign question it ends
+the interview with a staff check (an EmergencyEvent of kind "staff_check"). Going idle or away
+while a warning sign is open (after a yes that did not say which, during the one-by-one
+questions, or after an answer not understood or not heard at a safety question) is a staff check
+too, never a silent wipe.
 """
 
 from __future__ import annotations
@@ -28,8 +38,11 @@ from .events import (
     ResultEvent,
 )
 from .interview import Interview
-from .knowledge import KnowledgeBase
+from .knowledge import KEYS_AFTER_FAILED_TRIES, KnowledgeBase
 from .understanding import Grammar, grammar_for, understand
+
+SAFETY_TRIES = 3  # answers in a row not understood or not heard at a safety question, then the next step
+OPEN_AFTER_TRIES = 1  # an answer not understood or not heard at a safety question leaves it open
 
 
 class Session:
@@ -92,7 +105,21 @@ class Session:
         """Nothing was heard for several seconds."""
         if self._question is None:
             return []
-        return [self._reprompt("noinput")]
+        return self._unclear("noinput")
+
+    def idle(self) -> list[Event]:
+        """The idle timeout fired: nobody touched, pressed or said anything for a while.
+
+        With a warning sign open, a staff check (never a silent wipe); otherwise the session is
+        wiped and ends with an AbortedEvent. An emergency already shown stays until staff clear it.
+        """
+        if isinstance(self._ended, EmergencyEvent):
+            return []
+        if self._red_flag_open():
+            return self._staff_check("left")
+        self.wipe()
+        self._ended = AbortedEvent()
+        return [self._ended]
 
     def apply(self, intent: Intent, text: str = "", from_keys: bool = False) -> list[Event]:
         """An already-understood answer (from keys, touch, or a recognizer's intent)."""
@@ -102,7 +129,9 @@ class Session:
         events: list[Event] = [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)]
         name = intent.name
         if name == "no_match":
-            return events + [self._reprompt("no_match")]
+            return events + self._unclear("no_match")
+        if name == "unknown" and question.kind != "multi" and self._is_safety(question):
+            return events + self._staff_check("unclear")  # this was already the clear follow-up
         if name == "yes" and question.kind == "multi" and not from_keys and not self._asked_which:
             # A spoken "yes" to "any of these?": asking which is one turn; one question per
             # finding is several. Keys cannot name choices, so they go to the follow-ups.
@@ -118,15 +147,15 @@ class Session:
             self._interview.go_back()
             return events + self._ask_next()
         problem = self._interview.record(question.id, intent)
+        if problem == "no_match":
+            return events + self._unclear(problem)
         if problem:
             return events + [self._reprompt(problem)]
         return events + self._ask_next()
 
     def abort(self) -> list[Event]:
-        """The patient walked away (or input ended): end and wipe."""
-        self.wipe()
-        self._ended = AbortedEvent()
-        return [self._ended]
+        """The patient walked away (or input ended): like idle, a wipe or a staff check."""
+        return self.idle()
 
     def wipe(self) -> None:
         """Forget every answer. Called on finish, idle timeout and abandon."""
@@ -149,13 +178,41 @@ class Session:
             return [step, self._interview.result(after_emergency=True)]
         return [step]
 
+    def _is_safety(self, question: QuestionEvent) -> bool:
+        return self._interview.is_safety(self._interview.question(question.id))
+
+    def _red_flag_open(self) -> bool:
+        question = self._question
+        if question is None:
+            return False
+        if self._interview.open_red_flags():
+            return True
+        return self._is_safety(question) and (self._asked_which or self._failed_tries >= OPEN_AFTER_TRIES)
+
+    def _unclear(self, reason: str) -> list[Event]:
+        """Not understood or not heard: asked again; at a safety question, not for ever."""
+        question = self._question
+        assert question is not None
+        if self._is_safety(question) and self._failed_tries + 1 >= SAFETY_TRIES:
+            if question.kind == "multi":  # each warning sign on its own: short yes/no questions
+                self._interview.record(question.id, Intent("unknown"))
+                return self._ask_next()
+            return self._staff_check("unclear")
+        return [self._reprompt(reason)]
+
+    def _staff_check(self, kind: str) -> list[Event]:
+        assert self._question is not None
+        event, result = self._interview.staff_check(kind, self._interview.question(self._question.id))
+        self._question = None
+        self._ended = event
+        return [event, result]
+
     def _reprompt(self, reason: str) -> RepromptEvent:
         assert self._question is not None
         self._failed_tries += 1
         text = self.kb.prompts.reprompt_text(self._question, reason, self._failed_tries)
-        return RepromptEvent(
-            self._question.id, reason, text, attempt=self._failed_tries, offer_keys=self._failed_tries >= 2
-        )
+        return RepromptEvent(self._question.id, reason, text, attempt=self._failed_tries,
+                             offer_keys=self._failed_tries >= KEYS_AFTER_FAILED_TRIES)
 
     def _explain(self, what: str) -> RepromptEvent:
         assert self._question is not None

@@ -6,6 +6,8 @@ from .conditions import Facts, holds
 from .events import Urgency
 from .knowledge import LEVELS, KnowledgeBase, level_rank
 
+MAX_REASONS_SAID = 2  # two short sentences explain a level; more is a list nobody hears to the end
+
 
 def assess(kb: KnowledgeBase, facts: Facts) -> Urgency:
     level = LEVELS[0]
@@ -18,10 +20,11 @@ def assess(kb: KnowledgeBase, facts: Facts) -> Urgency:
         elif rule.level == level:
             reasons.append(rule.id)
     definition = kb.levels[level]
-    return Urgency(level, definition.advice, definition.label, tuple(reasons))
+    return Urgency(level, definition.advice, definition.label, tuple(reasons), because_words(kb, reasons))
 
 
-def because(kb: KnowledgeBase, urgency: Urgency) -> list[str]:
-    """The plain-language reasons of the rules that set the level."""
+def because_words(kb: KnowledgeBase, rule_ids: list[str]) -> str:
+    """Why this level, in the rules' own plain words; with no rule, why self-care is enough."""
     by_id = {rule.id: rule for rule in kb.rules}
-    return [by_id[r].because for r in urgency.reasons if r in by_id]
+    texts = list(dict.fromkeys(by_id[r].because for r in rule_ids if r in by_id))
+    return " ".join(texts[:MAX_REASONS_SAID]) or kb.prompts["because_self_care"]

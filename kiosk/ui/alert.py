@@ -1,7 +1,8 @@
 """Telling staff about an emergency: a command, a line in a file (and the terminal bell, in the app).
 
-Privacy: the alert says only that an emergency happened, when, and its reason *category* (the
-urgency rule ids, reduced to safe characters) — never what the patient said.
+Privacy: the alert says only that an emergency (or a staff check) happened, when, and its reason
+*category* (the urgency rule ids, or the kind of staff check such as ``staff_check_left``, reduced
+to safe characters) — never what the patient said.
 Every failure is returned so the staff screen can show it; nothing is silently lost.
 """
 
@@ -56,6 +57,13 @@ def reason_category(rule_ids: tuple[str, ...] | list[str]) -> str:
     return ",".join(rule for rule in cleaned if rule) or "emergency"
 
 
+def _headline(category: str) -> str:
+    """A staff check (a warning sign left open) asks staff to go and see; the kind is in the reason."""
+    if category.startswith("staff_check"):
+        return "STAFF CHECK at the hand-cramp kiosk: please check on the patient now."
+    return "EMERGENCY at the hand-cramp kiosk: tell the front desk."
+
+
 class StaffAlert:
     def __init__(self, command: str | None, file: Path | None, *, command_timeout_s: float = COMMAND_TIMEOUT_S,
                  file_timeout_s: float = FILE_TIMEOUT_S) -> None:
@@ -69,7 +77,7 @@ class StaffAlert:
         (in its own thread, so a file that blocks never holds up the command) and run the command."""
         when = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
         category = reason_category(category.split(","))
-        line = f"{when} EMERGENCY at the hand-cramp kiosk: tell the front desk. reason: {category}"
+        line = f"{when} {_headline(category)} reason: {category}"
         problems: list[str] = []
         timeouts: list[bool] = []
         file_done = threading.Event()

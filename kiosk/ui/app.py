@@ -32,9 +32,10 @@ from kiosk.engine.events import (
     RepromptEvent,
     ResultEvent,
 )
-from kiosk.engine.knowledge import KnowledgeBase
+from kiosk.engine.knowledge import KnowledgeBase, keys_help
 from kiosk.engine.session import Session
 from kiosk.engine.understanding import Grammar, phrase_grammar, says_any
+from kiosk.printing import PrintOutcome, SummaryPrinter, make_printer
 from kiosk.stafflog import StaffLog, default_path
 from kiosk.ui.alert import AlertOutcome, StaffAlert, failed_outcome, reason_category
 from kiosk.ui.dialogs.pin import PinDialog, PinGuard
@@ -46,18 +47,19 @@ from kiosk.ui.messages import (
     VoiceReady,
     VoiceState,
 )
-from kiosk.ui.screens.emergency import TELL_THE_DESK, EmergencyScreen, advice_words
+from kiosk.ui.screens.emergency import EmergencyScreen, advice_words
+from kiosk.ui.screens.handoff import CodeScreen
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.result import ResultScreen, result_speech
 from kiosk.ui.screens.staff import StaffScreen, next_engine
-from kiosk.ui.screens.welcome import HOW_TO_START, WelcomeScreen
+from kiosk.ui.screens.welcome import WelcomeScreen
+from kiosk.ui.touch import CornerGesture
 from kiosk.ui.voice import Cancel, Heard, VoiceAdapter, VoiceStatus
 from kiosk.ui.widgets.listening import ListeningIndicator
 
 WELCOME_AGAIN_IGNORE_KEYS_S = 1.0  # a key still pressed from the last patient must not start a new one
 NOT_UNDERSTOOD = ("no_match", "noinput", "out_of_range")  # reprompts that are not the patient's activity
 QUIET_AFTER_NOINPUTS = 2  # reprompts said aloud when nothing is heard; after that, shown only
-INTRO = "Before we start: this is not a diagnosis, and nothing you say is stored."
 HIGH_CONTRAST = Theme(
     name="kiosk-high-contrast",
     primary="#FFD700",
@@ -124,6 +126,9 @@ class KioskApp(App[int]):
         self._busy = asyncio.Lock()
         self._voice_opening = voice is not None  # until the first VoiceReady
         self.question_screen: QuestionScreen | None = None
+        self.printer: SummaryPrinter | None = make_printer(settings.printer) if settings.printer else None
+        self.print_log: list[PrintOutcome] = []
+        self._gesture = CornerGesture()
         self.set_keymap({"staff": settings.staff_key})
 
     # -- start-up ---------------------------------------------------------------------------
@@ -163,6 +168,8 @@ class KioskApp(App[int]):
         self._show_voice_status()
         self._show_voice_indicator()
         if isinstance(self.screen, StaffScreen):
+            if not first:  # staff switched the engine: say how it went, not "Starting..." forever
+                self.screen.report(f"Engine {self.engine}: {staff_words(self.voice_status)}")
             self.screen.refresh_status()
             return
         if not self._staff_open:
@@ -243,7 +250,9 @@ class KioskApp(App[int]):
             if self.mode == "question":
                 await self._handle(self.session.apply(Intent(name)))  # type: ignore[arg-type]
             elif self.mode == "result" and name == "repeat" and self._result is not None:
-                self._start_turn(result_speech(self._result), self._result_grammar)
+                if isinstance(self.screen, ResultScreen):
+                    self.screen.action_scroll("home")  # seen again from the top, heard again
+                self._start_turn(result_speech(self._result, self.kb.prompts), self._result_grammar)
 
     async def action_done(self) -> None:
         async with self._busy:
@@ -283,6 +292,7 @@ class KioskApp(App[int]):
                 await screen.show_question(event, notice)
                 to_say += [notice, event.text] if notice else [event.text]
             elif isinstance(event, RepromptEvent):
+                event = self._worded_for_keys(event)
                 screen.show_reprompt(event)
                 if not (event.reason == "noinput" and event.attempt > QUIET_AFTER_NOINPUTS):
                     to_say.append(event.text)
@@ -294,7 +304,14 @@ class KioskApp(App[int]):
         if not self._intro_pending:
             return ""
         self._intro_pending = False
-        return self.kb.prompts.texts.get("intro", "") or INTRO
+        return self.kb.prompts["intro"]  # a required prompt: the loader refuses a folder without it
+
+    def _worded_for_keys(self, reprompt: RepromptEvent) -> RepromptEvent:
+        """With voice off, help says which keys to press instead of what to say."""
+        current = self.session.current
+        if reprompt.reason != "help" or self.voice_status.hearing or current is None:
+            return reprompt
+        return replace(reprompt, text=keys_help(current.help, self.kb.prompts["help_keys"]))
 
     async def _show_emergency(self, emergency: EmergencyEvent, happened: list[Event]) -> None:
         self.mode = "emergency"
@@ -305,7 +322,8 @@ class KioskApp(App[int]):
         rules = next((e.urgency.reasons for e in happened if isinstance(e, ResultEvent)), ())
         self.run_worker(partial(self._send_alert, reason_category(rules)), thread=True, group="alert",
                         exit_on_error=False)
-        self._start_turn([f"{TELL_THE_DESK}.", advice_words(emergency.advice)], None)
+        words = self.kb.prompts
+        self._start_turn([f"{words['emergency_tell']}.", advice_words(emergency.advice, words)], None)
 
     def _send_alert(self, category: str) -> None:
         try:
@@ -330,8 +348,39 @@ class KioskApp(App[int]):
         self.mode = "result"
         self._result = result
         self.question_screen = None
-        await self.switch_screen(ResultScreen(result))
-        self._start_turn(result_speech(result), self._result_grammar)
+        await self.switch_screen(ResultScreen(result, voice=self.voice_status.hearing, printing=self.printer is not None))
+        self._start_turn(result_speech(result, self.kb.prompts), self._result_grammar)
+
+    # -- hand-off to the clinician ------------------------------------------------------------
+    def action_show_code(self) -> None:
+        if self.mode == "result" and self._result is not None and self._result.summary is not None \
+                and not self._staff_open and not isinstance(self.screen, CodeScreen):
+            self._touch()
+            self.push_screen(CodeScreen(self._result.summary.compact()))
+
+    def action_print_summary(self) -> None:
+        result = self._result
+        if self.mode != "result" or result is None or result.summary is None or self.printer is None:
+            return
+        self._touch()
+        self._show_print_status("print_started")
+        work = partial(self._print_in_thread, self.printer, result.clinician_summary(), result.summary.compact())
+        self.run_worker(work, thread=True, group="print", exit_on_error=False)
+
+    def _print_in_thread(self, printer: SummaryPrinter, text: str, code: str) -> None:
+        outcome = printer.print_summary(text, code)
+        self.call_from_thread(self._printed, outcome)
+
+    def _printed(self, outcome: PrintOutcome) -> None:
+        self.print_log.append(outcome)
+        self._show_print_status("print_done" if outcome.ok else "print_failed", failed=not outcome.ok)
+        if not outcome.ok:
+            self.bell()
+
+    def _show_print_status(self, key: str, failed: bool = False) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, ResultScreen):
+                screen.show_print_status(self.kb.prompts[key], failed=failed)
 
     async def _go_welcome(self) -> None:
         """Forget the patient and show the welcome again (done, idle, staff clear)."""
@@ -346,9 +395,9 @@ class KioskApp(App[int]):
         self.emergency_active = False
         self._staff_open = False
         self.mode = "welcome"
-        while len(self.screen_stack) > 2:  # a staff screen or the PIN keypad on top
+        while len(self.screen_stack) > 2:  # a staff screen, the PIN keypad or the code on top
             self.pop_screen()
-        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S))
+        await self.switch_screen(WelcomeScreen(ignore_keys_s=WELCOME_AGAIN_IGNORE_KEYS_S, clock=self._clock))
         self._show_voice_status()
         self._resume_listening()
 
@@ -359,10 +408,22 @@ class KioskApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self._touch()
+        if self._staff_gesture(event):
+            self.action_staff()
         await super().on_event(event)
 
+    def _staff_gesture(self, event: events.Event) -> bool:
+        """Taps or a long press in the staff corner (kiosk/ui/touch.py), for touch-only kiosks."""
+        if isinstance(event, events.MouseDown):
+            return self._gesture.down(event.screen_x, event.screen_y, self._clock())
+        if isinstance(event, events.MouseUp):
+            return self._gesture.up(event.screen_x, event.screen_y, self._clock())
+        return False
+
     async def _check_idle(self) -> None:
-        if self._clock() - self._last_activity < self.settings.idle_timeout:
+        # a result waits longer than a question: the patient may be showing it at the desk
+        timeout = self.settings.result_timeout if self.mode == "result" else self.settings.idle_timeout
+        if self._clock() - self._last_activity < timeout:
             return
         if self._staff_open:  # never leave the staff screen open for the next patient
             self._close_staff()
@@ -371,7 +432,11 @@ class KioskApp(App[int]):
         if self.mode in ("welcome", "emergency") or self.emergency_active:
             return
         async with self._busy:
-            await self._go_welcome()
+            # An answer may have come while this waited for the lock: it counts as activity.
+            if self._clock() - self._last_activity < self.settings.idle_timeout or self.mode not in ("question", "result"):
+                return
+            # The session decides: a wipe, or a staff check when a warning sign is left open.
+            await self._handle(self.session.idle())
 
     def _close_staff(self) -> None:
         while isinstance(self.screen, (StaffScreen, PinDialog)):
@@ -586,6 +651,13 @@ def _understood(happened: list[Event]) -> bool:
                    or (isinstance(e, AnswerEvent) and e.intent in NOT_UNDERSTOOD) for e in happened)
 
 
+def staff_words(status: VoiceStatus) -> str:
+    """The voice state for staff (the summary on the welcome is worded for patients)."""
+    on = {True: "on", False: "OFF"}
+    words = f"listening {on[status.hearing]}, speaking {on[status.speaking]}."
+    return " ".join([words, *status.problems])
+
+
 def _said_any(heard: Heard, phrases: tuple[str, ...]) -> bool:
     return not heard.noinput and says_any(heard.transcript, phrases)
 
@@ -627,4 +699,4 @@ def run_app(args: argparse.Namespace) -> int:
     return code or 0
 
 
-__all__ = ["HOW_TO_START", "KioskApp", "create_app", "run_app"]
+__all__ = ["KioskApp", "create_app", "run_app"]

@@ -9,14 +9,18 @@ from textual.widgets import Static
 
 from kiosk.engine.events import EmergencyEvent
 
+from kiosk.engine.knowledge import Prompts
+
 ICON = "  /\\  \n / !! \\ \n/______\\"
-TELL_THE_DESK = "Please tell the front desk now"
+# A warning sign said yes to, or one left open (not sure, not understood, walked away).
+HEADLINE_PROMPT = {"red_flag": "emergency_title", "staff_check": "safety_check_title"}
 
 
-def advice_words(advice: str) -> str:
+def advice_words(advice: str, words: Prompts) -> str:
     """The advice without a first sentence that only repeats the headline."""
-    if advice.lower().startswith(TELL_THE_DESK.lower()):
-        advice = advice[len(TELL_THE_DESK):].lstrip(" .!")
+    tell = words["emergency_tell"]
+    if advice.lower().startswith(tell.lower()):
+        advice = advice[len(tell):].lstrip(" .!")
     return advice
 
 
@@ -26,18 +30,13 @@ class EmergencyScreen(Screen):
         self.emergency = emergency
 
     def compose(self) -> ComposeResult:
+        words = self.app.kb.prompts  # type: ignore[attr-defined]
         with Vertical(id="emergency"):
             yield Static(ICON, id="emergency-icon", markup=False)
-            yield Static(f"EMERGENCY\n{TELL_THE_DESK}", id="emergency-words", markup=False)
-            yield Static(advice_words(self.emergency.advice), id="emergency-advice", markup=False)
-            yield Static("Calling staff...", id="alert-status", markup=False)
+            yield Static(f"{words[HEADLINE_PROMPT[self.emergency.kind]]}\n{words['emergency_tell']}", id="emergency-words", markup=False)
+            yield Static(advice_words(self.emergency.advice, words), id="emergency-advice", markup=False)
+            yield Static(words["emergency_calling"], id="alert-status", markup=False)
 
     def show_alert(self, sent: bool, configured: bool) -> None:
-        if sent and configured:
-            words = "Staff have been alerted. Please stay here."
-        elif sent:
-            words = "Please go to the front desk now, or wave to a member of staff."
-        else:
-            words = "The staff alert did not go through. Please go to the front desk or wave to staff."
-
-        self.query_one("#alert-status", Static).update(words)
+        key = "emergency_alert_failed" if not sent else ("emergency_alerted" if configured else "emergency_go_to_desk")
+        self.query_one("#alert-status", Static).update(self.app.kb.prompts[key])  # type: ignore[attr-defined]

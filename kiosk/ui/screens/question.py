@@ -14,8 +14,7 @@ from kiosk.ui.widgets.caption import Caption
 from kiosk.ui.widgets.listening import ListeningIndicator
 from kiosk.ui.widgets.progress import QuestionProgress
 
-KEYS_HINT = "Press the number key of your answer, or touch it."
-COMMANDS = (("repeat", "R  Repeat"), ("back", "B  Back"), ("help", "H  Help"), ("restart", "S  Start over"))
+COMMANDS = ("repeat", "back", "help", "why", "restart")  # labels: prompts.yaml command_<name>
 
 
 class QuestionScreen(Screen):
@@ -24,7 +23,8 @@ class QuestionScreen(Screen):
         Binding("r", "app.command('repeat')", show=False),
         Binding("b", "app.command('back')", show=False),
         Binding("h", "app.command('help')", show=False),
-        Binding("s", "app.command('restart')", show=False),
+        Binding("w", "app.command('why')", show=False),
+        Binding("s", "restart", show=False),
         Binding("enter,space", "press_focused", show=False),
         Binding("left,up", "app.focus_previous", show=False),
         Binding("right,down", "app.focus_next", show=False),
@@ -32,22 +32,26 @@ class QuestionScreen(Screen):
     # Nothing is focused at first, so no answer ever looks chosen before the patient picks it.
     AUTO_FOCUS = ""
 
+    question_text = ""
+    _restart_asked = False  # "S" once asks to confirm; a second "S" starts over
+
     def compose(self) -> ComposeResult:
+        words = self.app.kb.prompts  # type: ignore[attr-defined]
         with Vertical(id="question-page"):
             yield QuestionProgress(id="progress")
+            # above the question: it is about the last answer, not about the question now shown
+            yield Caption("", id="caption", markup=False)
             yield Static("", id="notice", markup=False)
             yield Static("", id="question-text", markup=False)
             yield AnswerButtons(id="answers")
-            yield Caption("", id="caption", markup=False)
             yield ListeningIndicator(id="listening")
             with Horizontal(id="commands"):
-                for name, label in COMMANDS:
-                    yield Button(label, id=f"command-{name}", classes="command")
-
-    question_text = ""
+                for name in COMMANDS:
+                    yield Button(words[f"command_{name}"], id=f"command-{name}", classes="command")
 
     async def show_question(self, question: QuestionEvent, notice: str = "") -> None:
         self.question_text = question.text
+        self._restart_asked = False
         self.query_one(QuestionProgress).show(question.progress)
         self.query_one("#question-text", Static).update(question.text)
         self.set_notice(notice)
@@ -66,7 +70,7 @@ class QuestionScreen(Screen):
         # the spoken reprompt repeats the question; on screen it is already in its own box
         text = " ".join(reprompt.text.replace(self.question_text, " ").split()) if self.question_text else reprompt.text
         if reprompt.offer_keys:
-            self.set_notice(f"{text}\n>>> {KEYS_HINT} <<<", warning=True)
+            self.set_notice(f"{text}\n>>> {self.app.kb.prompts['keys_hint']} <<<", warning=True)  # type: ignore
             self.query_one(AnswerButtons).add_class("offer-keys")
         else:
             self.set_notice(text, warning=reprompt.reason not in ("help", "why"))
@@ -83,10 +87,22 @@ class QuestionScreen(Screen):
             first = self.query("Button.answer").first()
             first.focus()
 
+    def action_restart(self) -> None:
+        """Starting over loses every answer: the first "S" asks, the second does it."""
+        if not self._restart_asked:
+            self._restart_asked = True
+            self.set_notice(self.app.kb.prompts["restart_confirm"], warning=True)  # type: ignore[attr-defined]
+            return
+        self._restart_asked = False
+        self.app.call_next(self.app.action_command, "restart")  # type: ignore[attr-defined]
+
     def on_answer_buttons_chosen(self, message: AnswerButtons.Chosen) -> None:
         self.app.call_next(self.app.action_choose, message.number)  # type: ignore[attr-defined]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("command-"):
             event.stop()
+            if event.button.id == "command-restart":
+                self.action_restart()
+                return
             self.app.call_next(self.app.action_command, event.button.id.removeprefix("command-"))  # type: ignore

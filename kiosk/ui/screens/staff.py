@@ -21,6 +21,7 @@ ACTIONS = (
 
 
 class StaffScreen(Screen):
+    AUTO_FOCUS = "#staff-close"  # never "Quit": an Enter pressed by habit must not stop the kiosk
     BINDINGS = [
         *(Binding(str(n), f"press('{name}')", show=False) for n, (name, _) in enumerate(ACTIONS, start=1)),
         Binding("escape", "press('close')", show=False),

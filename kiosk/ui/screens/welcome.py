@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual import events
 from textual.app import ComposeResult
@@ -10,29 +11,27 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from kiosk.ui.touch import in_staff_corner
 from kiosk.ui.widgets.listening import ListeningIndicator
 
-WHAT_IT_DOES = (
-    "I will ask you a few short questions about your hand cramps.\n"
-    "Then I will tell you what may cause them and how soon to see a doctor or nurse."
-)
-HOW_TO_START = 'To begin, say "start", press any big key, or touch the screen.'
-HOW_TO_START_WITHOUT_VOICE = "To begin, press any big key or touch the screen."
 
 
 class WelcomeScreen(Screen):
     AUTO_FOCUS = ""
 
-    def __init__(self, ignore_keys_s: float = 0.0) -> None:
+    def __init__(self, ignore_keys_s: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self._keys_from = time.monotonic() + ignore_keys_s
+        self._clock = clock  # the app's clock (tests pass one they move on by hand)
+        self._keys_from = clock() + ignore_keys_s
+
     def compose(self) -> ComposeResult:
+        words = self.app.kb.prompts  # type: ignore[attr-defined]
         with Vertical(id="welcome"):
-            yield Static("Hand cramp check", id="welcome-title", markup=False)
-            yield Static(WHAT_IT_DOES, id="welcome-what", markup=False)
-            yield Static(HOW_TO_START, id="welcome-how", markup=False)
+            yield Static(words["welcome_title"], id="welcome-title", markup=False)
+            yield Static(words["welcome_what"], id="welcome-what", markup=False)
+            yield Static(words["welcome_how"], id="welcome-how", markup=False)
             with Center():
-                yield Button("Start", id="start", classes="big")
+                yield Button(words["welcome_button"], id="start", classes="big")
             yield Static("", id="voice-status", markup=False)
             yield ListeningIndicator(id="listening")
 
@@ -42,16 +41,19 @@ class WelcomeScreen(Screen):
 
     def show_voice_status(self, summary: str, hearing: bool) -> None:
         self.query_one("#voice-status", Static).update(summary)
-        self.query_one("#welcome-how", Static).update(HOW_TO_START if hearing else HOW_TO_START_WITHOUT_VOICE)
+        words = self.app.kb.prompts  # type: ignore[attr-defined]
+        self.query_one("#welcome-how", Static).update(words["welcome_how" if hearing else "welcome_how_keys"])
 
     def on_key(self, event: events.Key) -> None:
         event.stop()
-        if time.monotonic() < self._keys_from:
+        if self._clock() < self._keys_from:
             return
         self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
+        if in_staff_corner(event.screen_x, event.screen_y):  # staff tapping for the PIN, not a patient
+            return
         self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

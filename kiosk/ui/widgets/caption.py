@@ -5,24 +5,25 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from kiosk.engine.events import AnswerEvent
+from kiosk.engine.knowledge import Prompts
 
 UNSURE_BELOW = 0.6  # recognizer confidence under which we tell the patient how to undo
 
 
-def caption_words(answer: AnswerEvent, spoken: bool) -> str:
+def caption_words(answer: AnswerEvent, spoken: bool, words: Prompts) -> str:
     if not answer.text:
         return ""
     if not spoken:
-        return f'You chose: "{answer.text}"'
-    words = f'I heard: "{answer.text}"'
+        return words["caption_chose"].format(answer=answer.text)
+    said = words["caption_heard"].format(answer=answer.text)
     if answer.confidence < UNSURE_BELOW and answer.intent != "no_match":
-        words += "\nI was not sure. If that is wrong, say \"back\" or press B."
-    return words
+        said += "\n" + words["caption_unsure"]
+    return said
 
 
 class Caption(Static):
     def show_answer(self, answer: AnswerEvent, spoken: bool) -> None:
-        self.update(caption_words(answer, spoken))
+        self.update(caption_words(answer, spoken, self.app.kb.prompts))  # type: ignore[attr-defined]
         self.set_class(spoken and answer.confidence < UNSURE_BELOW, "unsure")
 
     def clear(self) -> None:

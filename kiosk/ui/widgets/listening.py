@@ -7,14 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 METER_CELLS = 12
-STATES = {
-    "speaking": ("((o))", "Speaking - please listen"),
-    "listening": ("(  o  )", "Listening - speak now"),
-    "thinking": ("...", "Thinking"),
-    "idle": ("", "You can also use the keys or touch the buttons"),
-    "starting": ("...", "Voice is starting - you can use the keys"),
-    "off": ("(x)", "Voice is off - use the keys or touch the buttons"),
-}
+ICONS = {"speaking": "((o))", "listening": "(  o  )", "thinking": "...", "idle": "", "starting": "...", "off": "(x)"}
 
 
 class ListeningIndicator(Widget):
@@ -22,7 +15,8 @@ class ListeningIndicator(Widget):
     level: reactive[float] = reactive(0.0)
 
     def render(self) -> Text:
-        icon, words = STATES.get(self.state, STATES["idle"])
+        state = self.state if self.state in ICONS else "idle"
+        icon, words = ICONS[state], self.app.kb.prompts[f"listening_{state}"]  # type: ignore[attr-defined]
         text = Text()
         if icon:
             text.append(f"{icon} ", style="bold")

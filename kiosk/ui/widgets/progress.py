@@ -7,13 +7,13 @@ from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
 from kiosk.engine.events import Progress
+from kiosk.engine.knowledge import Prompts
 
 
-def progress_words(progress: Progress) -> str:
+def progress_words(progress: Progress, words: Prompts) -> str:
     estimate = max(progress.estimate, progress.asked)
-    if estimate == progress.asked:
-        return f"Question {progress.asked} of {estimate}"
-    return f"Question {progress.asked} of about {estimate}"
+    key = "progress" if estimate == progress.asked else "progress_about"
+    return words[key].format(asked=progress.asked, estimate=estimate)
 
 
 class QuestionProgress(Horizontal):
@@ -22,6 +22,6 @@ class QuestionProgress(Horizontal):
         yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress-bar")
 
     def show(self, progress: Progress) -> None:
-        self.query_one("#progress-words", Label).update(progress_words(progress))
+        self.query_one("#progress-words", Label).update(progress_words(progress, self.app.kb.prompts))  # type: ignore[attr-defined]
         bar = self.query_one("#progress-bar", ProgressBar)
         bar.update(total=max(progress.estimate, progress.asked, 1), progress=progress.asked)

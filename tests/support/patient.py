@@ -1,4 +1,4 @@
-"""A simulated patient that talks to a real ``python -m kiosk --jsonl`` subprocess.
+"""A simulated patient that talks to ``kiosk --jsonl``: a real subprocess, or in-process.
 
 It knows nothing of the engine's internals: it reads the JSON-lines protocol (one event a line on
 stdout), answers each question the way the story's patient would say it (one line on stdin), and
@@ -8,10 +8,15 @@ scripts/bench_engine.py::
     story = load_stories()[0]
     outcome = run_story(story)            # variant=1 for the alternative phrasings
     outcome.urgency, outcome.cause_ids[:3], outcome.questions_asked, outcome.seconds
+    run_story(story, in_process=True)     # the same conversation with run_jsonl in a thread
+
+In-process, ``kiosk.jsonl.run_jsonl`` (the function ``kiosk --jsonl`` runs) reads and writes real
+OS pipes, so the patient sees the same bytes without paying a Python start-up per interview.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -19,13 +24,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from . import phrasing
+from kiosk.engine import load_knowledge_base
+from kiosk.engine.knowledge import KnowledgeBase
+from kiosk.jsonl import run_jsonl
+
 from .stories import FINDINGS, Story
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +74,13 @@ class KioskProcess:
         self.lines: list[str] = []
         self.events: list[dict[str, Any]] = []
         self.sent: list[bytes] = []
-        cwd = cwd or REPO_ROOT
+        self._start(args, python, cwd or REPO_ROOT)
+        self._lines: queue.Queue[object] = queue.Queue()
+        self._stderr: list[bytes] = []
+        threading.Thread(target=self._pump_stdout, daemon=True).start()
+        threading.Thread(target=self._pump_stderr, daemon=True).start()
+
+    def _start(self, args: Sequence[str], python: str, cwd: Path) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), env.get("PYTHONPATH")]))
         # PYTHONUNBUFFERED is deliberately not set: the kiosk itself must flush each event.
@@ -74,10 +89,6 @@ class KioskProcess:
             [python, "-m", "kiosk", "--jsonl", *args], cwd=cwd, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
         )
-        self._lines: queue.Queue[object] = queue.Queue()
-        self._stderr: list[bytes] = []
-        threading.Thread(target=self._pump_stdout, daemon=True).start()
-        threading.Thread(target=self._pump_stderr, daemon=True).start()
 
     # -- talking ------------------------------------------------------------------------------
     def send(self, line: str | bytes) -> None:
@@ -179,6 +190,73 @@ class KioskProcess:
         assert self.process.stderr is not None
         for raw in iter(self.process.stderr.readline, b""):
             self._stderr.append(raw)
+
+
+class _FinishedThread:
+    """What ``KioskProcess`` needs of a process, for ``run_jsonl`` running in a thread."""
+
+    def __init__(self, target: Callable[[], int]) -> None:
+        self.stdin: IO[bytes] | None = None
+        self.stdout: IO[bytes] | None = None
+        self.stderr: IO[bytes] | None = None
+        self.returncode: int | None = None
+        self._thread = threading.Thread(target=self._run, args=(target,), daemon=True)
+        self._thread.start()
+
+    def _run(self, target: Callable[[], int]) -> None:
+        self.returncode = target()
+
+    def poll(self) -> int | None:
+        return None if self._thread.is_alive() else self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        self._thread.join(DEFAULT_TIMEOUT_S if timeout is None else timeout)
+        if self._thread.is_alive():
+            raise subprocess.TimeoutExpired("run_jsonl", timeout or 0)
+        return self.returncode
+
+    def kill(self) -> None:
+        """A thread cannot be killed: closing its input ends ``run_jsonl`` (it aborts at end of input)."""
+
+
+class InProcessKiosk(KioskProcess):
+    """``kiosk.jsonl.run_jsonl`` in a thread, over real OS pipes: the same protocol as the
+    subprocess without a Python start-up and a knowledge-base load per interview (the knowledge
+    base is loaded once per folder and shared: a session never changes it). Only
+    ``--intents DIR`` is understood."""
+
+    def _start(self, args: Sequence[str], python: str, cwd: Path) -> None:
+        kb = _knowledge_base(_intents_arg(args))
+        in_read, in_write = os.pipe()
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        os.close(err_write)  # run_jsonl reports a bad knowledge base on sys.stderr, seen by the test
+        stdin = open(in_read, encoding="utf-8", errors="replace")  # as `kiosk --jsonl` wraps its stdin
+        stdout = open(out_write, "w", encoding="utf-8")
+
+        def serve() -> int:
+            with stdin, stdout:
+                return run_jsonl(stdin, stdout, kb=kb)
+
+        thread = _FinishedThread(serve)
+        thread.stdin = open(in_write, "wb", buffering=0)
+        thread.stdout = open(out_read, "rb", buffering=0)
+        thread.stderr = open(err_read, "rb", buffering=0)
+        self.process = thread  # type: ignore[assignment]  # the part of Popen that KioskProcess uses
+
+
+@functools.cache
+def _knowledge_base(intents: Path | None) -> KnowledgeBase:
+    return load_knowledge_base(intents)
+
+
+def _intents_arg(args: Sequence[str]) -> Path | None:
+    args = list(args)
+    if not args:
+        return None
+    if len(args) == 2 and args[0] == "--intents":
+        return Path(args[1])
+    raise ValueError(f"in-process kiosk understands only --intents DIR, not {args}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,12 +459,14 @@ def _meant(planned: PlannedAnswer) -> str:
 
 # ---------------------------------------------------------------------------------------------
 def run_story(story: Story, variant: int = 0, *, kiosk_args: Sequence[str] = (),
-              timeout: float = DEFAULT_TIMEOUT_S) -> StoryOutcome:
-    """Interview one simulated patient through a fresh ``kiosk --jsonl`` subprocess."""
+              timeout: float = DEFAULT_TIMEOUT_S, in_process: bool = False) -> StoryOutcome:
+    """Interview one simulated patient through a fresh ``kiosk --jsonl`` subprocess (or, with
+    ``in_process``, through ``run_jsonl`` in a thread of this process)."""
     patient = SimulatedPatient(story, variant)
     outcome = StoryOutcome(story.id, variant)
     started = time.perf_counter()
-    with KioskProcess(kiosk_args, timeout=timeout) as kiosk:
+    kiosk_class = InProcessKiosk if in_process else KioskProcess
+    with kiosk_class(kiosk_args, timeout=timeout) as kiosk:
         try:
             _converse(kiosk, patient, outcome)
             outcome.exit_code = kiosk.finish()
@@ -451,8 +531,13 @@ def _check_understanding(turn: list[dict[str, Any]], planned: PlannedAnswer, que
 
 
 def run_stories(stories: Sequence[Story], variant: int = 0, *, workers: int | None = None,
-                kiosk_args: Sequence[str] = (), timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, StoryOutcome]:
-    """Run many stories, a few subprocesses at a time; outcomes keyed by story id, in story order."""
+                kiosk_args: Sequence[str] = (), timeout: float = DEFAULT_TIMEOUT_S,
+                in_process: bool = False) -> dict[str, StoryOutcome]:
+    """Run many stories, a few subprocesses at a time (in-process: one at a time, as threads would
+    only share one interpreter lock); outcomes keyed by story id, in story order."""
+    if in_process:
+        return {s.id: run_story(s, variant, kiosk_args=kiosk_args, timeout=timeout, in_process=True)
+                for s in stories}
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(run_story, s, variant, kiosk_args=kiosk_args, timeout=timeout) for s in stories]

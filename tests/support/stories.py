@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-URGENCY_LEVELS: tuple[str, ...] = ("self_care", "routine", "soon", "urgent", "emergency")  # least to most urgent
+from kiosk.engine.events import URGENCY_LEVELS  # the protocol's levels, least to most urgent
 
 CAUSES: frozenset[str] = frozenset({
     "overuse", "dehydration", "electrolyte_imbalance", "medication_side_effect",
@@ -51,7 +51,7 @@ SOURCES: frozenset[str] = frozenset({
     "standard red flags",
 })
 
-DEFAULT_STORIES = Path(__file__).resolve().parents[2] / "tests" / "cases" / "stories.yaml"
+DEFAULT_STORIES = Path(__file__).resolve().parents[1] / "cases" / "stories.yaml"  # tests/cases/
 
 
 class StoryError(ValueError):

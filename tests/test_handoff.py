@@ -1,0 +1,152 @@
+"""The summary for the clinician: built by the engine from findings (never the patient's words),
+carried by JSONL, shown as a QR code that a real decoder (zxing-cpp) reads back from a picture of
+the screen's half blocks, and printed through python-escpos (its Dummy printer) or CUPS `lp`."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import numpy as np
+import zxingcpp
+from escpos.printer import Dummy
+from PIL import Image
+
+from kiosk.engine import Session
+from kiosk.engine.events import ResultEvent
+from kiosk.printing import CupsPrinter, EscposPrinter, make_printer, parse_printer, wrap
+from kiosk.ui.widgets.qr import HALF_BLOCKS, qr_lines
+from tests.conftest import run_kiosk
+
+PIXELS_PER_MODULE = 6
+# said in the patient's own words: none of these words may reach the summary
+NUMB = "yes my fingers keep going numb and tingly when I knit"
+ANSWERS = {"age": "I'm sixty seven", "duration": "about three months", "numbness": NUMB, "tingling": NUMB,
+           "nerve_signs": "my fingers keep going numb and tingly when I knit"}
+
+
+def answer_for(question) -> str:
+    if question.id in ANSWERS:
+        return ANSWERS[question.id]
+    return NUMB if {"numbness", "tingling"} & set(question.findings) else "nope not me"
+
+
+def interview(kb, answers: dict[str, str] = ANSWERS) -> ResultEvent:
+    session = Session(kb)
+    events = session.start()
+    for _ in range(60):
+        if session.finished:
+            break
+        question = session.current
+        events = session.answer(answers.get(question.id) or answer_for(question) if answers else
+                                {"age": "67", "duration": "3 months"}.get(question.id, "no"))
+    return next(e for e in events if isinstance(e, ResultEvent))
+
+
+def screen_picture(lines: list[str]) -> Image.Image:
+    """The half-block lines as a phone camera sees them: blocks light, spaces dark."""
+    light = {char: pair for pair, char in HALF_BLOCKS.items()}
+    rows = []
+    for line in lines:
+        pairs = [light[char] for char in line]
+        rows += [[top for top, _ in pairs], [bottom for _, bottom in pairs]]
+    modules = np.array(rows, dtype=np.uint8) * 255
+    pixels = np.kron(modules, np.ones((PIXELS_PER_MODULE, PIXELS_PER_MODULE), dtype=np.uint8))
+    return Image.fromarray(pixels, mode="L")
+
+
+def decode(picture: Image.Image) -> str:
+    # try_invert=False: the screen must show ordinary dark-on-light, not rely on a lenient decoder
+    found = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode, try_invert=False)
+    assert len(found) == 1, found
+    return found[0].text
+
+
+def test_the_summary_names_findings_causes_urgency_and_time_but_not_the_patients_words(kb):
+    result = interview(kb)
+    summary = result.summary
+    text = result.clinician_summary()
+    assert summary is not None and text.startswith("Hand cramp kiosk: summary for the clinician. Not a diagnosis.")
+    assert f"Urgency: {result.urgency.level.upper()}" in text
+    assert all(f"because: {b}" in text for b in summary.because) and summary.because
+    assert f"rules: {', '.join(result.urgency.reasons)}" in text
+    assert "age: 67" in text and "how long: 90 days" in text
+    assert "numbness" in summary.yes  # a finding, in clinical words
+    for rank, cause in enumerate(result.causes, start=1):
+        assert f"{rank}. {cause.name} {cause.score:.0%}" in text
+    assert summary.when.strftime("%Y-%m-%d %H:%M UTC") in text
+    words = {w.strip(",.:;%()").lower() for w in text.split()}
+    # words only the patient used (the findings' own labels share some, like "numb fingers")
+    assert not words & {"knit", "tingly", "sixty", "seven", "three", "nope", "keep", "going", "i'm"}
+    assert not any(answer.lower() in text.lower() for answer in ANSWERS.values())
+
+
+def test_jsonl_result_carries_the_clinician_summary(kb):
+    answers = ["no", "no", ANSWERS["age"], ANSWERS["duration"]] + [NUMB] * 30
+    done = run_kiosk("--jsonl", stdin="\n".join(answers) + "\n")
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["type"] == "result"
+    summary = result["clinician_summary"]
+    assert summary.startswith("Hand cramp kiosk: summary for the clinician.") and "Possible causes" in summary
+    assert "Urgency:" in summary and "knit" not in summary and "tingly" not in summary
+
+
+def test_the_qr_code_on_screen_decodes_back_to_the_summary(kb):
+    result = interview(kb)
+    code = result.summary.compact()
+    lines = qr_lines(code)
+    assert set("".join(lines)) <= set(HALF_BLOCKS.values())
+    assert len(lines) <= 33 and len(lines[0]) <= 66  # fits a 120x40 terminal with its title lines
+    assert decode(screen_picture(lines)) == code
+    assert "numbness" in code and result.urgency.level in code and code.count("\n") >= 3
+
+
+def test_a_long_summary_still_round_trips(kb):
+    text = interview(kb, {}).clinician_summary()
+    assert decode(screen_picture(qr_lines(text))) == text
+
+
+def test_the_receipt_printer_gets_the_summary_its_code_and_a_cut():
+    text = "Hand cramp kiosk: summary for the clinician. Not a diagnosis.\n  yes: numbness, tingling"
+    dummy = Dummy()
+    outcome = EscposPrinter(dummy).print_summary(text, "CODE 123")
+    assert outcome.ok, outcome.problem
+    out = dummy.output
+    for line in wrap(text):
+        assert line.encode() in out
+    assert b"\x1dV" in out  # ESC/POS paper cut (GS V)
+    assert b"\x1dv0" in out  # the short code, printed as a raster image (GS v 0)
+    assert all(len(line) <= 42 for line in wrap(text))
+
+
+def test_a_broken_receipt_printer_says_why_and_does_not_raise(tmp_path):
+    printer = make_printer(f"escpos:{tmp_path}/no-such-dir/lp0")
+    outcome = printer.print_summary("summary")
+    assert not outcome.ok and "receipt printer" in outcome.problem and "summary" not in outcome.problem
+
+
+def test_cups_gets_the_summary_on_standard_input(tmp_path, monkeypatch):
+    got = tmp_path / "lp-got.txt"
+    lp = tmp_path / "lp"
+    lp.write_text(f'#!/bin/sh\necho "$@" > {got}.args\ncat > {got}\n')
+    lp.chmod(lp.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert CupsPrinter("FrontDesk").print_summary("line one\nline two").ok
+    assert got.read_text() == "line one\nline two"
+    assert "-d FrontDesk" in (tmp_path / "lp-got.txt.args").read_text()
+    lp.write_text("#!/bin/sh\necho 'no default destination' >&2\nexit 1\n")
+    failed = CupsPrinter().print_summary("x")
+    assert not failed.ok and "no default destination" in failed.problem
+
+
+def test_printer_settings_are_checked():
+    assert parse_printer("escpos:/dev/usb/lp0") == ("escpos", "/dev/usb/lp0")
+    assert parse_printer("cups") == ("cups", "")
+    for bad in ("escpos", "laser:/dev/lp0"):
+        try:
+            parse_printer(bad)
+        except ValueError as error:
+            assert "escpos" in str(error)
+        else:
+            raise AssertionError(bad)

@@ -1,0 +1,203 @@
+"""The real app under run_test: the code for the desk, printing, the staff gesture by touch
+(real mouse events), help worded for keys, and the Why key."""
+
+from __future__ import annotations
+
+from escpos.printer import Dummy
+from textual.widgets import Static
+
+from kiosk.printing import EscposPrinter, wrap
+from kiosk.ui.dialogs.pin import PinDialog
+from kiosk.ui.screens.emergency import EmergencyScreen
+from kiosk.ui.screens.handoff import CodeScreen
+from kiosk.ui.screens.question import QuestionScreen
+from kiosk.ui.screens.result import ResultScreen
+from kiosk.ui.screens.staff import StaffScreen
+from kiosk.ui.screens.welcome import WelcomeScreen
+from kiosk.ui.touch import HOLD_S, TAPS
+from tests.test_handoff import decode, screen_picture
+from tests.test_ui_app import PIN, answer_until_the_end, kiosk, sync, text_of
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def to_the_result(pilot) -> None:
+    await pilot.press("space")
+    await pilot.pause()
+    await answer_until_the_end(pilot)
+    assert isinstance(pilot.app.screen, ResultScreen)
+
+
+@sync
+async def test_the_result_offers_a_code_for_the_desk_that_scans():
+    app = kiosk()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_the_result(pilot)
+        result = app.screen.result
+        await pilot.click("#command-code")
+        await pilot.pause()
+        assert isinstance(app.screen, CodeScreen)
+        drawn = str(app.screen.query_one("#qr", Static).render()).splitlines()
+        assert decode(screen_picture(drawn)) == result.summary.compact()
+        await pilot.press("x")  # any key goes back to the same result
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen) and app.screen.result is result
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CodeScreen)
+        await pilot.click("#qr")
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen) and app.session.outcome is None  # gone with the session
+
+
+@sync
+async def test_on_a_small_screen_the_code_screen_says_so_instead_of_a_code_that_cannot_scan():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_the_result(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        assert text_of(app, "#qr") == app.kb.prompts["code_too_small"]
+
+
+@sync
+async def test_printing_the_summary_on_the_receipt_printer():
+    app = kiosk(printer="escpos:/dev/null")
+    dummy = Dummy()
+    app.printer = EscposPrinter(dummy)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_the_result(pilot)
+        summary = app.screen.result.clinician_summary()
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert text_of(app, "#print-status") == app.kb.prompts["print_done"]
+        assert b"summary for the" in dummy.output and b"\x1dV" in dummy.output
+        assert all(line.encode() in dummy.output for line in wrap(summary))  # all of it, at receipt width
+
+
+@sync
+async def test_without_a_printer_there_is_no_print_button():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_the_result(pilot)
+        assert not app.screen.query("#command-print")
+        await pilot.press("p")
+        await pilot.pause()
+        assert text_of(app, "#print-status") == ""
+
+
+async def tap_corner(pilot, times: int) -> None:
+    for _ in range(times):
+        await pilot.click(offset=(1, 1))
+
+
+async def type_pin_by_touch(pilot) -> None:
+    for digit in PIN:
+        await pilot.click(f"#pin-{digit}")
+    await pilot.click("#pin-ok")
+    await pilot.pause()
+
+
+@sync
+async def test_staff_clear_an_emergency_by_touch_alone():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#start")
+        await pilot.pause()
+        while app.mode == "question":  # a patient touching "Yes" on the first red flag
+            await pilot.click("#answer-1")
+            await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen)
+        await tap_corner(pilot, TAPS - 1)  # not enough taps: nothing
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen)
+        await tap_corner(pilot, 1)
+        await pilot.pause()
+        assert isinstance(app.screen, PinDialog)
+        await type_pin_by_touch(pilot)
+        assert isinstance(app.screen, StaffScreen)
+        await pilot.click("#staff-clear")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen) and not app.emergency_active
+
+
+@sync
+async def test_a_long_press_in_the_corner_opens_the_pin_and_does_not_start_an_interview():
+    clock = Clock()
+    app = kiosk()
+    app._clock = clock
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.mouse_down(offset=(2, 1))
+        clock.now += HOLD_S / 2
+        await pilot.mouse_up(offset=(2, 1))  # too short
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen) and app.mode == "welcome"
+        await pilot.mouse_down(offset=(2, 1))
+        clock.now += HOLD_S + 0.1
+        await pilot.mouse_up(offset=(2, 1))
+        await pilot.pause()
+        assert isinstance(app.screen, PinDialog)
+        await pilot.click("#pin-cancel")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen) and app.mode == "welcome"  # no interview started
+
+
+@sync
+async def test_help_with_voice_off_names_keys_and_why_has_a_key_and_a_button():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        notice = text_of(app, "#notice")
+        assert app.kb.prompts["help_keys"] in notice
+        assert "say " not in notice.lower()
+        question = app.session.current
+        await pilot.press("w")
+        await pilot.pause()
+        assert question.why in text_of(app, "#notice")
+        await pilot.click("#command-help")
+        await pilot.pause()
+        await pilot.click("#command-why")
+        await pilot.pause()
+        assert question.why in text_of(app, "#notice") and isinstance(app.screen, QuestionScreen)
+
+
+@sync
+async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports_its_result(tmp_path):
+    import numpy as np
+    import soundfile
+
+    from kiosk.config import Settings
+    from kiosk.ui.app import create_app
+    from kiosk.ui.voice import VoiceAdapter
+    from tests.test_ui_app import KB, open_staff, wait_until
+
+    quiet = tmp_path / "quiet.wav"
+    soundfile.write(quiet, np.zeros(16000, dtype=np.int16), 16000)
+    settings = Settings(pin=PIN, engine="pocketsphinx", mute=True, mic_file=quiet)
+    voice = VoiceAdapter(settings)
+    app = create_app(settings, kb=KB, voice=voice)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert await wait_until(lambda: not app._voice_opening, 60)
+            await open_staff(pilot)
+            assert isinstance(app.screen, StaffScreen)
+            assert app.screen.focused is not None and app.screen.focused.id == "staff-close"
+            await pilot.press("5")  # pocketsphinx -> auto
+            report = lambda: str(app.screen.query_one("#staff-report", Static).render())
+            assert await wait_until(lambda: report().startswith("Engine auto: listening "), 60), report()
+            assert "please" not in report().lower()  # staff wording, not the patients'
+    finally:
+        voice.close()
