@@ -50,7 +50,12 @@ async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
-        assert isinstance(app.screen, QuestionScreen)  # nothing answered: no warning sign left open
+        red_flags = set(KB.red_flags())
+        while set(app.session.current.findings) & red_flags:  # "no" past the safety questions:
+            no = next(o.number for o in app.session.current.options if o.intent.name in ("no", "none"))
+            await pilot.press(str(no))  # idle at one of them is a staff check, by design
+            await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
         for _ in range(3):  # a TV nearby, for 30 s
             clock.now += 10
             hear(app, "and now the weather for the weekend looks sunny")
