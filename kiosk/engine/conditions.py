@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from .knowledge import Condition
-from .yamlread import did_you_mean
+from kiosk.yamlread import did_you_mean
 
 CLAUSES = ("finding", "any_of", "all_of", "likely", "top_cause", "age_at_least", "duration_at_least",
            "duration_under", "any", "all", "not")

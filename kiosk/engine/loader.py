@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from kiosk.paths import intents_dir
+from kiosk.yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
 
 from .answer_keys import MAX_KEYS, with_derived_keys
 from .conditions import ConditionReader
@@ -33,7 +34,6 @@ from .knowledge import (
 from .templates import Vocabulary, expand
 from .templates import problems as template_problems
 from .understanding import normalize
-from .yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
 
 FILES = ("sources.yaml", "vocabulary.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
 ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")
@@ -117,8 +117,12 @@ class _Check:
         if isinstance(value, dict):
             return value
         if value is not None or required:
-            self.problem(container, key, path, "is missing" if value is None else "must be a mapping of keys to values")
-        return LineDict()
+            present = isinstance(container, dict) and key in container
+            missing = "is empty" if present else "is missing"
+            self.problem(container, key, path, missing if value is None else "must be a mapping of keys to values")
+        stand_in = LineDict()  # what is missing inside is reported at this block's line
+        stand_in.line = line_of(container, key) or getattr(container, "line", 0) or 1
+        return stand_in
 
     def entries(self, table: dict, prefix: str, expected: str = "must be a mapping") -> Iterator[tuple[Any, dict, str]]:
         """Each ``key: mapping`` of ``table`` with its path ("causes.overuse"); an entry that is
@@ -164,6 +168,14 @@ class _Check:
             return ()
         return tuple(v.strip() for v in value)
 
+    def boolean(self, container: dict, key: str, path: str, default: bool = False) -> bool:
+        value = container.get(key, default)
+        if isinstance(value, bool):
+            return value
+        # YAML 1.2 booleans (kiosk.yamlread): `red_flag: yes` is the word "yes", not true
+        self.problem(container, key, f"{path}.{key}", f"must be true or false, not {value!r}")
+        return default
+
     def known(self, container: Any, key: Any, path: str, value: str, known: Any, what: str) -> bool:
         if value in known:
             return True
@@ -192,7 +204,14 @@ def load_knowledge_base(folder: Path | None = None) -> KnowledgeBase:
     if problems:
         raise KnowledgeBaseError(folder, problems)
     builder = _Builder(data, problems)
-    kb = builder.build()
+    try:
+        kb = builder.build()
+    except (TypeError, AttributeError, ValueError, KeyError, IndexError) as error:
+        # a shape no check foresaw: still a problem with its file, never a traceback
+        problems.append(Problem(builder.current_file, 1, "(shape)",
+                                f"a value is not the kind the kiosk expects ({type(error).__name__}); "
+                                "check the lists and mappings you last edited"))
+        raise KnowledgeBaseError(folder, problems) from error
     if problems:
         raise KnowledgeBaseError(folder, problems)
     return kb
@@ -202,8 +221,10 @@ class _Builder:
     def __init__(self, data: dict[str, Any], problems: list[Problem]) -> None:
         self.data = data
         self.problems = problems
+        self.current_file = FILES[0]
 
     def check(self, file: str) -> _Check:
+        self.current_file = file  # for a problem the checks did not foresee
         check = _Check(file)
         check.problems = self.problems
         return check
@@ -358,7 +379,7 @@ class _Builder:
             help=c.text(raw, "help", path),
             why=c.text(raw, "why", path),
             phrases=c.texts(raw, "phrases", path, required=False),
-            red_flag=bool(raw.get("red_flag", False)),
+            red_flag=c.boolean(raw, "red_flag", path),
             base_rate=c.number(raw, "base_rate", path, 0.001, 0.999, 0.2) or 0.2,
             min=c.number(raw, "min", path, 0, 100000),
             max=c.number(raw, "max", path, 0, 100000),

@@ -81,6 +81,10 @@ def run_hear(args: argparse.Namespace) -> int:
             failures += 1
             print(json.dumps(line | {"error": str(error)}), flush=True)
             continue
+        except ValueError as error:  # the recognizer knows no answer word at all: every file would fail
+            print(f"kiosk hear: {choice.recognizer.name} cannot listen for question {question.id!r}: {error}. "
+                  "Is the model for another language? The kiosk's questions are in English.", file=sys.stderr)
+            return 2
         intent = understand(kb, question, heard.transcript)
         line |= {
             "transcript": heard.transcript,

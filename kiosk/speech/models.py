@@ -5,6 +5,13 @@ The kiosk itself never touches the network. Staff fetch a model once with
 ``kiosk model download`` (on a machine with network, or before the kiosk goes offline); it is
 checked against the size and SHA-256 kept below and unpacked into the kiosk's cache in one step,
 so a broken download never leaves a half-written model that the kiosk would try to load.
+
+Limits, so that a bad server or a bad archive cannot hang or fill the machine: the whole download
+has a deadline (``DEADLINE_S``; it gives up within that plus one read's ``timeout_s``), the stream
+is cut as soon as it is longer than the pinned size (``MAX_DOWNLOAD_BYTES`` when no size is
+pinned), a zip may unpack to at most ``UNPACK_FACTOR`` times its own size, and encrypted zips are
+refused. Temporaries (hidden ``.part`` and ``.unpack`` names carrying the process id) left by a
+download that was killed are removed by the next run.
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ import http.client
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +34,11 @@ from pathlib import Path
 from typing import IO, Callable, Iterable
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
+DEADLINE_S = 1800.0  # a 41 MB model over a slow clinic line takes minutes, never half an hour
+MAX_DOWNLOAD_BYTES = 4_000_000_000  # only when no size is pinned (--sha256 without --size)
+UNPACK_FACTOR = 10  # the small English model unpacks to 1.7 times its zip
+MIN_UNPACK_LIMIT = 200_000_000
+STALE_AFTER_S = 24 * 3600.0  # a temporary without a process id (older kiosks) counts as stale after this
 MODEL_SITE = "https://alphacephei.com/vosk/models/{name}.zip"
 
 
@@ -202,10 +216,12 @@ class _Progress:
 
 
 def _fetch(plan: DownloadPlan, target: IO[bytes], progress: _Progress,
-           timeout_s: float) -> tuple[int, str]:
+           timeout_s: float, deadline_s: float = DEADLINE_S) -> tuple[int, str]:
     """Stream the archive into ``target``; (bytes, sha256). ModelError with plain reasons."""
     digest = hashlib.sha256()
     received = 0
+    cap = plan.size if plan.size is not None else MAX_DOWNLOAD_BYTES
+    give_up_at = time.monotonic() + deadline_s
     try:
         with urllib.request.urlopen(plan.url, timeout=timeout_s) as response:  # noqa: S310
             announced = response.headers.get("Content-Length")
@@ -213,9 +229,18 @@ def _fetch(plan: DownloadPlan, target: IO[bytes], progress: _Progress,
                 raise ModelError(f"{plan.url} offers {int(announced)} bytes, but {plan.name} is "
                                  f"{plan.size} bytes: not the expected file. Nothing was installed.")
             while True:
-                block = response.read(1 << 20)
+                # read1: what has arrived, so that a server trickling bytes cannot hold one read
+                # for ever; the deadline is checked between reads
+                block = response.read1(1 << 20)
                 if not block:
                     break
+                if received + len(block) > cap:
+                    raise ModelError(f"{plan.url} sent more than the {cap} bytes expected for "
+                                     f"{plan.name}: not the expected file. Nothing was installed.")
+                if time.monotonic() > give_up_at:
+                    raise ModelError(f"Download too slow: {received} bytes in {deadline_s:.0f} s, "
+                                     "so it was stopped. Try again later or on a faster network. "
+                                     "Nothing was installed.")
                 target.write(block)
                 digest.update(block)
                 received += len(block)
@@ -254,6 +279,7 @@ def _extract(archive: Path, into: Path) -> Path:
     """Unpack safely and return the model folder inside (the archive's top folder, usually)."""
     try:
         with zipfile.ZipFile(archive) as bundle:
+            _check_archive(bundle, archive.stat().st_size)
             root = into.resolve()
             for member in bundle.infolist():
                 destination = (into / member.filename).resolve()
@@ -273,8 +299,58 @@ def _extract(archive: Path, into: Path) -> Path:
     return inner[0]
 
 
+def _check_archive(bundle: zipfile.ZipFile, archive_size: int) -> None:
+    members = bundle.infolist()
+    if any(member.flag_bits & 0x1 for member in members):
+        raise ModelError("The archive is encrypted (it needs a password); Vosk models never are. "
+                         "Nothing was installed.")
+    unpacked = sum(member.file_size for member in members)
+    limit = max(MIN_UNPACK_LIMIT, UNPACK_FACTOR * archive_size)
+    if unpacked > limit:
+        raise ModelError(f"The archive would unpack to {unpacked:,} bytes, more than the limit of "
+                         f"{limit:,} (a damaged or hostile file?). Nothing was installed.")
+
+
+def clean_stale_temporaries(cache: Path, now: float | None = None) -> list[Path]:
+    """Remove the .part and .unpack temporaries of downloads that were killed; returns them.
+
+    A temporary names its process (``-p<pid>-``); it is stale when that process is gone. Older
+    temporaries without a process id are stale after ``STALE_AFTER_S``.
+    """
+    removed = []
+    now = time.time() if now is None else now
+    try:
+        candidates = [p for p in cache.iterdir() if p.name.startswith(".")
+                      and p.name.endswith((".zip.part", ".unpack"))]
+    except OSError:
+        return []
+    for path in candidates:
+        match = re.search(r"-p(\d+)-", path.name)
+        try:
+            stale = not _alive(int(match.group(1))) if match else now - path.lstat().st_mtime > STALE_AFTER_S
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
 def download_model(plan: DownloadPlan, *, cache: Path | None = None,
-                   progress_stream: IO[str] | None = None, timeout_s: float = 60.0) -> Path:
+                   progress_stream: IO[str] | None = None, timeout_s: float = 60.0,
+                   deadline_s: float = DEADLINE_S) -> Path:
     """Fetch, verify and install a model into the cache. Returns its folder.
 
     Everything is written inside the cache folder under hidden temporary names and moved into
@@ -288,13 +364,15 @@ def download_model(plan: DownloadPlan, *, cache: Path | None = None,
         raise ModelError(f"{destination} exists but is not a Vosk model. Remove it, then run the "
                          "command again.")
     cache.mkdir(parents=True, exist_ok=True)
+    clean_stale_temporaries(cache)
     progress = _Progress(progress_stream or sys.stderr, plan.name, plan.size)
-    handle, archive_name = tempfile.mkstemp(prefix=f".{plan.name}-", suffix=".zip.part", dir=cache)
+    prefix = f".{plan.name}-p{os.getpid()}-"
+    handle, archive_name = tempfile.mkstemp(prefix=prefix, suffix=".zip.part", dir=cache)
     archive = Path(archive_name)
-    unpacked = Path(tempfile.mkdtemp(prefix=f".{plan.name}-", suffix=".unpack", dir=cache))
+    unpacked = Path(tempfile.mkdtemp(prefix=prefix, suffix=".unpack", dir=cache))
     try:
         with os.fdopen(handle, "wb") as target:
-            received, sha256 = _fetch(plan, target, progress, timeout_s)
+            received, sha256 = _fetch(plan, target, progress, timeout_s, deadline_s)
         _verify(plan, received, sha256)
         model = _extract(archive, unpacked)
         os.replace(model, destination)  # atomic on one file system; fails if someone else won
@@ -346,6 +424,9 @@ def run_model_command(args) -> int:  # noqa: ANN001 - argparse.Namespace from ki
     out: Callable[[str], None] = print
     if args.model_command == "list":
         return _list_command(out)
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a stopped service, `kill`) ends the download through its clean-up code
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.name == "whisper-tiny.en":
         try:
             path = download_whisper(getattr(args, "url", None))

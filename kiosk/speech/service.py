@@ -117,6 +117,16 @@ class SpeechService:
         self._listener = Listener(rec_choice.recognizer)
         return True
 
+    @property
+    def engine_note(self) -> str:
+        """What the recognizer choice said: engine, model, noise removal ("" while not hearing)."""
+        return self._running if self._listener is not None else ""
+
+    @property
+    def speech_problem(self) -> str | None:
+        """Why the voice is not speaking right now (it tries again later); None while it works."""
+        return getattr(self._tts, "problem", None) if self._tts is not None else None
+
     # -- one turn: say, then listen ---------------------------------------------------------
     def turn(self) -> threading.Lock:
         """Held for a whole say-then-listen turn, so two turns never share the mic or the voice."""

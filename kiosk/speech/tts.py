@@ -5,7 +5,15 @@ freeze the kiosk in front of a patient. So the engine lives in a child process (
 as ``python -m kiosk.speech.tts``) that the kiosk talks to with one JSON line per request; every
 request has a time limit in proportion to the text, and a child that overruns it is killed.
 When speech fails, ``say()`` returns False and ``problem`` says why in plain words; the screen
-still shows every question, so the interview goes on.
+still shows every question, so the interview goes on. After ``max_failures`` failures in a row it
+rests for ``retry_after_s`` (each try may cost a time limit) and then tries again: a voice that
+broke for a moment comes back by itself. Stopping a sentence (the patient answered by key or
+touch) is never a failure.
+
+Nothing is written to a file to speak: the child renders into memory (espeak-ng's samples,
+collected from the library pyttsx3 loaded) and plays from there, so no sentence — and what the
+kiosk says can echo the patient — is ever left in /dev/shm or on disk, not even when the child
+is killed to silence it. An empty render is retried before it counts as a failure.
 
 Why not let pyttsx3 play the sound itself: on Linux its espeak driver renders a WAV and runs
 ``aplay`` through ``os.system`` without checking the result, so with no ``aplay`` or no sound card
@@ -15,23 +23,29 @@ plays through sounddevice (PortAudio), which raises a clear error when there is 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
 import subprocess
 import sys
 import threading
+import time
+import wave
 from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
 if TYPE_CHECKING:
     from kiosk.speech.protocols import TextToSpeech
 
 DEFAULT_RATE = 160  # words a minute: slower than espeak's 175, for older listeners
 STARTUP_TIMEOUT_S = 15.0  # a cold Raspberry Pi needs a few seconds to import numpy and pyttsx3
-MAX_FAILURES = 2  # after this many failures in a row, stop trying: each try may cost a timeout
+MAX_FAILURES = 2  # after this many failures in a row, rest: each try may cost a timeout
+RETRY_AFTER_S = 60.0  # then try again (next question or next patient): the speaker may be back
+ESPEAK_RATE = 22050  # samples a second: espeak-ng's voices all render at this rate
+RENDER_TRIES = 3  # an empty render is retried this many times in all before it counts as a failure
 
 ON_SCREEN = "Questions are shown on the screen."
 NO_SPEAKER = f"Speech is off: no speaker was found. {ON_SCREEN}"
@@ -142,7 +156,8 @@ def worker_command(settings: VoiceSettings) -> list[str]:
 class Pyttsx3Speech:
     """Speaks through pyttsx3 in a child process; never blocks longer than its time limits.
 
-    ``command`` replaces the child's command line (tests use a child that hangs).
+    ``command`` replaces the child's command line (tests use a child that hangs); ``clock``
+    lets a test move time on instead of waiting ``retry_after_s``.
     """
 
     name = "pyttsx3"
@@ -150,68 +165,80 @@ class Pyttsx3Speech:
     def __init__(self, settings: VoiceSettings = VoiceSettings(), *,
                  command: Sequence[str] | None = None,
                  startup_timeout_s: float = STARTUP_TIMEOUT_S,
-                 max_failures: int = MAX_FAILURES) -> None:
+                 max_failures: int = MAX_FAILURES,
+                 retry_after_s: float = RETRY_AFTER_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self._command = list(command) if command else worker_command(settings)
         self.startup_timeout_s = startup_timeout_s
         self.max_failures = max_failures
+        self.retry_after_s = retry_after_s
+        self._clock = clock
         self.problem: str | None = None  # plain words for the staff screen; None while all is well
         self.warnings: list[str] = []  # e.g. an unknown voice name (speech still works)
         self.output: str | None = None  # the speaker the child found
         self._failures = 0
+        self._resting_since: float | None = None  # when it last gave up
         self._worker: _Worker | None = None
         self._lock = threading.Lock()
         self._closed = False
-        self._interrupted = False
+        self._stops = 0  # counts stop() calls: a failure during a stopped sentence is no failure
 
     @property
     def gave_up(self) -> bool:
-        return self._closed or self._failures >= self.max_failures
+        """True while resting after ``max_failures`` failures in a row (or once closed)."""
+        if self._closed:
+            return True
+        if self._resting_since is None:
+            return False
+        if self._clock() - self._resting_since >= self.retry_after_s:
+            self._resting_since = None  # rested long enough: the next sentence tries again
+            self._failures = self.max_failures - 1  # one more failure rests again at once
+            return False
+        return True
 
     def start(self) -> bool:
         """Start the child and wait until it is ready. False (and ``problem``) if it is not."""
         with self._lock:
-            return self._ensure_worker() is not None
+            return self._ensure_worker(self._stops) is not None
 
     def say(self, text: str) -> bool:
         if not text.strip():
             return True
         with self._lock:
-            if self.gave_up:
-                return False
-            worker = self._ensure_worker()
+            stops = self._stops
+            worker = None if self.gave_up else self._ensure_worker(stops)
             if worker is None:
                 return False
             timeout_s = speech_timeout_s(text, self.settings.rate)
-            self._interrupted = False
-            return self._run(worker, {"op": "say", "text": text}, timeout_s)
+            return self._run(worker, {"op": "say", "text": text}, timeout_s, stops)
 
     def save(self, text: str, path: Path) -> bool:
         """Render ``text`` into a WAV at ``path`` instead of the speaker; same engine, same rules."""
         with self._lock:
-            worker = None if self.gave_up else self._ensure_worker()
+            stops = self._stops
+            worker = None if self.gave_up else self._ensure_worker(stops)
             if worker is None:
                 return False
             message = {"op": "save", "text": text, "path": str(Path(path).resolve())}
-            return self._run(worker, message, speech_timeout_s(text, self.settings.rate))
+            return self._run(worker, message, speech_timeout_s(text, self.settings.rate), stops)
 
     def stop(self) -> None:
         """Cut off the sentence being spoken (the patient answered by touch). The blocked
         ``say()`` returns False at once; this is not a failure and the next ``say()`` works."""
+        self._stops += 1
         worker = self._worker
         if worker is not None:
-            self._interrupted = True
             worker.stop()  # killing the child is the only sure way to silence PortAudio and espeak
 
-    def _ensure_worker(self) -> _Worker | None:
+    def _ensure_worker(self, stops: int) -> _Worker | None:
         if self._worker is not None and self._worker.process.poll() is None:
             return self._worker
-        if self.gave_up:
-            return None
+        self._worker = None
         try:
             worker = _Worker(self._command)
         except OSError as error:
-            self._fail(f"Speech could not start ({error}).")
+            self._fail(f"Speech could not start ({error}).", stops)
             return None
         try:
             ready = worker.reply(self.startup_timeout_s)
@@ -222,35 +249,44 @@ class Pyttsx3Speech:
             problem = f"Speech could not start: {error}."
         if problem is not None:
             worker.stop()
-            self._fail(problem)
+            self._fail(problem, stops)
             return None
         self.warnings = list(ready.get("warnings", []))
         self.output = ready.get("output")
         self._worker = worker
         return worker
 
-    def _run(self, worker: _Worker, message: dict[str, Any], timeout_s: float) -> bool:
+    def _run(self, worker: _Worker, message: dict[str, Any], timeout_s: float, stops: int) -> bool:
         try:
             reply = worker.request(message, timeout_s)
         except WorkerTimeout:
             self._drop_worker()
-            self._fail(f"Speech stopped responding (no end after {timeout_s:.0f} seconds).")
+            self._fail(f"Speech stopped responding (no end after {timeout_s:.0f} seconds).", stops)
             return False
         except SpeechError as error:
             self._drop_worker()
-            if not (self._interrupted or self._closed):
-                self._fail(f"Speech failed: {error}.")
+            self._fail(f"Speech failed: {error}.", stops)
             return False
         if not reply.get("ok"):
-            self._fail(reply.get("problem") or "Speech failed.")
+            self._fail(reply.get("problem") or "Speech failed.", stops)
             return False
         self._failures = 0
+        self._resting_since = None
         self.problem = None
         return True
 
-    def _fail(self, problem: str) -> None:
+    def _fail(self, problem: str, stops: int) -> None:
+        """Count a failure, unless the sentence was stopped on purpose (or speech closed)."""
+        if self._closed or self._stops != stops:
+            return
         self._failures += 1
-        self.problem = problem if ON_SCREEN in problem else f"{problem} {ON_SCREEN}"
+        if self._failures >= self.max_failures and self._resting_since is None:
+            self._resting_since = self._clock()
+            retry = f" It will try again in {self.retry_after_s:.0f} seconds."
+        else:
+            retry = ""
+        text = problem if ON_SCREEN in problem else f"{problem} {ON_SCREEN}"
+        self.problem = text + retry
 
     def _drop_worker(self) -> None:
         if self._worker is not None:
@@ -366,6 +402,9 @@ def _make_engine(settings: VoiceSettings) -> tuple[Any, list[str]]:
     engine.setProperty("rate", int(settings.rate or DEFAULT_RATE))
     if settings.volume is not None:
         engine.setProperty("volume", min(1.0, max(0.0, float(settings.volume))))
+    engine.runAndWait()  # pyttsx3 queues property changes until its loop runs; nothing is said
+    volume = 1.0 if settings.volume is None else min(1.0, max(0.0, float(settings.volume)))
+    _ESPEAK_PARAMETERS.update(rate=int(settings.rate or DEFAULT_RATE), volume=int(round(volume * 100)))
     return engine, warnings
 
 
@@ -396,9 +435,62 @@ def _find_speaker() -> tuple[str | None, str | None]:
         return None, f"{type(error).__name__}: {error}"
 
 
+def _render_wav(synth: Callable[[str], bytes], text: str) -> bytes:
+    """A WAV for ``text`` in memory, from ``synth`` (16-bit mono PCM at espeak's 22.05 kHz).
+    An empty render is retried before it counts (see the module docstring)."""
+    for _ in range(RENDER_TRIES):
+        pcm = synth(text)
+        if pcm:
+            buffer = io.BytesIO()
+            with wave.open(buffer, "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(ESPEAK_RATE)
+                out.writeframes(pcm)
+            return buffer.getvalue()
+    raise SpeechError(f"the speech engine wrote no audio ({RENDER_TRIES} tries)")
+
+
+_ESPEAK_PARAMETERS: dict[str, int] = {}  # the child's rate (words a minute) and volume (0-100)
+
+
+def _espeak_synth(text: str) -> bytes:
+    """espeak-ng's audio for ``text``, straight from the library pyttsx3 loaded (with the voice,
+    rate and volume set through pyttsx3).
+
+    Why not pyttsx3's own save_to_file + runAndWait: its loop can end before the synthesis does
+    (measured: in 6 of 6 fresh processes the first render of a long question was empty, and
+    the second held both sentences). espeak_Synchronize() returns only when every sample has
+    reached the callback, so each render holds exactly its own sentence.
+    """
+    import ctypes
+
+    from pyttsx3.drivers import _espeak
+
+    chunks: list[bytes] = []
+    # rate and volume again before every sentence: espeak queues parameter changes, and once in
+    # about 20 runs under load the sentence came out at the default rate
+    if _ESPEAK_PARAMETERS:
+        _espeak.SetParameter(_espeak.RATE, _ESPEAK_PARAMETERS["rate"], 0)
+        _espeak.SetParameter(_espeak.VOLUME, _ESPEAK_PARAMETERS["volume"], 0)
+
+    def collect(wav: Any, samples: int, events: Any) -> int:
+        if samples > 0:
+            chunks.append(ctypes.string_at(wav, samples * 2))
+        return 0
+
+    _espeak.SetSynthCallback(collect)
+    _espeak.Synth(text.encode("utf-8"), flags=_espeak.ENDPAUSE | _espeak.CHARS_UTF8)
+    _espeak.Synchronize()
+    return b"".join(chunks)
+
+
 def _render(engine: Any, text: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine.save_to_file(text, str(path))
+    if _uses_espeak(engine):
+        path.write_bytes(_render_wav(_espeak_synth, text))
+        return
+    engine.save_to_file(text, str(path))  # Windows SAPI5 and macOS NSSS need a file name
     engine.runAndWait()
     if not path.is_file() or path.stat().st_size <= 44:
         raise SpeechError(f"the speech engine wrote no audio to {path}")
@@ -409,27 +501,15 @@ def _speak(engine: Any, text: str) -> None:
         engine.say(text)  # Windows SAPI5 and macOS NSSS play the sound themselves
         engine.runAndWait()
         return
-    import tempfile
-
-    # What the kiosk says can echo what the patient said, so the rendered sentence goes to
-    # memory-backed /dev/shm where there is one (Linux, the Pi), never to the SD card or disk.
-    in_memory = Path("/dev/shm")
-    handle, name = tempfile.mkstemp(suffix=".wav", prefix="kiosk-speech-",
-                                    dir=str(in_memory) if in_memory.is_dir() else None)
-    os.close(handle)
-    try:
-        _render(engine, text, Path(name))
-        _play(Path(name))
-    finally:
-        os.unlink(name)
+    _play(_render_wav(_espeak_synth, text))
 
 
-def _play(path: Path) -> None:
+def _play(wav: bytes) -> None:
     import numpy as np
     import sounddevice
     import soundfile
 
-    data, rate = soundfile.read(str(path), dtype="float32")
+    data, rate = soundfile.read(io.BytesIO(wav), dtype="float32")
     try:
         sounddevice.play(data, rate, blocking=True)
     except sounddevice.PortAudioError as error:

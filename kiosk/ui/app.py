@@ -18,6 +18,7 @@ from typing import Callable
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.theme import Theme
 
 from kiosk.config import Settings, SettingsError, settings_from_args
@@ -35,9 +36,17 @@ from kiosk.engine.knowledge import KnowledgeBase, keys_help
 from kiosk.engine.session import Session
 from kiosk.engine.understanding import Grammar, phrase_grammar, says_any
 from kiosk.printing import PrintOutcome, SummaryPrinter, make_printer
-from kiosk.ui.alert import AlertOutcome, StaffAlert, reason_category
-from kiosk.ui.dialogs.pin import PinDialog
-from kiosk.ui.messages import StaffTestDone, VoiceHeard, VoiceLevel, VoiceReady, VoiceState
+from kiosk.stafflog import StaffLog, default_path
+from kiosk.ui.alert import AlertOutcome, StaffAlert, failed_outcome, reason_category
+from kiosk.ui.dialogs.pin import PinDialog, PinGuard
+from kiosk.ui.messages import (
+    SpeechProblem,
+    StaffTestDone,
+    VoiceHeard,
+    VoiceLevel,
+    VoiceReady,
+    VoiceState,
+)
 from kiosk.ui.screens.emergency import EmergencyScreen, advice_words
 from kiosk.ui.screens.handoff import CodeScreen
 from kiosk.ui.screens.question import QuestionScreen
@@ -49,6 +58,7 @@ from kiosk.ui.voice import Cancel, Heard, VoiceAdapter, VoiceStatus
 from kiosk.ui.widgets.listening import ListeningIndicator
 
 WELCOME_AGAIN_IGNORE_KEYS_S = 1.0  # a key still pressed from the last patient must not start a new one
+NOT_UNDERSTOOD = ("no_match", "noinput", "out_of_range")  # reprompts that are not the patient's activity
 QUIET_AFTER_NOINPUTS = 2  # reprompts said aloud when nothing is heard; after that, shown only
 HIGH_CONTRAST = Theme(
     name="kiosk-high-contrast",
@@ -84,9 +94,14 @@ class KioskApp(App[int]):
         voice: VoiceAdapter | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        staff_log: StaffLog | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        self.staff_log = staff_log or StaffLog(settings.staff_log)
+        self.pin_guard = PinGuard(clock, on_wrong=lambda n: self.staff_log.event("staff PIN wrong", f"{n} in a row"))
+        self.speech_problem: str | None = None  # why the voice is resting, while it is
+        self.sessions = 0
         self.kb = kb
         screens = kb.answers.screens  # what to listen for outside the questions, from answers.yaml
         self._welcome_grammar = phrase_grammar("welcome", screens["start"])
@@ -117,10 +132,19 @@ class KioskApp(App[int]):
         self.set_keymap({"staff": settings.staff_key})
 
     # -- start-up ---------------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash: the report goes to the staff log. Textual would print its traceback, with
+        local variables (what the patient said among them), on the screen: that is dropped."""
+        self.staff_log.crash(error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name
         self.push_screen(WelcomeScreen())
+        self.staff_log.event("start", f"engine setting {self.settings.engine}, "
+                                      f"voice {'on' if self.voice is not None else 'off'}")
         every = max(0.1, min(1.0, self.settings.idle_timeout / 4))
         self.set_interval(every, self._check_idle)
         if self.voice is not None:
@@ -137,7 +161,10 @@ class KioskApp(App[int]):
     def on_voice_ready(self, message: VoiceReady) -> None:
         first = self._voice_opening
         self._voice_opening = False
+        if message.status != self.voice_status:
+            self._log_voice(message.status)
         self.voice_status = message.status
+        self.speech_problem = None
         self._show_voice_status()
         self._show_voice_indicator()
         if isinstance(self.screen, StaffScreen):
@@ -149,9 +176,37 @@ class KioskApp(App[int]):
             # a patient who started before the voice was ready has not heard the question yet
             self._resume_listening(say_question=first)
 
+    def _log_voice(self, status: object) -> None:
+        hearing = getattr(status, "hearing", False)
+        speaking = getattr(status, "speaking", False)
+        problems = " ".join((getattr(self.voice, "engine_note", ""), *getattr(status, "problems", ()))).strip()
+        self.staff_log.event("voice", f"engine {getattr(status, 'engine', '') or 'none'}; microphone/listening "
+                                      f"{'on' if hearing else 'off'}; speaker {'on' if speaking else 'off'}"
+                                      + (f"; {problems}" if problems else ""))
+
+    def voice_summary(self) -> str:
+        """What the screen says about the voice; a resting voice reads as not speaking."""
+        status = replace(self.voice_status, speaking=False) if self.speech_problem else self.voice_status
+        return status.summary
+
     def _show_voice_status(self) -> None:
         for welcome in [s for s in self.screen_stack if isinstance(s, WelcomeScreen)]:
-            welcome.show_voice_status(self.voice_status.summary, self.voice_status.hearing)  # details: staff screen
+            try:
+                welcome.show_voice_status(self.voice_summary(), self.voice_status.hearing)  # details: staff screen
+            except NoMatches:  # not composed yet (just switched to, on a busy machine): its on_mount shows it
+                pass
+
+    def on_speech_problem(self, message: SpeechProblem) -> None:
+        """The voice gave up on a sentence (it tries again later), or came back: show and log it."""
+        if message.problem == self.speech_problem:
+            return
+        self.speech_problem = message.problem
+        self.staff_log.event("speaker", message.problem or "speech works again")
+        self._show_voice_status()
+        if message.problem and self.question_screen is not None:
+            self.question_screen.set_notice(self.voice_summary(), warning=True)
+        if isinstance(self.screen, StaffScreen):
+            self.screen.refresh_status()
 
     def _show_voice_indicator(self) -> None:
         if not (self.voice_status.hearing or self.voice_status.speaking):
@@ -169,6 +224,8 @@ class KioskApp(App[int]):
                 return
             self._touch()
             self.mode = "question"
+            self.sessions += 1
+            self.staff_log.event("session started", f"number {self.sessions} since start")
             self._intro_pending = True
             self.question_screen = QuestionScreen()
             await self.switch_screen(self.question_screen)
@@ -269,11 +326,16 @@ class KioskApp(App[int]):
         self._start_turn([f"{words['emergency_tell']}.", advice_words(emergency.advice, words)], None)
 
     def _send_alert(self, category: str) -> None:
-        outcome = self.alert.send(category)
+        try:
+            outcome = self.alert.send(category)
+        except Exception as error:  # noqa: BLE001 - an alert that broke must still be reported
+            outcome = failed_outcome(category, f"the alert could not be sent ({type(error).__name__})")
         self.call_from_thread(self._alert_sent, outcome)
 
     def _alert_sent(self, outcome: AlertOutcome) -> None:
         self.alert_log.append(outcome)
+        self.staff_log.event(f"alert {outcome.status}", f"reason {outcome.category}"
+                             + "".join(f"; {problem}" for problem in outcome.problems))
         for screen in self.screen_stack:
             if isinstance(screen, EmergencyScreen):
                 screen.show_alert(outcome.ok, outcome.configured)
@@ -322,6 +384,8 @@ class KioskApp(App[int]):
 
     async def _go_welcome(self) -> None:
         """Forget the patient and show the welcome again (done, idle, staff clear)."""
+        if self.mode != "welcome":
+            self.staff_log.event("session ended", f"at the {self.mode} screen; {self.sessions} since start")
         self._cancel_turn()
         self.session.wipe()
         if self.voice is not None:
@@ -416,7 +480,10 @@ class KioskApp(App[int]):
                     return
                 if voice.status.speaking:
                     self.post_message(VoiceState(turn, "speaking"))
-                    voice.say(text)
+                    spoke = voice.say(text)
+                    problem = None if spoke else getattr(voice, "speech_problem", None)
+                    if not cancel.is_set() and problem != self.speech_problem:
+                        self.post_message(SpeechProblem(problem))
             if cancel.is_set():
                 return
             if grammar is None or not voice.status.hearing:
@@ -478,8 +545,10 @@ class KioskApp(App[int]):
             if heard.noinput:
                 await self._handle(self.session.noinput())
                 return
-            self._touch()  # someone spoke: even words the recognizer rejected (that is a "not understood")
-            await self._handle(self.session.answer(heard.transcript, heard.confidence), spoken=True)
+            happened = self.session.answer(heard.transcript, heard.confidence)
+            if _understood(happened):  # a TV or a chat nearby must not keep the last patient's answers up
+                self._touch()
+            await self._handle(happened, spoken=True)
 
     def _set_indicator(self, state: str) -> None:
         try:
@@ -498,10 +567,11 @@ class KioskApp(App[int]):
             return
         self._staff_open = True
         self._cancel_turn()
-        self.push_screen(PinDialog(self.settings.pin), self._pin_checked)
+        self.push_screen(PinDialog(self.settings.pin, self.pin_guard), self._pin_checked)
 
     def _pin_checked(self, correct: bool | None) -> None:
         if correct:
+            self.staff_log.event("staff screen opened")
             self.push_screen(StaffScreen())
         else:
             self._staff_open = False
@@ -510,6 +580,7 @@ class KioskApp(App[int]):
     def staff_action(self, name: str) -> None:
         screen = self.screen
         if name == "quit":
+            self.staff_log.event("quit by staff", f"{self.sessions} sessions since start")
             self._cancel_turn()
             self.session.wipe()
             if self.voice is not None:
@@ -564,12 +635,20 @@ class KioskApp(App[int]):
     def _test_speaker(self, voice: VoiceAdapter) -> None:
         with voice.turn():
             spoke = voice.say("This is the kiosk speaker test.")
+        problem = getattr(voice, "speech_problem", None)  # the speaker's own reason, not the microphone's
         report = "Speaker test: the voice spoke." if spoke else (
-            "Speaker test failed: " + (" ".join(voice.status.problems) or "the voice did not speak."))
+            "Speaker test failed: " + (problem or "the voice is off or did not speak."))
+        self.post_message(SpeechProblem(None if spoke else problem))
         self.post_message(StaffTestDone(report))
 
     def on_staff_test_done(self, message: StaffTestDone) -> None:
         self._staff_report(self.screen, message.report)
+
+
+def _understood(happened: list[Event]) -> bool:
+    """True when an utterance meant something: no "not understood" answer or reprompt among its events."""
+    return not any((isinstance(e, RepromptEvent) and e.reason in NOT_UNDERSTOOD)
+                   or (isinstance(e, AnswerEvent) and e.intent in NOT_UNDERSTOOD) for e in happened)
 
 
 def staff_words(status: VoiceStatus) -> str:
@@ -605,11 +684,18 @@ def run_app(args: argparse.Namespace) -> int:
     except KnowledgeBaseError as error:
         print(f"kiosk: the knowledge base has problems:\n{error}", file=sys.stderr)
         return 1
+    staff_log = StaffLog(settings.staff_log or default_path())
     voice = VoiceAdapter(settings)
     try:
-        code = create_app(settings, kb, voice).run()
+        app = KioskApp(settings, kb, voice, staff_log=staff_log)
+        code = app.run() or app.return_code  # return_code is 1 after a crash Textual caught
+    except Exception as error:  # noqa: BLE001 - outside Textual's own handler: report, exit 1, restart
+        staff_log.crash(error)
+        code = 1
     finally:
         voice.close()
+    staff_log.event("stopped", f"exit code {code or 0}")
+    staff_log.close()
     return code or 0
 
 

@@ -45,3 +45,11 @@ class StaffTestDone(Message):
     def __init__(self, report: str) -> None:
         super().__init__()
         self.report = report
+
+
+class SpeechProblem(Message):
+    """A sentence was not spoken (``problem`` says why), or, with None, speech works again."""
+
+    def __init__(self, problem: str | None) -> None:
+        super().__init__()
+        self.problem = problem

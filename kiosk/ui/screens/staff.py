@@ -42,19 +42,30 @@ class StaffScreen(Screen):
 
     def refresh_status(self) -> None:
         app = self.app
-        lines = [f"Engine setting: {app.engine}. {app.voice_status.summary}"]  # type: ignore[attr-defined]
+        lines = [f"Engine setting: {app.engine}. {app.voice_summary()}"]  # type: ignore[attr-defined]
         if app.voice_status.running:  # type: ignore[attr-defined]
             lines.append(f"  {app.voice_status.running}")  # type: ignore[attr-defined]  # engine, model, noise removal
         lines += [f"  - {p}" for p in app.voice_status.problems]  # type: ignore[attr-defined]
+        if app.speech_problem:  # type: ignore[attr-defined]
+            lines.append(f"  - Speaker: {app.speech_problem}")  # type: ignore[attr-defined]
+        guard = app.pin_guard  # type: ignore[attr-defined]
+        if guard.total_wrong:
+            lines.append(f"Wrong PIN tries since start: {guard.total_wrong} ({guard.in_a_row} in a row).")
+        log = app.staff_log  # type: ignore[attr-defined]
+        if log.problem:
+            lines.append(f"WARNING: {log.problem}")
+        elif log.path is not None:
+            lines.append(f"Staff log: {log.path}")
         if app.settings.default_pin:  # type: ignore[attr-defined]
             lines.append("WARNING: the default PIN is in use. Set 'pin' in kiosk.yaml.")
         if not (app.settings.alert_command or app.settings.alert_file):  # type: ignore[attr-defined]
             lines.append("No alert command or alert file is set: emergencies only ring the bell.")
         for outcome in app.alert_log:  # type: ignore[attr-defined]
             if outcome.ok:
-                lines.append(f"Alert {outcome.when}: sent ({outcome.category}).")
+                lines.append(f"Alert {outcome.when}: {outcome.status} ({outcome.category}).")
             else:
-                lines += [f"ALERT FAILED {outcome.when}: {problem}" for problem in outcome.problems]
+                word = "TIMED OUT" if outcome.timed_out else "FAILED"
+                lines += [f"ALERT {word} {outcome.when}: {problem}" for problem in outcome.problems]
         emergency = app.emergency_active  # type: ignore[attr-defined]
         lines.append("An emergency is showing." if emergency else "No emergency is showing.")
         self.query_one("#staff-status", Static).update("\n".join(lines))

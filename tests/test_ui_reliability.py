@@ -1,0 +1,264 @@
+"""Issue 13's faults, in the real app (real knowledge base, real Session, real Textual under
+run_test): an alert that breaks, talk in the room, PIN guessing, a voice that gives up, and the
+staff log that records it all without a word the patient said."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+
+from textual.widgets import Static
+
+from kiosk.config import Settings
+from kiosk.engine.loader import load_knowledge_base
+from kiosk.speech.tts import Pyttsx3Speech
+from kiosk.stafflog import StaffLog
+from kiosk.ui.app import KioskApp
+from kiosk.ui.dialogs.pin import PinDialog
+from kiosk.ui.messages import VoiceHeard
+from kiosk.ui.screens.emergency import EmergencyScreen
+from kiosk.ui.screens.question import QuestionScreen
+from kiosk.ui.screens.staff import StaffScreen
+from kiosk.ui.screens.welcome import WelcomeScreen
+from kiosk.ui.voice import Heard, VoiceAdapter, VoiceStatus
+from tests.test_tts import DIES_WHEN_SPEAKING
+from tests.test_ui_app import PIN, Clock, answer_until_the_end, sync, text_of
+
+KB = load_knowledge_base()
+
+
+def staff_status(app: KioskApp) -> str:
+    return str(app.screen.query_one("#staff-status", Static).render())
+
+
+def hear(app: KioskApp, words: str) -> None:
+    """What the speech worker posts when the recognizer heard ``words`` (the app's own message)."""
+    app.post_message(VoiceHeard(app._turn, Heard(words, 0.9, False)))  # noqa: SLF001 - the live turn
+
+
+async def idle_check(pilot, app: KioskApp) -> None:
+    await app._check_idle()  # noqa: SLF001 - what the interval timer runs, without waiting for it
+    await pilot.pause()
+
+
+@sync
+async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen():
+    """Fault 4: every rejected utterance used to count as activity."""
+    clock = Clock()
+    app = KioskApp(Settings(pin=PIN, idle_timeout=30), KB, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        red_flags = set(KB.red_flags())
+        while set(app.session.current.findings) & red_flags:  # "no" past the safety questions:
+            no = next(o.number for o in app.session.current.options if o.intent.name in ("no", "none"))
+            await pilot.press(str(no))  # idle at one of them is a staff check, by design
+            await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        for _ in range(3):  # a TV nearby, for 30 s
+            clock.now += 10
+            hear(app, "and now the weather for the weekend looks sunny")
+            await pilot.pause()
+            await idle_check(pilot, app)
+        assert isinstance(app.screen, WelcomeScreen), "the room's talk kept the last patient's interview up"
+        assert app.session.current is None
+
+
+@sync
+async def test_understood_answers_keys_and_touch_keep_the_interview():
+    clock = Clock()
+    app = KioskApp(Settings(pin=PIN, idle_timeout=30), KB, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        for step in range(6):  # 60 s, an answer every 10 s: by voice, by key, by touch
+            clock.now += 10
+            if step % 3 == 0:
+                hear(app, "no")
+            elif step % 3 == 1:
+                await pilot.press("2")
+            else:
+                await pilot.click("#question-text")
+            await pilot.pause()
+            await idle_check(pilot, app)
+            assert isinstance(app.screen, QuestionScreen), step
+
+
+@sync
+async def test_an_alert_that_breaks_is_reported_never_calling_forever(monkeypatch):
+    """Fault 2: an exception in the alert thread left "Calling staff..." up for good."""
+    log = StaffLog(None)
+    app = KioskApp(Settings(pin=PIN, alert_command="true"), KB, staff_log=log)
+
+    def broken(category, now=None):
+        raise MemoryError("out of memory while reading the command's output")
+
+    monkeypatch.setattr(app.alert, "send", broken)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        await answer_until_the_end(pilot, yes_to_red_flags=True)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, EmergencyScreen)
+        assert "did not go through" in text_of(app, "#alert-status")
+        await pilot.press("f12")
+        await pilot.pause()
+        await pilot.press(*PIN, "enter")
+        await pilot.pause()
+        assert "ALERT FAILED" in staff_status(app) and "MemoryError" in staff_status(app)
+    assert any("alert failed" in line and "MemoryError" in line for line in log.recent)
+
+
+@sync
+async def test_pin_guessing_is_slowed_and_shown_to_staff():
+    """Fault 6: 38 tries in 19 s reached the staff screen, with no record."""
+    clock = Clock()
+    log = StaffLog(None)
+    app = KioskApp(Settings(pin=PIN), KB, clock=clock, staff_log=log)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f12")
+        await pilot.pause()
+        for guess in ("1111", "2222"):
+            await pilot.press(*guess, "enter")
+            await pilot.pause()
+        assert "Wait 1 s" in str(app.screen.query_one("#pin-dots", Static).render())
+        await pilot.press(*PIN, "enter")  # the right PIN, but too soon: not even checked
+        await pilot.pause()
+        assert isinstance(app.screen, PinDialog)
+        clock.now += 1.5
+        await pilot.press(*"3333", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen), "three wrong tries close the keypad"
+
+        await pilot.press("f12")  # reopening does not reset the wait (2 s after the third)
+        await pilot.pause()
+        await pilot.press(*PIN, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PinDialog)
+        assert app.pin_guard.delay_s(10) == 60 and app.pin_guard.delay_s(3) == 2
+        clock.now += 2.5
+        await pilot.press(*PIN, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffScreen)
+        assert "Wrong PIN tries since start: 3" in staff_status(app)
+    assert sum("staff PIN wrong" in line for line in log.recent) == 3
+
+
+class CrashingVoice(VoiceAdapter):
+    """The real adapter with a real Pyttsx3Speech whose engine crashes on every sentence."""
+
+    def open(self, engine=None):
+        self.close()
+        self._tts = Pyttsx3Speech(command=[sys.executable, "-c", DIES_WHEN_SPEAKING])
+        self.status = VoiceStatus(False, True, "", ())
+        return self.status
+
+
+@sync
+async def test_a_voice_that_gives_up_says_so_on_screen_and_to_staff():
+    """Fault 1: "Voice is on" stayed up while speech was gone, and the speaker test blamed the microphone."""
+    settings = Settings(pin=PIN)
+    log = StaffLog(None)
+    voice = CrashingVoice(settings)
+    app = KioskApp(settings, KB, voice, staff_log=log)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("space")
+        await pilot.pause()
+        for _ in range(100):
+            if app.speech_problem:
+                break
+            await asyncio.sleep(0.1)
+        await pilot.pause()
+        assert app.speech_problem and "stopped" in app.speech_problem
+        assert "Voice is off" in text_of(app, "#notice") or "cannot speak" in text_of(app, "#notice")
+        await pilot.press("f12")
+        await pilot.pause()
+        await pilot.press(*PIN, "enter")
+        await pilot.pause()
+        status = staff_status(app)
+        assert "Voice is on" not in status
+        assert "Speaker: Speech failed" in status and "Segmentation fault" in status
+        await pilot.press("4")  # the speaker test names the speaker's problem, not the microphone's
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        report = str(app.screen.query_one("#staff-report", Static).render())
+        assert report.startswith("Speaker test failed: Speech") and "microphone" not in report.lower()
+    voice.close()
+    assert any(line.split(" ", 1)[1].startswith("speaker: Speech failed") for line in log.recent)
+
+
+@sync
+async def test_the_staff_log_records_what_happened_and_never_what_was_said(tmp_path):
+    """Issue 11 item 2: a real interview with distinctive words, an emergency, and a wipe; the log
+    on disk has start, sessions, the alert and its outcome, and none of the patient's words."""
+    path = tmp_path / "logs" / "staff.log"
+    log = StaffLog(path)
+    clock = Clock()
+    app = KioskApp(Settings(pin=PIN, idle_timeout=30, alert_command="exit 3"), KB, clock=clock, staff_log=log)
+    words = ["zanzibar", "marmalade", "xylophone", "quixotic", "grandmother"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        hear(app, "my grandmother from zanzibar plays the xylophone")  # not understood
+        await pilot.pause()
+        hear(app, "no none of those marmalade")
+        await pilot.pause()
+        clock.now += 100  # abandoned: wiped
+        await idle_check(pilot, app)
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.press("space")
+        await pilot.pause()
+        hear(app, "yes quixotic chest pain")
+        await pilot.pause()
+        await answer_until_the_end(pilot, yes_to_red_flags=True)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.emergency_active
+    log.close()
+    text = path.read_text()
+    for word in words:
+        assert word not in text.lower(), word
+    for fact in ("start:", "session started: number 1", "session started: number 2", "session ended: at the question",
+                 "alert failed: reason red_flag", "exit 3"):
+        assert fact in text, fact
+
+
+def test_the_staff_log_rotates_and_a_crash_report_has_no_message(tmp_path):
+    path = tmp_path / "staff.log"
+    log = StaffLog(path, max_bytes=2000, backups=2)
+    for number in range(200):
+        log.event("session started", f"number {number}")
+    try:
+        secret = "my hands cramp at the piano"
+        raise ValueError(secret)
+    except ValueError as error:
+        log.crash(error)
+    log.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["staff.log", "staff.log.1", "staff.log.2"]
+    assert all(p.stat().st_size <= 2200 for p in tmp_path.iterdir())
+    last = path.read_text().strip().splitlines()[-1]
+    assert "crash: ValueError at test_ui_reliability.py:" in last and "piano" not in last
+
+
+def test_a_staff_log_that_cannot_be_written_never_stops_the_kiosk(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    log = StaffLog(blocker / "staff.log")
+    assert log.problem and "cannot be written" in log.problem
+    log.event("start")  # nothing raised
+    assert log.recent
+
+
+def test_thread_safety_of_the_staff_log(tmp_path):
+    log = StaffLog(tmp_path / "s.log")
+    threads = [threading.Thread(target=lambda: [log.event("voice", "x") for _ in range(200)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.close()
+    assert len((tmp_path / "s.log").read_text().splitlines()) == 800
