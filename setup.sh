@@ -109,6 +109,9 @@ main() {
     test)
       install_system_packages "${TEST_APT_PACKAGES[@]}"
       install_python_packages test
+      log "ruff (lint) and mypy (types)"
+      "$VENV/bin/ruff" check kiosk tests scripts
+      "$VENV/bin/mypy"
       exec "$VENV/bin/python" -m pytest "$@"
       ;;
     service)

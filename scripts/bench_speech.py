@@ -213,7 +213,7 @@ def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
         print(f"{voice_set:10s} {label:14s} {str(tally):>20s} {str(run.false_accepts[key]):>30s} "
               f"{str(run.invented[key]):>16s} {str(run.wrong[key]):>20s}")
     for voice_set in dict.fromkeys(v for v, _ in run.answers):
-        def whole(table: dict[tuple[str, str], Tally]) -> Tally:
+        def whole(table: dict[tuple[str, str], Tally], voice_set: str = voice_set) -> Tally:
             cells = [t for (v, _), t in table.items() if v == voice_set]
             return Tally(sum(t.right for t in cells), sum(t.total for t in cells))
 

@@ -18,7 +18,7 @@ import yaml
 
 from kiosk.engine import KnowledgeBaseError, Session, load_knowledge_base
 from kiosk.engine.conditions import mentions, thresholds
-from kiosk.engine.events import AbortedEvent, EmergencyEvent, QuestionEvent, ResultEvent
+from kiosk.engine.events import AbortedEvent, EmergencyEvent, Intent, QuestionEvent, ResultEvent
 from kiosk.engine.knowledge import KnowledgeBase
 from kiosk.engine.numbers import number_words
 from kiosk.paths import intents_dir
@@ -382,3 +382,17 @@ async def test_app_result_shows_and_says_why():
         because = app.screen.result.urgency.because
         assert because and text_of(app, "#because") == f"Why: {because}"
         assert because in result_speech(app.screen.result, app.kb.prompts)
+
+
+def test_a_doubted_red_flag_beside_a_named_sign_is_asked_on_its_own(kb: KnowledgeBase) -> None:
+    """"My lips tingle, not sure about fainting": the tingling counts, and fainting is asked as
+    its own yes/no question, never recorded as "don't know" and dropped."""
+    session = Session(kb)
+    session.start()
+    session.answer("no")
+    assert session.current is not None and session.current.id == "warning_signs"
+    events = session.apply(Intent("choices", ["mouth_tingling"], unsure=("confusion_or_fainting",)))
+    asked = [e for e in events if isinstance(e, QuestionEvent)]
+    assert [q.id for q in asked] == ["confusion_or_fainting"]
+    assert isinstance(session.answer("yes")[-2], EmergencyEvent)
+

@@ -167,16 +167,25 @@ class Interview:
         if name != "choices":
             return "no_match"
         picked = set(intent.value or [])
+        doubted_flags: list[str] = []  # "not sure about the chest pain": asked on its own, never dropped
         for choice in question.choices:
             if choice.id in picked:
                 findings.update(dict(choice.sets))
             elif choice.id in intent.unsure:
-                findings.update({fid: None for fid, _ in choice.sets if fid not in findings})
+                for fid, _ in choice.sets:
+                    if fid in findings:
+                        continue
+                    if self.kb.findings[fid].red_flag:
+                        doubted_flags.append(fid)
+                    else:
+                        findings[fid] = None
             elif question.kind == "multi" and (picked or choice.id in intent.denied):
                 findings.update({fid: not value for fid, value in choice.sets if fid not in findings})
         if not picked:  # partly answered ("no numbness"): ask about the rest one at a time
             rest = [f for f in question.findings if f not in findings]
             self.state.pending = rest + [f for f in self.state.pending if f not in rest]
+        elif doubted_flags:
+            self.state.pending = doubted_flags + [f for f in self.state.pending if f not in doubted_flags]
         return None
 
     def note(self, said: dict[str, bool]) -> None:

@@ -17,7 +17,7 @@ from .templates import Vocabulary
 KEYS_AFTER_FAILED_TRIES = 2
 
 FindingKind = Literal["yes_no", "number", "duration"]
-Phase = Literal["screening", "basics", "adaptive"]
+Phase = Literal["screening", "basics", "adaptive", "followup"]  # followup: a red flag asked on its own
 LEVELS: tuple[str, ...] = URGENCY_LEVELS  # least to most urgent (kiosk.engine.events)
 
 

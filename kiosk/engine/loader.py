@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from kiosk.paths import intents_dir
 from kiosk.yamlread import LineDict, LineList, Problem, did_you_mean, line_of, read_yaml
@@ -26,6 +26,7 @@ from .knowledge import (
     InterviewSettings,
     KnowledgeBase,
     LevelDef,
+    Phase,
     Prompts,
     Question,
     Source,
@@ -115,7 +116,7 @@ class _Check:
     def mapping(self, container: Any, key: str, path: str, required: bool = True) -> LineDict:
         value = container.get(key) if isinstance(container, dict) else None
         if isinstance(value, dict):
-            return value
+            return cast(LineDict, value)  # the reader makes every mapping a LineDict
         if value is not None or required:
             present = isinstance(container, dict) and key in container
             missing = "is empty" if present else "is missing"
@@ -340,7 +341,7 @@ class _Builder:
         c = self.check("prompts.yaml")
         raw = c.mapping(self.data["prompts.yaml"], "prompts", "prompts")
         texts = {key: c.text(raw, key, "prompts") for key in REQUIRED_PROMPTS + SCREEN_PROMPTS}
-        for key, value in raw.items():
+        for key in raw:
             if key not in texts:
                 texts[key] = c.text(raw, key, "prompts")
         return Prompts(texts)
@@ -406,7 +407,7 @@ class _Builder:
         for fid, finding in findings.items():  # every finding can be asked on its own
             phase = "followup" if finding.red_flag else "adaptive"
             questions[fid] = Question(fid, finding.kind, finding.question, finding.short_question or finding.question,
-                                      (fid,), (), phase, finding.help, finding.why)
+                                      (fid,), (), cast(Phase, phase), finding.help, finding.why)
         table = c.mapping(raw, "questions", "questions")
         for order, (qid, q, path) in enumerate(c.entries(table, "questions")):
             question = self._question(c, qid, q, path, order, findings, questions)
@@ -450,7 +451,8 @@ class _Builder:
         if not c.known(q, None, path, qid, findings, "finding"):
             return None
         base = existing[qid]
-        return Question(qid, base.kind, base.text, base.short_text, base.findings, (), phase, base.help, base.why, order)
+        return Question(qid, base.kind, base.text, base.short_text, base.findings, (), cast(Phase, phase), base.help,
+                        base.why, order)
 
     def _choices(self, c: _Check, q: dict, path: str, findings: dict[str, Finding]) -> tuple[ChoiceDef, ...]:
         items = q.get("choices")

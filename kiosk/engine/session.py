@@ -154,7 +154,7 @@ class Session:
             self._asked_which = True
             return events + [RepromptEvent(question.id, "which", self.kb.prompts["which_ones"])]
         if name == "repeat":
-            return events + [self._question]
+            return events + [question]
         if name in ("help", "why"):
             return events + [self._explain(name)]
         if name == "restart":
@@ -205,10 +205,11 @@ class Session:
         else:
             events = self.apply(intent, text)
             answered = any(isinstance(e, QuestionEvent) and e.id != question.id for e in events) or self.finished
-            if intent.denied or intent.unsure:
-                events[0] = replace(events[0], understood=self._understood(question.id, intent))
+            first = events[0]
+            if (intent.denied or intent.unsure) and isinstance(first, AnswerEvent):
+                events[0] = replace(first, understood=self._understood(question.id, intent))
         if not fresh or self.finished:
-            return events if events[1:] else events + [self._reprompt("no_match")]
+            return events if events[1:] else events + self._unclear("no_match")
         self._confirm = _Confirm(question.id, fresh, answered)
         said = " ".join(self.kb.findings[f].said_yes for f in fresh)
         prompt = RepromptEvent(question.id, "confirm", f"{said} {self.kb.prompts['confirm']}", findings=fresh)

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from rapidfuzz.distance import OSA
 
-from .events import COMMAND_INTENTS, Intent
+from .events import COMMAND_INTENTS, Intent, IntentName
 from .knowledge import KnowledgeBase, Question
 from .numbers import parse_duration_days, parse_numbers, tidy_number
 from .templates import Compiler, expand, negated
@@ -165,7 +165,7 @@ def read(kb: KnowledgeBase, question: Question, text: str) -> Reading:
     joined = " " + " ".join(tokens)
     command = _whole_command(patterns, joined)
     if command:
-        return Reading(Intent(command))
+        return Reading(Intent(cast(IntentName, command)))
     mentions = _find(kb, question, patterns, joined, tokens)
     clause = _clauses(tokens, breaks, {m.end for m in mentions if m.key.startswith(("finding:", "choice:"))})
     mentions = _with_states(mentions, tokens, clause, frozenset(kb.red_flags()))
@@ -348,7 +348,7 @@ def _single_intent(keys: set[str]) -> Intent | None:
         return Intent("unknown") if len(answers) <= 2 else None
     if len(answers) == 1:
         name = answers.pop()
-        return Intent(name, name == "yes")
+        return Intent(cast(IntentName, name), name == "yes")
     return None
 
 

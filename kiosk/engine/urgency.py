@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from .conditions import Facts, holds
-from .events import Urgency
+from .events import Urgency, UrgencyLevel
 from .knowledge import LEVELS, KnowledgeBase, level_rank
 
 MAX_REASONS_SAID = 2  # two short sentences explain a level; more is a list nobody hears to the end
@@ -20,7 +22,7 @@ def assess(kb: KnowledgeBase, facts: Facts) -> Urgency:
         elif rule.level == level:
             reasons.append(rule.id)
     definition = kb.levels[level]
-    return Urgency(level, definition.advice, definition.label, tuple(reasons), because_words(kb, reasons))
+    return Urgency(cast(UrgencyLevel, level), definition.advice, definition.label, tuple(reasons), because_words(kb, reasons))
 
 
 def because_words(kb: KnowledgeBase, rule_ids: list[str]) -> str:

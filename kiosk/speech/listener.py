@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Callable
+from typing import Any, Callable
 
 from kiosk.engine.understanding import Grammar
 
@@ -146,8 +146,11 @@ class Listener:
         """The front end failed: the recognizer hears the raw audio from now on and cleans it
         its own way (the spectral gate), and the startup note says so."""
         self._front_end = None
-        self.recognizer.front_end = None
-        self.recognizer.noise_note = f"Noise removal: spectral gate (DeepFilterNet failed: {error})."
+        # front_end and noise_note are the optional extras of a recognizer that takes a front end
+        # (kiosk/speech/protocols.py): only such a recognizer gets here
+        recognizer: Any = self.recognizer
+        recognizer.front_end = None
+        recognizer.noise_note = f"Noise removal: spectral gate (DeepFilterNet failed: {error})."
 
     def _feed(self, chunk: bytes, end_s: float) -> None:
         """Give the recognizer the chunk through the front end, when there is one, and as heard
@@ -162,10 +165,12 @@ class Listener:
                 self._cleaned += self._front_end.flush()
             except Exception as error:  # the last chunk as heard, then the gate from now on
                 self._drop_front_end(error)
-                self.recognizer.feed(chunk, chunk)
+                recognizer: Any = self.recognizer  # a front-end recognizer: feed(cleaned, as heard)
+                recognizer.feed(chunk, chunk)
                 return
             self._front_ms += (time.perf_counter() - began) * 1000
-        self.recognizer.feed(bytes(self._cleaned[end - len(chunk):end]), chunk)
+        front_end_recognizer: Any = self.recognizer
+        front_end_recognizer.feed(bytes(self._cleaned[end - len(chunk):end]), chunk)
 
     def _finish(self, endpoint_s: float | None) -> Heard:
         began = time.perf_counter()

@@ -490,7 +490,10 @@ class KioskApp(App[int]):
                 self.post_message(VoiceState(turn, "idle"))
                 return
             self.post_message(VoiceState(turn, "listening"))
-            heard = voice.listen(grammar, lambda level: self.post_message(VoiceLevel(turn, level)), cancel)
+            def show_level(level: float) -> None:
+                self.post_message(VoiceLevel(turn, level))
+
+            heard = voice.listen(grammar, show_level, cancel)
             if cancel.is_set():
                 return
             if heard is None:  # listening broke down: say so, keys still work
