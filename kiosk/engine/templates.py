@@ -20,6 +20,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .numbers import number_words
 
@@ -198,33 +199,46 @@ class Compiler:
 def expand(text: str, vocab: Vocabulary, limit: int = 40, per_item: int = 6) -> list[str]:
     """Up to ``limit`` phrases the template stands for, the plainest first; each part of a
     sequence contributes at most ``per_item`` variants (so a long list cannot crowd out the rest)."""
-    phrases = (" ".join(words) for words in _expand(parse(text), vocab, 0, per_item))
-    return list(itertools.islice(dict.fromkeys(p for p in phrases if p), limit))
+    phrases = (" ".join(words) for words in _expand(parse(text), vocab, 0, per_item, max(limit, per_item)))
+    return _first_unique((p for p in phrases if p), limit)
 
 
-def _expand(node: Node, vocab: Vocabulary, depth: int, per_item: int) -> Iterator[tuple[str, ...]]:
+def _first_unique(items: Iterator[Any], count: int) -> list[Any]:
+    """The first ``count`` distinct items, without reading the rest of the iterator."""
+    seen: dict[Any, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+        if len(seen) >= count:
+            break
+    return list(seen)
+
+
+def _expand(node: Node, vocab: Vocabulary, depth: int, per_item: int, cap: int) -> Iterator[tuple[str, ...]]:
     if depth > 8:
         return
     if isinstance(node, Words):
         yield node.words
     elif isinstance(node, Seq):
-        # Written-in alternatives are cut to ``per_item`` each; lists and rules are kept whole.
-        parts = [list(dict.fromkeys(_expand(n, vocab, depth, per_item))) for n in node.items]
-        yield from _product([p if isinstance(n, Ref) else p[:per_item] for n, p in zip(node.items, parts)])
+        # Written-in alternatives are cut to ``per_item`` each; lists and rules to ``cap``, the most
+        # the caller will take: the first ``cap`` phrases of a product never reach further into any
+        # part, and reading a nested list whole made one question's grammar take 24 s.
+        parts = [_first_unique(_expand(n, vocab, depth, per_item, cap), cap if isinstance(n, Ref) else per_item)
+                 for n in node.items]
+        yield from _product(parts)
     elif isinstance(node, Alt):
         if node.optional:
             yield ()
         for option in node.options:
-            yield from _expand(option, vocab, depth, per_item)
+            yield from _expand(option, vocab, depth, per_item, cap)
     elif node.kind == "rule":
-        yield from _expand(parse(vocab.rules[node.name]), vocab, depth + 1, per_item)
+        yield from _expand(parse(vocab.rules[node.name]), vocab, depth + 1, per_item, cap)
     elif node.name in vocab.ranges:
         low, high = vocab.ranges[node.name]
         for n in range(low, high + 1):
             yield tuple(number_words(n).split())
     else:
         for item in vocab.lists[node.name]:
-            yield from _expand(parse(item), vocab, depth + 1, per_item)
+            yield from _expand(parse(item), vocab, depth + 1, per_item, cap)
 
 
 def _product(choices: list[list[tuple[str, ...]]]) -> Iterator[tuple[str, ...]]:
