@@ -32,7 +32,7 @@ class Breakage:
 BREAKAGES = [
     Breakage("syntax", "causes.yaml", "  overuse:\n", "  overuse:\n    name: [unclosed\n", "[unclosed", "(syntax): not valid YAML"),
     Breakage("duplicate key", "findings.yaml", "    label: numbness\n", "    label: numbness\n    label: numb hands\n",
-             "label: numb hands", "findings.numbness.label: appears twice (first on line 306)"),
+             "label: numb hands", "findings.numbness.label: appears twice (first on line {first})"),
     Breakage("unknown finding id", "causes.yaml", "      night_numbness: usually", "      night_numbnes: usually",
              "night_numbnes: usually", "causes.nerve_compression.findings.night_numbnes: unknown finding 'night_numbnes' "
              "(did you mean 'night_numbness'?)"),
@@ -98,7 +98,8 @@ def test_each_kind_of_error_names_file_line_and_key(tmp_path, breakage):
     if breakage.name == "syntax":
         assert any(m.startswith("causes.yaml:") and breakage.expected in m for m in messages), messages
         return
-    assert f"{breakage.reported_in or breakage.file}:{line}: {breakage.expected}" in messages, messages
+    expected = breakage.expected.replace("{first}", str(line - 1))  # {first}: the line just above the edit
+    assert f"{breakage.reported_in or breakage.file}:{line}: {expected}" in messages, messages
 
 
 def test_every_problem_is_listed_at_once(tmp_path):

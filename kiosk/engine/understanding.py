@@ -17,6 +17,7 @@ else is ``no_match``, never a guess. How an answer is read:
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Literal, cast
@@ -452,9 +453,13 @@ def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
     phrases = [p for name in names for t in kb.answers.phrases(name) for p in expand(t, vocab, PER_TEMPLATE)]
     items: list[str] = []
     if question.kind in ("choice", "multi"):
+        per_choice = []
         for choice in question.choices:
             templates = finding_templates(kb, choice.id) if choice.id in kb.findings else choice.phrases
-            items += [p for t in templates for p in expand(t, vocab, PER_TEMPLATE)]
+            per_choice.append([choice.label.lower()] + [p for t in templates for p in expand(t, vocab, PER_TEMPLATE)])
+        # Interleaved, each choice's label first: a recognizer that takes only the first few items
+        # as a hint (Whisper's prompt) hears of every choice, not forty ways to say the first one.
+        items = [p for row in itertools.zip_longest(*per_choice) for p in row if p is not None]
         phrases += items
     elif question.kind == "yes_no":
         phrases += [p for t in finding_templates(kb, question.id) for p in expand(t, vocab, PER_TEMPLATE)]

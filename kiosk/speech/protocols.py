@@ -34,8 +34,8 @@ class Heard:
     transcript: str
     confidence: float
     noinput: bool  # no speech at all before the silence limit (or the audio ran out)
-    endpoint_s: float | None  # audio position where the end of speech was decided
-    decode_ms: float  # compute time from that point until the transcript was ready
+    endpoint_s: float | None = None  # audio position where the end of speech was decided
+    decode_ms: float = 0.0  # compute time from that point until the transcript was ready
     cancelled: bool = False
     alternatives: tuple[str, ...] = ()  # the recognizer's other readings, best first
 
