@@ -142,15 +142,19 @@ class Listener:
             else:
                 break
 
+    @property
+    def _front_end_recognizer(self) -> Any:
+        """The recognizer with the optional extras of one that takes a front end (front_end,
+        noise_note, feed(cleaned, as heard): kiosk/speech/protocols.py); only such a recognizer
+        is used through this."""
+        return self.recognizer
+
     def _drop_front_end(self, error: Exception) -> None:
         """The front end failed: the recognizer hears the raw audio from now on and cleans it
         its own way (the spectral gate), and the startup note says so."""
         self._front_end = None
-        # front_end and noise_note are the optional extras of a recognizer that takes a front end
-        # (kiosk/speech/protocols.py): only such a recognizer gets here
-        recognizer: Any = self.recognizer
-        recognizer.front_end = None
-        recognizer.noise_note = f"Noise removal: spectral gate (DeepFilterNet failed: {error})."
+        self._front_end_recognizer.front_end = None
+        self._front_end_recognizer.noise_note = f"Noise removal: spectral gate (DeepFilterNet failed: {error})."
 
     def _feed(self, chunk: bytes, end_s: float) -> None:
         """Give the recognizer the chunk through the front end, when there is one, and as heard
@@ -165,12 +169,10 @@ class Listener:
                 self._cleaned += self._front_end.flush()
             except Exception as error:  # the last chunk as heard, then the gate from now on
                 self._drop_front_end(error)
-                recognizer: Any = self.recognizer  # a front-end recognizer: feed(cleaned, as heard)
-                recognizer.feed(chunk, chunk)
+                self._front_end_recognizer.feed(chunk, chunk)
                 return
             self._front_ms += (time.perf_counter() - began) * 1000
-        front_end_recognizer: Any = self.recognizer
-        front_end_recognizer.feed(bytes(self._cleaned[end - len(chunk):end]), chunk)
+        self._front_end_recognizer.feed(bytes(self._cleaned[end - len(chunk):end]), chunk)
 
     def _finish(self, endpoint_s: float | None) -> Heard:
         began = time.perf_counter()
