@@ -19,6 +19,7 @@ import soundfile
 
 from kiosk.speech.protocols import TextToSpeech
 from kiosk.speech.tts import (
+    CHECK_SILENCE_S,
     NO_SPEAKER,
     MutedSpeech,
     Pyttsx3Speech,
@@ -166,6 +167,7 @@ def test_an_engine_that_hangs_while_speaking_times_out_and_returns_false():
         assert limit - 0.2 < elapsed < limit + 15, "stopped at its time limit, not later"
         assert "stopped responding" in speech.problem
         assert speech._worker is None, "the hung child was killed and dropped"
+        assert speech.gave_up, "one hang rests the voice: another try would cost another time limit"
     finally:
         speech.close()
 
@@ -203,6 +205,7 @@ def test_an_engine_that_hangs_at_start_times_out():
     assert speech.say("Hello there") is False
     assert time.monotonic() - started < 15, "gives up at its start-up limit, not the child's 60 s"
     assert "did not start" in speech.problem
+    assert speech.gave_up, "a child that hangs at start is a hang too: rest at once"
     speech.close()
 
 
@@ -349,6 +352,16 @@ def note(event, args):
             os.write(log, os.fsencode(args[0]) + b"\\n")
 sys.addaudithook(note)
 sys.path[:0] = [p for p in os.environ.get("SPEECH_FAKES", "").split(":") if p]
+hang_flag = os.environ.get("ESPEAK_HANGS_WHILE")
+if hang_flag:  # a stand-in for a hung espeak-ng: while the flag file exists, synthesis never ends
+    import time
+    from pyttsx3.drivers import _espeak
+    real_synchronize = _espeak.Synchronize
+    def synchronize():
+        if os.path.exists(hang_flag):
+            time.sleep(3600)
+        return real_synchronize()
+    _espeak.Synchronize = synchronize
 from kiosk.speech.tts import _worker_main
 sys.exit(_worker_main(sys.argv[1:]))
 """
@@ -468,21 +481,70 @@ def test_each_real_render_holds_exactly_its_own_sentence():
     assert max(lengths) < 1.1 * min(lengths), "no render carries a leftover of the one before"
 
 
-def test_after_giving_up_speech_rests_says_why_and_tries_again_later():
-    """Fault 1: two real failures in a row rest the voice (with the reason and when it retries);
-    after the rest the next sentence tries a fresh engine again instead of staying silent for good."""
-    now = [1000.0]
-    speech = Pyttsx3Speech(command=[sys.executable, "-c", DIES_WHEN_SPEAKING], retry_after_s=60,
-                           clock=lambda: now[0])
+def test_after_two_crashes_speech_rests_says_why_and_checks_again_in_the_background():
+    """Fault 1: two quick failures in a row rest the voice with the reason; while it rests, say()
+    returns at once and a check runs in the background (here the stand-in still crashes)."""
+    speech = Pyttsx3Speech(command=[sys.executable, "-c", DIES_WHEN_SPEAKING])
     try:
         assert speech.say("Hello") is False
+        assert not speech.gave_up, "one quick failure: the next sentence tries a fresh child"
         assert speech.say("Hello") is False
         assert speech.gave_up
-        assert "stopped" in speech.problem and "try again in 60 seconds" in speech.problem
-        assert speech.say("Hello") is False and speech._worker is None, "resting: no new child"  # noqa: SLF001
-        now[0] += 61
-        assert not speech.gave_up, "rested: it tries again"
-        assert speech.say("Hello") is False  # the stand-in still crashes, so it rests again at once
+        assert "stopped" in speech.problem and "checked again" in speech.problem
+        assert speech.say("Hello") is False and speech._worker is None, "resting: no speaking child"  # noqa: SLF001
+        assert speech.checking, "the next question started a check"
+        speech.wait_for_check(60)
+        assert speech.gave_up, "the stand-in still crashes: the check failed and it rests on"
+        speech.try_again()  # the next session checks again
+        speech.wait_for_check(60)
         assert speech.gave_up
+    finally:
+        speech.close()
+
+
+def test_a_hung_espeak_costs_one_time_limit_then_gives_up_at_once_until_a_check_passes(tmp_path, monkeypatch):
+    """Fault 1: a hung espeak cost its full time limit on every sentence. Now the first hang rests
+    the voice; the following sentences give up at once; a check in the background (at the next
+    question, never waited for) brings it back once espeak works; a second hang in the same
+    session leaves it resting until the next session."""
+    command, played, _ = audited_child(tmp_path, monkeypatch)
+    hung = tmp_path / "espeak-hangs"
+    monkeypatch.setenv("ESPEAK_HANGS_WHILE", str(hung))
+    speech = Pyttsx3Speech(command=command)
+
+    def spoken() -> list[str]:  # what the stand-in speaker played, without the checks' silences
+        lines = played.read_text().split() if played.exists() else []
+        return [line for line in lines if line != f"{CHECK_SILENCE_S:.2f}"]
+
+    try:
+        hung.touch()
+        limit = speech_timeout_s("Yes.", None)
+        started = time.monotonic()
+        assert speech.say("Yes.") is False
+        assert time.monotonic() - started > limit - 0.2, "the first hang is only found at its time limit"
+        assert speech.gave_up and "stopped responding" in speech.problem
+        assert "next question" in speech.problem, "staff are told when it tries again"
+        started = time.monotonic()
+        assert speech.say(LONG_QUESTION) is False
+        assert time.monotonic() - started < 2, "the next sentence gives up at once, not after its own time limit"
+        speech.wait_for_check(60)
+        assert speech.gave_up, "the check hung too; it was stopped at its limit and the voice rests on"
+
+        hung.unlink()  # espeak works again
+        assert speech.say(LONG_QUESTION) is False, "this question is shown only: it starts a check"
+        speech.wait_for_check(60)
+        assert not speech.gave_up and speech.problem is None, "the check passed: the voice is back"
+        assert speech.say("Yes.") is True and len(spoken()) == 1
+
+        hung.touch()  # a second hang in this session
+        assert speech.say("Yes.") is False and speech.gave_up
+        hung.unlink()
+        assert speech.say("Yes.") is False
+        assert not speech.checking, "after a second hang only the next session checks again"
+        assert "next patient" in speech.problem
+        speech.try_again()  # the session was wiped
+        speech.wait_for_check(60)
+        assert not speech.gave_up
+        assert speech.say("Yes.") is True and len(spoken()) == 2
     finally:
         speech.close()

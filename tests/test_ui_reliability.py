@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from kiosk.config import Settings
 from kiosk.engine.loader import load_knowledge_base
-from kiosk.speech.tts import Pyttsx3Speech
+from kiosk.speech.tts import Pyttsx3Speech, VoiceSettings
 from kiosk.stafflog import StaffLog
 from kiosk.ui.app import KioskApp
 from kiosk.ui.dialogs.pin import PinDialog
@@ -22,7 +22,7 @@ from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import Heard, VoiceAdapter, VoiceStatus
-from tests.test_tts import DIES_WHEN_SPEAKING
+from tests.test_tts import DIES_WHEN_SPEAKING, HANGS_WHEN_SPEAKING
 from tests.test_ui_app import PIN, Clock, answer_until_the_end, sync, text_of
 
 KB = load_knowledge_base()
@@ -188,6 +188,65 @@ async def test_a_voice_that_gives_up_says_so_on_screen_and_to_staff():
         assert report.startswith("Speaker test failed: Speech") and "microphone" not in report.lower()
     voice.close()
     assert any(line.split(" ", 1)[1].startswith("speaker: Speech failed") for line in log.recent)
+
+
+class HungVoice(VoiceAdapter):
+    """The real adapter with a real Pyttsx3Speech whose child never finishes a sentence (a hung
+    espeak); a fast rate keeps its time limits short."""
+
+    def open(self, engine=None):
+        self.close()
+        self._tts = Pyttsx3Speech(VoiceSettings(rate=1000), command=[sys.executable, "-c", HANGS_WHEN_SPEAKING])
+        self.status = VoiceStatus(False, True, "", ())
+        return self.status
+
+
+@sync
+async def test_a_hung_voice_costs_one_time_limit_then_the_next_patient_gets_a_fresh_check():
+    """Fault 1: a hung espeak cost its full time limit on every sentence. After the first hang
+    the screen and staff are told; the next question gives up at once (a check runs in the
+    background instead); wiping the session checks the voice again for the next patient."""
+    clock = Clock()
+    settings = Settings(pin=PIN, idle_timeout=30)
+    log = StaffLog(None)
+    voice = HungVoice(settings)
+    app = KioskApp(settings, KB, voice, clock=clock, staff_log=log)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        tts = voice._tts  # noqa: SLF001
+        await pilot.press("space")
+        await app.workers.wait_for_complete()  # the first sentence hangs to its time limit
+        await pilot.pause()
+        assert app.speech_problem and "stopped responding" in app.speech_problem
+        assert "cannot speak" in text_of(app, "#notice") or "Voice is off" in text_of(app, "#notice")
+        assert any("speaker: Speech stopped responding" in line for line in log.recent)
+
+        red_flags = set(KB.red_flags())
+        answered = 0
+        while isinstance(app.screen, QuestionScreen) and set(app.session.current.findings) & red_flags:
+            answered += 1
+            await asyncio.to_thread(tts.wait_for_check, 60)
+            no = next(o.number for o in app.session.current.options if o.intent.name in ("no", "none"))
+            await pilot.press(str(no))
+            await app.workers.wait_for_complete()
+            # the check that question started hangs for at least its own time limit: the
+            # question's turn ended while it still ran, so the turn never waited for a hang
+            assert tts.checking, "the next question gave up at once and checked in the background"
+            assert tts.gave_up
+        assert answered >= 1
+        await asyncio.to_thread(tts.wait_for_check, 60)
+        assert not tts.checking
+
+        clock.now += 31  # the patient walked away: the session is wiped
+        await idle_check(pilot, app)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert tts.checking, "the wipe checks the voice again for the next patient"
+        await pilot.press("f12")
+        await pilot.pause()
+        await pilot.press(*PIN, "enter")
+        await pilot.pause()
+        assert "Speaker: Speech stopped responding" in staff_status(app)
+    voice.close()
 
 
 @sync

@@ -194,9 +194,13 @@ class SpeechService:
             return 0.0
 
     def forget(self) -> None:
-        """The session was wiped: let go of any audio kept in memory from it."""
+        """The session was wiped: let go of any audio kept in memory from it, and let a voice
+        that gave up try again for the next patient (a check in the background: nobody waits)."""
         if self._listener is not None:
             self._listener.forget()
+        try_again = getattr(self._tts, "try_again", None)
+        if try_again is not None:
+            try_again()
 
     def close(self) -> None:
         for part in (self._microphone, self._tts):
