@@ -136,11 +136,15 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_a_good_download_is_verified_and_installed(server, cache, capsys):
+    import signal
+
     body = model_zip()
     server.routes["/m.zip"] = body
+    before = signal.getsignal(signal.SIGTERM)
     code = main(["model", "download", NAME, "--url", server.url("/m.zip"),
                  "--sha256", sha(body), "--size", str(len(body))])
     assert code == 0
+    assert signal.getsignal(signal.SIGTERM) is before, "the download's SIGTERM handler does not outlive it"
     installed = cache / NAME
     assert is_vosk_model(installed)
     assert (installed / "am" / "final.mdl").read_bytes() == b"acoustic model"

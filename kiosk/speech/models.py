@@ -421,12 +421,22 @@ def download_whisper(base_url: str | None = None, *, cache: Path | None = None,
 
 
 def run_model_command(args) -> int:  # noqa: ANN001 - argparse.Namespace from kiosk.cli
-    out: Callable[[str], None] = print
     if args.model_command == "list":
-        return _list_command(out)
-    if threading.current_thread() is threading.main_thread():
-        # SIGTERM (a stopped service, `kill`) ends the download through its clean-up code
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        return _list_command(print)
+    if threading.current_thread() is not threading.main_thread():
+        return _download_command(args)
+    # SIGTERM (a stopped service, `kill`) ends the download through its clean-up code; the
+    # handler before it comes back afterwards (called in-process, e.g. by the tests, it stayed
+    # and turned a later SIGTERM into a SystemExit inside whatever code was running)
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return _download_command(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _download_command(args) -> int:  # noqa: ANN001 - argparse.Namespace from kiosk.cli
+    out: Callable[[str], None] = print
     if args.name == "whisper-tiny.en":
         try:
             path = download_whisper(getattr(args, "url", None))
