@@ -22,7 +22,7 @@ from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import Heard, VoiceAdapter, VoiceStatus
-from tests.test_tts import DIES_WHEN_SPEAKING, HANGS_WHEN_SPEAKING
+from tests.test_tts import DIES_WHEN_SPEAKING, HANGS_WHEN_SPEAKING, START_S
 from tests.test_ui_app import PIN, Clock, answer_until_the_end, sync, text_of
 
 KB = load_knowledge_base()
@@ -151,7 +151,7 @@ class CrashingVoice(VoiceAdapter):
 
     def open(self, engine=None):
         self.close()
-        self._tts = Pyttsx3Speech(command=[sys.executable, "-c", DIES_WHEN_SPEAKING])
+        self._tts = Pyttsx3Speech(command=[sys.executable, "-c", DIES_WHEN_SPEAKING], startup_timeout_s=START_S)
         self.status = VoiceStatus(False, True, "", ())
         return self.status
 
@@ -196,7 +196,7 @@ class HungVoice(VoiceAdapter):
 
     def open(self, engine=None):
         self.close()
-        self._tts = Pyttsx3Speech(VoiceSettings(rate=1000), command=[sys.executable, "-c", HANGS_WHEN_SPEAKING])
+        self._tts = Pyttsx3Speech(VoiceSettings(rate=1000), command=[sys.executable, "-c", HANGS_WHEN_SPEAKING], startup_timeout_s=START_S)
         self.status = VoiceStatus(False, True, "", ())
         return self.status
 

@@ -46,6 +46,10 @@ if TYPE_CHECKING:
 
 DEFAULT_RATE = 160  # words a minute: slower than espeak's 175, for older listeners
 STARTUP_TIMEOUT_S = 15.0  # a cold Raspberry Pi needs a few seconds to import numpy and pyttsx3
+# The kiosk's own start (create_tts) and speak_to_wav: nobody is waiting for a sentence (keys
+# and touch work meanwhile), so a slow start is not taken for a hang. A start took 13 s with
+# both cores of a 2-core machine busy.
+FIRST_START_TIMEOUT_S = 60.0
 MAX_FAILURES = 2  # quick failures (a crash, an error) in a row before it rests; a hang rests at once
 MAX_HANGS_PER_SESSION = 2  # after this many hangs in one session, only the next session checks again
 CHECK_TEXT = "Yes."  # what a background check renders in memory (never played: nobody hears it)
@@ -207,10 +211,11 @@ class Pyttsx3Speech:
         if check is not None:
             check.join(timeout_s)
 
-    def start(self) -> bool:
-        """Start the child and wait until it is ready. False (and ``problem``) if it is not."""
+    def start(self, timeout_s: float | None = None) -> bool:
+        """Start the child and wait until it is ready (at most ``timeout_s``, by default the
+        start-up limit). False (and ``problem``) if it is not."""
         with self._lock:
-            return self._ensure_worker(self._stops) is not None
+            return self._ensure_worker(self._stops, timeout_s) is not None
 
     def say(self, text: str) -> bool:
         if not text.strip():
@@ -252,7 +257,7 @@ class Pyttsx3Speech:
         if worker is not None:
             worker.stop()  # killing the child is the only sure way to silence PortAudio and espeak
 
-    def _ensure_worker(self, stops: int) -> _Worker | None:
+    def _ensure_worker(self, stops: int, timeout_s: float | None = None) -> _Worker | None:
         if self._worker is not None and self._worker.process.poll() is None:
             return self._worker
         self._worker = None
@@ -261,20 +266,24 @@ class Pyttsx3Speech:
         except OSError as error:
             self._fail(f"Speech could not start ({error}).", stops)
             return None
-        ready, problem, hung = self._wait_ready(worker)
+        self._worker = worker  # already now, so stop() and close() can end a child still starting
+        ready, problem, hung = self._wait_ready(worker, timeout_s or self.startup_timeout_s)
+        if self._closed or self._stops != stops:
+            self._drop_worker()  # closed or stopped while it started: nothing more to say
+            return None
         if problem is not None:
-            worker.stop()
+            self._drop_worker()
             self._fail(problem, stops, hung=hung)
             return None
         self._take_worker(worker, ready)
         return worker
 
-    def _wait_ready(self, worker: _Worker) -> tuple[dict[str, Any], str | None, bool]:
+    def _wait_ready(self, worker: _Worker, timeout_s: float) -> tuple[dict[str, Any], str | None, bool]:
         """The child's ready message, or why it is not ready and whether it hung."""
         try:
-            ready = worker.reply(self.startup_timeout_s)
+            ready = worker.reply(timeout_s)
         except WorkerTimeout:
-            return {}, f"Speech did not start within {self.startup_timeout_s:.0f} seconds and was stopped.", True
+            return {}, f"Speech did not start within {timeout_s:.0f} seconds and was stopped.", True
         except SpeechError as error:
             return {}, f"Speech could not start: {error}.", False
         if not ready.get("ready"):
@@ -341,7 +350,7 @@ class Pyttsx3Speech:
                 worker.stop()
                 return
             self._check_worker = worker
-        ready, problem, _ = self._wait_ready(worker)
+        ready, problem, _ = self._wait_ready(worker, self.startup_timeout_s)
         passed = False
         if problem is None:
             try:
@@ -406,7 +415,7 @@ def create_tts(voice: str | None = None, rate: int | None = None, volume: float 
     if mute:
         return MutedSpeech()
     speech = Pyttsx3Speech(VoiceSettings(voice, rate, volume))
-    if not speech.start():
+    if not speech.start(FIRST_START_TIMEOUT_S):
         speech.close()
         return MutedSpeech(speech.problem or "Speech could not start.")
     if speech.output is None:
@@ -420,7 +429,8 @@ def speak_to_wav(text: str, path: Path, voice: str | None = None, rate: int | No
     """Write what the kiosk would say to a WAV (22.05 kHz mono from espeak-ng), with the same
     engine and settings as ``say()``. Raises SpeechError when it cannot."""
     path = Path(path)
-    speech = Pyttsx3Speech(VoiceSettings(voice, rate, volume), max_failures=1)
+    speech = Pyttsx3Speech(VoiceSettings(voice, rate, volume), max_failures=1,
+                           startup_timeout_s=FIRST_START_TIMEOUT_S)
     try:
         if not speech.save(text, path):
             raise SpeechError(speech.problem or "speech failed")
