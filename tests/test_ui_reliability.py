@@ -167,10 +167,9 @@ async def test_a_voice_that_gives_up_says_so_on_screen_and_to_staff():
         await app.workers.wait_for_complete()
         await pilot.press("space")
         await pilot.pause()
-        for _ in range(100):
-            if app.speech.speech_problem:
-                break
-            await asyncio.sleep(0.1)
+        deadline = asyncio.get_running_loop().time() + START_S  # two crashing children start
+        while not app.speech.speech_problem and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)  # was at most 10 s in all, which a loaded machine overran
         await pilot.pause()
         assert app.speech.speech_problem and "stopped" in app.speech.speech_problem
         assert "Voice is off" in text_of(app, "#notice") or "cannot speak" in text_of(app, "#notice")
@@ -217,7 +216,7 @@ async def test_a_hung_voice_costs_one_time_limit_then_the_next_patient_gets_a_fr
         await pilot.press("space")
         await app.workers.wait_for_complete()  # the first sentence hangs to its time limit
         await pilot.pause()
-        assert app.speech_problem and "stopped responding" in app.speech_problem
+        assert app.speech.speech_problem and "stopped responding" in app.speech.speech_problem
         assert "cannot speak" in text_of(app, "#notice") or "Voice is off" in text_of(app, "#notice")
         assert any("speaker: Speech stopped responding" in line for line in log.recent)
 
