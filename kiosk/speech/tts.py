@@ -455,6 +455,7 @@ def _worker_main(argv: list[str]) -> int:
                         "problem": f"Speech could not start ({type(error).__name__}: {error})."})
         return 1
     output, output_problem = _find_speaker()
+    _load_player()
     _send(replies, {"ready": True, "output": output, "warnings": warnings,
                     "output_problem": output_problem})
     for line in sys.stdin:
@@ -522,6 +523,17 @@ def _find_speaker() -> tuple[str | None, str | None]:
         return str(info["name"]), None
     except Exception as error:  # noqa: BLE001 - OSError (no PortAudio) or PortAudioError
         return None, f"{type(error).__name__}: {error}"
+
+
+def _load_player() -> None:
+    """Import what playing needs before the child says it is ready. The first sentence's time
+    limit is for speaking: with numpy and soundfile imported on the first sentence, a fresh
+    child on a busy machine overran the limit of a short sentence ("Yes.", 3.75 s)."""
+    try:
+        import numpy  # noqa: F401
+        import soundfile  # noqa: F401
+    except (ImportError, OSError):  # playing will then fail with its own clear problem
+        pass
 
 
 def _render_wav(synth: Callable[[str], bytes], text: str) -> bytes:
