@@ -565,3 +565,27 @@ def test_a_hung_espeak_costs_one_time_limit_then_gives_up_at_once_until_a_check_
         assert speech.say("Yes.") is True and len(spoken()) == 2
     finally:
         speech.close()
+
+
+def test_the_staff_speaker_test_checks_a_resting_voice_at_once(tmp_path, monkeypatch):
+    """Staff fixed the speaker and press "test speaker": the resting voice is checked then and
+    there (staff wait for the check, a patient never does) and the test sentence is spoken."""
+    from kiosk.config import Settings
+    from kiosk.speech.service import SpeechService
+
+    command, played, _ = audited_child(tmp_path, monkeypatch)
+    hung = tmp_path / "espeak-hangs"
+    monkeypatch.setenv("ESPEAK_HANGS_WHILE", str(hung))
+    speech = Pyttsx3Speech(command=command, startup_timeout_s=START_S)
+    service = SpeechService(Settings())
+    service._tts = speech  # noqa: SLF001 - the service's voice, without a sound card to open
+    try:
+        hung.touch()
+        assert service.say("Yes.") is False and speech.gave_up
+        hung.unlink()
+        service.check_speaker()
+        assert not speech.gave_up and not speech.checking
+        assert service.say("This is the kiosk speaker test.") is True
+        assert played.read_text().split()[-1] != f"{CHECK_SILENCE_S:.2f}", "the sentence was played"
+    finally:
+        service.close()

@@ -147,6 +147,14 @@ class SpeechService:
             if self._microphone is not None:
                 self._microphone.mute(False)
 
+    def check_speaker(self) -> None:
+        """Staff asked for a speaker test: a voice that gave up is checked now, and this waits for
+        the check (bounded by its own time limits; staff wait for it, a patient never does)."""
+        tts = self._tts
+        if getattr(tts, "gave_up", False) and hasattr(tts, "try_again"):
+            tts.try_again()
+            tts.wait_for_check()
+
     def interrupt(self) -> None:
         """The patient answered by key or touch: cut the sentence being spoken (any thread)."""
         stop = getattr(self._tts, "stop", None)
