@@ -6,10 +6,11 @@
 #   RUNS=5 scripts/repeat_tests.sh tests/test_tts.py tests/test_ui_app.py
 #   LOAD=0 scripts/repeat_tests.sh ...           # without the busy loops
 #   SIDE_BY_SIDE=0 scripts/repeat_tests.sh ...   # one file at a time (default: all files at once)
+#   OUT=/tmp/repeat-tests.XXX scripts/repeat_tests.sh --show [files]   # the table so far, while it runs
 #
 # How a file is repeated: one pytest process runs the whole file RUNS times in a row
-# (pytest-repeat, --count=RUNS --repeat-scope=session: run 1 of every test, then run 2, ...), and a
-# run passes when every test of that run passed. A file named as FILE:process is instead run by
+# (pytest-repeat, --count=CHUNK --repeat-scope=session: run 1 of every test, then run 2, ...;
+# RUNS/CHUNK such processes in a row), and a run passes when every test of that run passed. A file named as FILE:process is instead run by
 # RUNS fresh pytest processes one after another (the snapshot tests: their snapshot files are
 # named after the test, and pytest-repeat renames the test).
 #
@@ -23,6 +24,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-20}
 LOAD=${LOAD:-$(nproc)}
 SIDE_BY_SIDE=${SIDE_BY_SIDE:-1}
+CHUNK=${CHUNK:-5}  # runs per pytest process; the table is updated after each chunk
 PY=${PYTHON:-python}
 if [ -z "${PYTHON:-}" ] && [ -x .venv/bin/python ]; then PY=.venv/bin/python; fi
 OUT=${OUT:-$(mktemp -d /tmp/repeat-tests.XXXXXX)}
@@ -38,7 +40,23 @@ DEFAULT_FILES=(
   tests/test_cli_errors.py tests/test_deploy.py tests/test_models.py tests/test_jsonl_protocol.py
   tests/test_speech_select.py tests/test_handoff.py tests/test_safety.py
 )
+SHOW_ONLY=0
+if [ "${1:-}" = "--show" ]; then SHOW_ONLY=1; shift; fi  # OUT=<dir> ... --show: the table so far
 if [ $# -gt 0 ]; then FILES=("$@"); else FILES=("${DEFAULT_FILES[@]}"); fi
+
+show_table() {
+  printf '%-32s %11s %8s  %s\n' file "runs passed" seconds "failed tests (x how many runs)"
+  bad=0
+  for file in "${FILES[@]}"; do
+    name=$(basename "${file%:process}" .py)
+    if [ ! -f "$OUT/$name.result" ]; then printf '%-32s %11s\n' "$name.py" "(not yet)"; bad=$((bad + 1)); continue; fi
+    read -r passed runs seconds failed <"$OUT/$name.result"
+    printf '%-32s %11s %8s  %s\n' "$name.py" "$passed/$runs" "$seconds" "${failed:-}"
+    [ "$passed" = "$runs" ] && [ "$runs" = "$RUNS" ] || bad=$((bad + 1))
+  done
+  return $((bad > 0))
+}
+if [ "$SHOW_ONLY" = 1 ]; then show_table; exit; fi
 
 loaders=()
 stop_load() { for pid in "${loaders[@]}"; do kill "$pid" 2>/dev/null; done; }
@@ -77,15 +95,21 @@ repeat_file() {  # one file; writes "<runs passed> <runs> <seconds> <failed test
       fi
     done
   else
-    "$PY" -m pytest -q -p no:cacheprovider --count="$RUNS" --repeat-scope=session \
-      --junitxml="$OUT/$name.xml" "$file" >"$OUT/$name.log" 2>&1
-    if [ -s "$OUT/$name.xml" ]; then
-      read -r passed failed < <("$PY" -c "$COUNT_RUNS" "$OUT/$name.xml" "$RUNS")
-    else
-      failed="(no report: see $OUT/$name.log)"
-    fi
+    local done_runs=0 chunk_passed chunk_failed count
+    while [ "$done_runs" -lt "$RUNS" ]; do  # in chunks, so a run cut short still reports what it did
+      count=$(( RUNS - done_runs < CHUNK ? RUNS - done_runs : CHUNK ))
+      "$PY" -m pytest -q -p no:cacheprovider --count="$count" --repeat-scope=session \
+        --junitxml="$OUT/$name.$done_runs.xml" "$file" >"$OUT/$name.$done_runs.log" 2>&1
+      if [ -s "$OUT/$name.$done_runs.xml" ]; then
+        read -r chunk_passed chunk_failed < <("$PY" -c "$COUNT_RUNS" "$OUT/$name.$done_runs.xml" "$count")
+      else
+        chunk_passed=0 chunk_failed="(no report: see $OUT/$name.$done_runs.log)"
+      fi
+      passed=$((passed + chunk_passed)) failed="$failed ${chunk_failed:-}" done_runs=$((done_runs + count))
+      echo "$passed $done_runs $(( $(date +%s) - started )) $failed" >"$OUT/$name.result"
+    done
   fi
-  echo "$passed $RUNS $(( $(date +%s) - started )) $failed" >"$OUT/$name.result"
+  [ "$1" != "$file" ] && echo "$passed $RUNS $(( $(date +%s) - started )) $failed" >"$OUT/$name.result"
 }
 
 echo "runs: $RUNS per file; load: $LOAD busy loop(s) on $(nproc) core(s); files side by side: $([ "$SIDE_BY_SIDE" = 1 ] && echo yes || echo no); logs: $OUT"
@@ -95,12 +119,4 @@ for file in "${FILES[@]}"; do
 done
 for pid in "${started_jobs[@]}"; do wait "$pid"; done
 
-printf '%-32s %11s %8s  %s\n' file "runs passed" seconds "failed tests (x how many runs)"
-bad=0
-for file in "${FILES[@]}"; do
-  name=$(basename "${file%:process}" .py)
-  read -r passed runs seconds failed <"$OUT/$name.result"
-  printf '%-32s %11s %8s  %s\n' "$name.py" "$passed/$runs" "$seconds" "${failed:-}"
-  [ "$passed" = "$runs" ] || bad=$((bad + 1))
-done
-exit $((bad > 0))
+show_table
