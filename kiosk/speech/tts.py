@@ -191,6 +191,7 @@ class Pyttsx3Speech:
         self._check_lock = threading.Lock()  # the background check's state; never held for long
         self._check: threading.Thread | None = None
         self._check_worker: _Worker | None = None
+        self.checks_started = 0  # background checks so far: each question or session while resting
         self._closed = False
         self._stops = 0  # counts stop() calls: a failure during a stopped sentence is no failure
 
@@ -337,6 +338,7 @@ class Pyttsx3Speech:
                 return
             self._check = threading.Thread(target=self._run_check, name="speech-check", daemon=True)
             self._check.start()
+            self.checks_started += 1
 
     def _run_check(self) -> None:
         """A fresh child renders CHECK_TEXT in memory and plays a moment of silence, each within
