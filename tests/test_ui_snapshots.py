@@ -20,12 +20,12 @@ from kiosk.engine.events import (
     ResultEvent,
     Urgency,
 )
-from kiosk.engine.loader import load_knowledge_base
 from kiosk.engine.session import Session
 from kiosk.ui.app import KioskApp
 from kiosk.ui.messages import VoiceHeard
 from kiosk.ui.voice import Heard
 from kiosk.ui.widgets.listening import ListeningIndicator
+from tests.support.kiosk_app import KB
 
 SIZES = [(80, 24), (120, 40)]
 YES_NO = (
@@ -63,7 +63,6 @@ EMERGENCY = EmergencyEvent(
 )
 
 
-KB = load_knowledge_base()
 
 
 class ScriptedSession(Session):

@@ -15,14 +15,13 @@ import pytest
 
 from kiosk.config import Settings
 from kiosk.engine.events import QuestionEvent, RepromptEvent, ResultEvent
-from kiosk.engine.loader import load_knowledge_base
 from kiosk.engine.session import Session
 from kiosk.ui.app import create_app
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import VoiceAdapter
+from tests.support.kiosk_app import KB
 
 pytestmark = pytest.mark.slow
-KB = load_knowledge_base()
 # Whole phrases, as patients answer: measured with the embedded PocketSphinx on espeak-ng speech,
 # "not really", "seventy years old" and "two weeks" are heard every time, while one-syllable
 # "no" and a lone "seventy" are sometimes missed (and a miss shifts every later recording).
