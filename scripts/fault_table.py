@@ -30,17 +30,9 @@ from kiosk.speech.models import ModelError, download_model, plan_download  # noq
 from kiosk.speech.tts import Pyttsx3Speech  # noqa: E402
 from kiosk.ui.alert import StaffAlert  # noqa: E402
 from kiosk.ui.dialogs.pin import PinGuard  # noqa: E402
+from tests.support.speaker import stand_in_speaker  # noqa: E402  (the scripts run from a checkout)
 
 LONG = "Do your hands cramp when you write, when you hold a cup, or when you grip a steering wheel for a long time?"
-SPEAKER = '''
-import os, time
-class PortAudioError(Exception):
-    pass
-def query_devices(kind=None):
-    return {"name": "stand-in speaker", "default_samplerate": 22050.0}
-def play(data, rate, blocking=False):
-    time.sleep(len(data) / rate)
-'''
 
 
 def rss_mb() -> float:
@@ -52,7 +44,7 @@ def shm() -> set[str]:
 
 
 def speech(folder: Path) -> None:
-    (folder / "sounddevice.py").write_text(SPEAKER)
+    stand_in_speaker(folder)
     code = (f"import sys; sys.path.insert(0, {str(folder)!r}); from kiosk.speech.tts import _worker_main; "
             "sys.exit(_worker_main(sys.argv[1:]))")
     before = shm()

@@ -135,11 +135,21 @@ class SpeechService:
     def say(self, text: str) -> bool:
         if self._tts is None or not text:
             return False
+        return self._out_loud(self._tts.say, text)
+
+    def cue(self, name: str) -> bool:
+        """Play an earcon ("listening": now speak; "emergency") through the voice's speaker:
+        silent when speaking is off or muted, the microphone muted meanwhile, as for speech."""
+        if self._tts is None:
+            return False
+        return self._out_loud(self._tts.cue, name)
+
+    def _out_loud(self, play: Callable[[str], bool], what: str) -> bool:
         if self._microphone is not None:
             self._microphone.mute(True)  # do not hear ourselves
         self._speaking = True
         try:
-            return bool(self._tts.say(text))
+            return bool(play(what))
         except Exception:
             return False
         finally:

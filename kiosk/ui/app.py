@@ -277,7 +277,7 @@ class KioskApp(App[int]):
         self.bell()
         self.alerts.send(next((e.urgency.reasons for e in happened if isinstance(e, ResultEvent)), ()))
         words = self.kb.prompts
-        self.speech.start([f"{words['emergency_tell']}.", advice_words(emergency.advice, words)], None)
+        self.speech.start([f"{words['emergency_tell']}.", advice_words(emergency.advice, words)], None, alarm=True)
 
     async def _show_result(self, result: ResultEvent) -> None:
         self.mode = "result"
