@@ -37,12 +37,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
+from kiosk.config import SPEECH_RATE
 from kiosk.speech.earcons import earcon_path
 
 if TYPE_CHECKING:
     from kiosk.speech.protocols import TextToSpeech
 
-DEFAULT_RATE = 160  # words a minute: slower than espeak's 175, for older listeners
+DEFAULT_RATE = SPEECH_RATE  # the settings' default (kiosk/config.py), for callers that pass no rate
 STARTUP_TIMEOUT_S = 15.0  # a cold Raspberry Pi needs a few seconds to import numpy and pyttsx3
 MAX_FAILURES = 2  # after this many failures in a row, rest: each try may cost a timeout
 RETRY_AFTER_S = 60.0  # then try again (next question or next patient): the speaker may be back
