@@ -23,7 +23,7 @@ import soundfile
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from kiosk.speech.microphone import read_wav_16k  # noqa: E402
+from kiosk.speech.microphone import read_wav_16k  # noqa: E402 - after the sys.path line above (ROOT comes first)
 
 EARCON_RATE = 22050
 

@@ -37,7 +37,7 @@ def machine_has_speaker() -> bool:
 
         sounddevice.query_devices(kind="output")
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - OSError (no PortAudio) or PortAudioError: either means no speaker
         return False
 
 
@@ -77,7 +77,7 @@ def test_speaking_rate_changes_the_length(tmp_path):
 def test_volume_setting_reaches_the_audio(tmp_path):
     loud = speak_to_wav("numbness and tingling", tmp_path / "loud.wav", volume=1.0)
     quiet = speak_to_wav("numbness and tingling", tmp_path / "quiet.wav", volume=0.3)
-    peak = lambda p: np.abs(soundfile.read(p)[0]).max()  # noqa: E731
+    peak = lambda p: np.abs(soundfile.read(p)[0]).max()
     assert peak(quiet) < 0.6 * peak(loud)
 
 
@@ -383,7 +383,7 @@ def test_stopped_sentences_never_silence_the_voice_and_leave_no_file(tmp_path, m
             def stop_once_speaking(stopped: threading.Event = stopped) -> None:
                 # stop while the sentence is playing (the child is then in the stand-in's sleep)
                 deadline = time.monotonic() + 60
-                while speech._worker is None and time.monotonic() < deadline:  # noqa: SLF001
+                while speech._worker is None and time.monotonic() < deadline:
                     time.sleep(0.05)
                 time.sleep(1.0)
                 speech.stop()
@@ -411,7 +411,7 @@ def test_a_killed_speech_child_leaves_no_audio_behind(tmp_path, monkeypatch):
     speech = Pyttsx3Speech(command=command)
     try:
         assert speech.start()
-        threading.Timer(1.5, lambda: speech._worker.process.kill()).start()  # noqa: SLF001
+        threading.Timer(1.5, lambda: speech._worker.process.kill()).start()
         assert speech.say("Possible causes: overuse of the hand, low salt after sweating, "
                           "and a nerve pressed at the wrist.") is False
         assert "stopped" in (speech.problem or ""), "a kill nobody asked for is reported"
@@ -431,12 +431,12 @@ def test_an_empty_render_is_retried_before_it_counts():
         calls.append(text)
         return b"" if len(calls) == 1 else b"\x01\x00" * 2205
 
-    wav = tts._render_wav(first_render_empty, "Hello")  # noqa: SLF001
+    wav = tts._render_wav(first_render_empty, "Hello")
     assert calls == ["Hello", "Hello"]
     data, rate = soundfile.read(io.BytesIO(wav), dtype="int16")
     assert rate == 22050 and len(data) == 2205
     with pytest.raises(SpeechError, match="no audio"):
-        tts._render_wav(lambda text: b"", "Hello")  # noqa: SLF001
+        tts._render_wav(lambda text: b"", "Hello")
 
 
 def test_each_real_render_holds_exactly_its_own_sentence():
@@ -467,7 +467,7 @@ def test_after_giving_up_speech_rests_says_why_and_tries_again_later():
         assert speech.say("Hello") is False
         assert speech.gave_up
         assert "stopped" in speech.problem and "try again in 60 seconds" in speech.problem
-        assert speech.say("Hello") is False and speech._worker is None, "resting: no new child"  # noqa: SLF001
+        assert speech.say("Hello") is False and speech._worker is None, "resting: no new child"
         now[0] += 61
         assert not speech.gave_up, "rested: it tries again"
         assert speech.say("Hello") is False  # the stand-in still crashes, so it rests again at once

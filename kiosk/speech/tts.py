@@ -448,7 +448,7 @@ def _match_voice(voices: Sequence[Any], wanted: str) -> str | None:
 
 
 def _uses_espeak(engine: Any) -> bool:
-    return type(engine.proxy._driver).__module__.endswith(".espeak")  # noqa: SLF001
+    return type(engine.proxy._driver).__module__.endswith(".espeak")  # pyttsx3 names its driver nowhere public
 
 
 def _find_speaker() -> tuple[str | None, str | None]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from textual.widgets import Static
@@ -28,7 +28,7 @@ IDLE_TIMEOUT = 0.6
 TWO_IDLE_CHECKS_S = 0.35
 
 
-def sync(scenario: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+def sync(scenario: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
     """Run an async pilot scenario as a plain test (no async pytest plugin is needed)."""
 
     @functools.wraps(scenario)
