@@ -21,8 +21,7 @@ from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import Heard, VoiceAdapter, VoiceStatus
 from tests.test_tts import DIES_WHEN_SPEAKING
-from tests.support.kiosk_app import KB, PIN, Clock, answer_until_the_end, begin, settle, sync, text_of, to_the_emergency
-
+from tests.support.kiosk_app import KB, PIN, Clock, answer_until_the_end, begin, kiosk, settle, sync, text_of, to_the_emergency
 
 
 def staff_status(app: KioskApp) -> str:
@@ -43,7 +42,7 @@ async def idle_check(pilot, app: KioskApp) -> None:
 async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen():
     """Fault 4: every rejected utterance used to count as activity."""
     clock = Clock()
-    app = KioskApp(Settings(pin=PIN, idle_timeout=30), KB, clock=clock)
+    app = kiosk(clock, idle_timeout=30)
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)
         red_flags = set(KB.red_flags())
@@ -64,7 +63,7 @@ async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen()
 @sync
 async def test_understood_answers_keys_and_touch_keep_the_interview():
     clock = Clock()
-    app = KioskApp(Settings(pin=PIN, idle_timeout=30), KB, clock=clock)
+    app = kiosk(clock, idle_timeout=30)
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)
         for step in range(6):  # 60 s, an answer every 10 s: by voice, by key, by touch
@@ -84,7 +83,7 @@ async def test_understood_answers_keys_and_touch_keep_the_interview():
 async def test_an_alert_that_breaks_is_reported_never_calling_forever(monkeypatch):
     """Fault 2: an exception in the alert thread left "Calling staff..." up for good."""
     log = StaffLog(None)
-    app = KioskApp(Settings(pin=PIN, alert_command="true"), KB, staff_log=log)
+    app = kiosk(alert_command="true", staff_log=log)
 
     def broken(category, now=None):
         raise MemoryError("out of memory while reading the command's output")
@@ -106,7 +105,7 @@ async def test_pin_guessing_is_slowed_and_shown_to_staff():
     """Fault 6: 38 tries in 19 s reached the staff screen, with no record."""
     clock = Clock()
     log = StaffLog(None)
-    app = KioskApp(Settings(pin=PIN), KB, clock=clock, staff_log=log)
+    app = kiosk(clock, staff_log=log)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f12")
         await pilot.pause()
@@ -185,7 +184,7 @@ async def test_the_staff_log_records_what_happened_and_never_what_was_said(tmp_p
     path = tmp_path / "logs" / "staff.log"
     log = StaffLog(path)
     clock = Clock()
-    app = KioskApp(Settings(pin=PIN, idle_timeout=30, alert_command="exit 3"), KB, clock=clock, staff_log=log)
+    app = kiosk(clock, idle_timeout=30, alert_command="exit 3", staff_log=log)
     words = ["zanzibar", "marmalade", "xylophone", "quixotic", "grandmother"]
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)

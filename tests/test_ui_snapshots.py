@@ -63,8 +63,6 @@ EMERGENCY = EmergencyEvent(
 )
 
 
-
-
 class ScriptedSession(Session):
     """A Session whose start and spoken answer give fixed events: the app takes them through its
     usual doors (the welcome's key, a heard answer), with nothing left to chance."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -15,7 +16,8 @@ from textual.widgets import Static
 
 from kiosk.config import Settings
 from kiosk.engine.loader import load_knowledge_base
-from kiosk.ui.app import KioskApp, create_app
+from kiosk.stafflog import StaffLog
+from kiosk.ui.app import KioskApp
 from kiosk.ui.dialogs.pin import PinDialog
 from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.result import ResultScreen
@@ -51,11 +53,9 @@ class Clock:
         self.now += seconds
 
 
-def kiosk(clock: Clock | None = None, **overrides: Any) -> KioskApp:
+def kiosk(clock: Clock | None = None, *, staff_log: StaffLog | None = None, **overrides: Any) -> KioskApp:
     """The kiosk with the test PIN, voice off (keys and touch), and ``overrides`` as settings."""
-    if clock is not None:
-        return KioskApp(Settings(pin=PIN, **overrides), KB, clock=clock)
-    return create_app(Settings(pin=PIN, **overrides), kb=KB)
+    return KioskApp(Settings(pin=PIN, **overrides), KB, clock=clock or time.monotonic, staff_log=staff_log)
 
 
 def text_of(app: KioskApp, selector: str) -> str:
