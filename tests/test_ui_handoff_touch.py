@@ -60,9 +60,24 @@ async def test_the_result_offers_a_code_for_the_desk_that_scans():
 
 
 @sync
-async def test_on_a_small_screen_the_code_screen_says_so_instead_of_a_code_that_cannot_scan():
+async def test_the_code_for_the_desk_fits_and_scans_on_an_80x24_terminal():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
+        await to_the_result(pilot)
+        code = app.screen.result.summary.compact()
+        await pilot.press("c")
+        await pilot.pause()
+        assert not app.screen.query_one("#qr", Static).has_class("too-small")
+        screen = [strip.text for strip in app.screen._compositor.render_strips()]
+        assert len(screen) == 24 and app.kb.prompts["code_title"].split()[0] in "".join(screen)
+        # the whole 80x24 screen as a camera sees it (its words as dark cells): one code, that one
+        assert decode(screen_picture(screen, other_chars_dark=True)) == code
+
+
+@sync
+async def test_on_a_smaller_screen_the_code_screen_says_so_instead_of_a_code_that_cannot_scan():
+    app = kiosk()
+    async with app.run_test(size=(70, 20)) as pilot:
         await to_the_result(pilot)
         await pilot.press("c")
         await pilot.pause()
