@@ -216,3 +216,32 @@ async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports
             assert "please" not in report().lower()  # staff wording, not the patients'
     finally:
         voice.close()
+
+
+@sync
+async def test_start_over_by_voice_and_by_touch_each_ask_once_first():
+    from tests.test_ui_reliability import hear
+
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        await pilot.press("2", "2")
+        await pilot.pause()
+        asked = app.session.current.progress.asked
+        hear(app, "start over")  # said: one turn to make sure, nothing lost yet
+        await pilot.pause()
+        assert app.session.current.progress.asked == asked
+        assert text_of(app, "#notice") == app.kb.prompts["restart_confirm_keys"]  # worded for keys: voice is off
+        hear(app, "yes")
+        await pilot.pause()
+        assert app.session.current.progress.asked == 1
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.click("#command-restart")  # touched: the same one turn
+        await pilot.pause()
+        assert app.session.current.progress.asked == 2 and "Start over" in text_of(app, "#notice")
+        await pilot.pause(0.3)  # a Button ignores a second click while it still shows the first (0.2 s)
+        await pilot.click("#command-restart")
+        await pilot.pause()
+        assert app.session.current.progress.asked == 1

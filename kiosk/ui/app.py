@@ -307,8 +307,10 @@ class KioskApp(App[int]):
         return self.kb.prompts["intro"]  # a required prompt: the loader refuses a folder without it
 
     def _worded_for_keys(self, reprompt: RepromptEvent) -> RepromptEvent:
-        """With voice off, help says which keys to press instead of what to say."""
+        """With voice off, help and "start again?" say which keys to press instead of what to say."""
         current = self.session.current
+        if reprompt.reason == "restart" and not self.voice_status.hearing:
+            return replace(reprompt, text=self.kb.prompts["restart_confirm_keys"])
         if reprompt.reason != "help" or self.voice_status.hearing or current is None:
             return reprompt
         return replace(reprompt, text=keys_help(current.help, self.kb.prompts["help_keys"]))

@@ -24,7 +24,7 @@ class QuestionScreen(Screen):
         Binding("b", "app.command('back')", show=False),
         Binding("h", "app.command('help')", show=False),
         Binding("w", "app.command('why')", show=False),
-        Binding("s", "restart", show=False),
+        Binding("s", "app.command('restart')", show=False),  # the session asks once before it starts over
         Binding("enter,space", "press_focused", show=False),
         Binding("left,up", "app.focus_previous", show=False),
         Binding("right,down", "app.focus_next", show=False),
@@ -33,7 +33,6 @@ class QuestionScreen(Screen):
     AUTO_FOCUS = ""
 
     question_text = ""
-    _restart_asked = False  # "S" once asks to confirm; a second "S" starts over
 
     def compose(self) -> ComposeResult:
         words = self.app.kb.prompts  # type: ignore[attr-defined]
@@ -51,7 +50,6 @@ class QuestionScreen(Screen):
 
     async def show_question(self, question: QuestionEvent, notice: str = "") -> None:
         self.question_text = question.text
-        self._restart_asked = False
         self.query_one(QuestionProgress).show(question.progress)
         self.query_one("#question-text", Static).update(question.text)
         self.set_notice(notice)
@@ -87,22 +85,10 @@ class QuestionScreen(Screen):
             first = self.query("Button.answer").first()
             first.focus()
 
-    def action_restart(self) -> None:
-        """Starting over loses every answer: the first "S" asks, the second does it."""
-        if not self._restart_asked:
-            self._restart_asked = True
-            self.set_notice(self.app.kb.prompts["restart_confirm"], warning=True)  # type: ignore[attr-defined]
-            return
-        self._restart_asked = False
-        self.app.call_next(self.app.action_command, "restart")  # type: ignore[attr-defined]
-
     def on_answer_buttons_chosen(self, message: AnswerButtons.Chosen) -> None:
         self.app.call_next(self.app.action_choose, message.number)  # type: ignore[attr-defined]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("command-"):
             event.stop()
-            if event.button.id == "command-restart":
-                self.action_restart()
-                return
             self.app.call_next(self.app.action_command, event.button.id.removeprefix("command-"))  # type: ignore
