@@ -363,7 +363,7 @@ async def test_without_a_microphone_the_screen_says_so_and_keys_still_work(tmp_p
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert not app.voice_status.hearing and not app.voice_status.speaking
-        assert "use the number keys or touch" in text_of(app, "#voice-status")
+        assert text_of(app, "#voice-status") == KB.prompts["voice_off"]
         await pilot.press("space")
         await pilot.pause()
         assert "Voice is off" in str(app.screen.query_one("#listening").render())
@@ -374,6 +374,11 @@ async def test_without_a_microphone_the_screen_says_so_and_keys_still_work(tmp_p
         status = str(app.screen.query_one("#staff-status", Static).render())
         assert app.voice_status.problems  # why voice is off, in words, for staff
         assert all(problem in status for problem in app.voice_status.problems)
+        # staff words on the staff screen, the patients' words on the welcome: never mixed
+        assert "Listening OFF, speaking OFF." in status and "Microphone: " in status
+        patient_sentences = [text for text in app.kb.prompts.texts.values() if len(text.split()) >= 4]
+        assert not [text for text in patient_sentences if text in status]
+        assert "please" not in status.lower() and " you" not in status.lower()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

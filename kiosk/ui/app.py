@@ -54,7 +54,7 @@ from kiosk.ui.screens.result import ResultScreen, result_speech
 from kiosk.ui.screens.staff import StaffScreen, next_engine
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.touch import CornerGesture
-from kiosk.ui.voice import Cancel, Heard, VoiceAdapter, VoiceStatus
+from kiosk.ui.voice import Cancel, Heard, VoiceAdapter, VoiceStatus, voice_words
 from kiosk.ui.widgets.listening import ListeningIndicator
 
 WELCOME_AGAIN_IGNORE_KEYS_S = 1.0  # a key still pressed from the last patient must not start a new one
@@ -187,7 +187,7 @@ class KioskApp(App[int]):
     def voice_summary(self) -> str:
         """What the screen says about the voice; a resting voice reads as not speaking."""
         status = replace(self.voice_status, speaking=False) if self.speech_problem else self.voice_status
-        return status.summary
+        return voice_words(status, self.kb.prompts)
 
     def _show_voice_status(self) -> None:
         for welcome in [s for s in self.screen_stack if isinstance(s, WelcomeScreen)]:

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk.config import ENGINES
+from kiosk.ui.voice import VoiceStatus
 
 ACTIONS = (
     ("quit", "1  Quit the kiosk"),
@@ -42,12 +43,7 @@ class StaffScreen(Screen):
 
     def refresh_status(self) -> None:
         app = self.app
-        lines = [f"Engine setting: {app.engine}. {app.voice_summary()}"]  # type: ignore[attr-defined]
-        if app.voice_status.running:  # type: ignore[attr-defined]
-            lines.append(f"  {app.voice_status.running}")  # type: ignore[attr-defined]  # engine, model, noise removal
-        lines += [f"  - {p}" for p in app.voice_status.problems]  # type: ignore[attr-defined]
-        if app.speech_problem:  # type: ignore[attr-defined]
-            lines.append(f"  - Speaker: {app.speech_problem}")  # type: ignore[attr-defined]
+        lines = voice_lines(app.engine, app.voice_status, app.speech_problem)  # type: ignore[attr-defined]
         guard = app.pin_guard  # type: ignore[attr-defined]
         if guard.total_wrong:
             lines.append(f"Wrong PIN tries since start: {guard.total_wrong} ({guard.in_a_row} in a row).")
@@ -86,6 +82,21 @@ class StaffScreen(Screen):
             self.report("There is no emergency to clear.")
             return
         self.app.staff_action(name)  # type: ignore[attr-defined]
+
+
+def voice_lines(engine: str, status: VoiceStatus, speech_problem: str | None) -> list[str]:
+    """Engine, model, noise removal, microphone and speaker, in staff words (the welcome has the
+    patients' words): what runs, and why anything is off."""
+    on = {True: "on", False: "OFF"}
+    speaking = status.speaking and not speech_problem
+    lines = [f"Engine setting: {engine}. Listening {on[status.hearing]}"
+             + (f" ({status.engine})" if status.engine else "") + f", speaking {on[speaking]}."]
+    if status.running:
+        lines.append(f"  {status.running}")  # "Speech: <engine> with the model ... Noise removal: ..."
+    lines += [f"  - {problem}" for problem in status.problems]
+    if speech_problem:
+        lines.append(f"  - Speaker: {speech_problem}")
+    return lines
 
 
 def next_engine(engine: str) -> str:

@@ -37,7 +37,7 @@ class WelcomeScreen(Screen):
 
     def on_mount(self) -> None:
         status = self.app.voice_status  # type: ignore[attr-defined]
-        self.show_voice_status(status.summary, status.hearing)
+        self.show_voice_status(self.app.voice_summary(), status.hearing)  # type: ignore[attr-defined]
 
     def show_voice_status(self, summary: str, hearing: bool) -> None:
         self.query_one("#voice-status", Static).update(summary)
