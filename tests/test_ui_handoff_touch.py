@@ -245,3 +245,23 @@ async def test_start_over_by_voice_and_by_touch_each_ask_once_first():
         await pilot.click("#command-restart")
         await pilot.pause()
         assert app.session.current.progress.asked == 1
+
+
+def shown_in(screen: list[str], region) -> list[str]:
+    """The words inside a widget's region of the rendered screen."""
+    return " ".join(line[region.x:region.right] for line in screen[region.y:region.bottom]).split()
+
+
+@sync
+async def test_every_answer_label_is_shown_whole_at_80x24():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        for _ in range(4):  # the two safety screens, age, how long: the longest labels
+            screen = [strip.text for strip in app.screen._compositor.render_strips()]
+            for button in app.screen.query("Button.answer"):
+                words = str(button.label).split()
+                assert all(word in shown_in(screen, button.region) for word in words), (str(button.label), screen)
+            await pilot.press("2")
+            await pilot.pause()
