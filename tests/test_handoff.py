@@ -180,3 +180,21 @@ def test_printer_settings_are_checked():
             assert "escpos" in str(error)
         else:
             raise AssertionError(bad)
+
+
+def test_an_age_or_duration_chosen_on_a_key_is_summarised_as_its_band_not_a_made_up_number(kb):
+    session = Session(kb)
+    session.start()
+    events = []
+    for key in (2, 2, 4, 6):  # no, no, "65 to 74", "3 months or longer"
+        events = session.choose(key)
+    for _ in range(60):
+        if session.finished:
+            break
+        events = session.choose(2)
+    result = next(e for e in events if isinstance(e, ResultEvent))
+    assert dict(result.summary.values) == {"age": "65 to 74", "how long": "3 months or longer"}
+    assert "age: 65 to 74" in result.clinician_summary()
+    assert "AGE 65 TO 74. HOW LONG 3 MONTHS OR LONGER." in result.summary.compact()
+    said = interview(kb)  # said aloud: the number itself
+    assert dict(said.summary.values) == {"age": "67", "how long": "90 days"}

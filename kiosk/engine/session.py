@@ -173,7 +173,7 @@ class Session:
         if name == "back":
             self._interview.go_back()
             return events + self._ask_next()
-        problem = self._interview.record(question.id, intent)
+        problem = self._interview.record(question.id, intent, band=text if from_keys else "")
         if problem == "no_match":
             return events + self._unclear(problem)
         if problem:
