@@ -265,3 +265,21 @@ async def test_every_answer_label_is_shown_whole_at_80x24():
                 assert all(word in shown_in(screen, button.region) for word in words), (str(button.label), screen)
             await pilot.press("2")
             await pilot.pause()
+
+
+@sync
+async def test_a_pin_typed_in_one_burst_is_checked_after_its_digits():
+    """Keys that arrive together (a fast typist, a USB keypad, tmux send-keys "1234" Enter) were
+    checked before the digits reached the keypad: 'wrong PIN' for the right one (seen in tmux)."""
+    from textual import events
+
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, PinDialog)
+        for key, char in [(digit, digit) for digit in PIN] + [("enter", "\r")]:
+            app.post_message(events.Key(key, char))  # what the driver posts, with no pause between
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, StaffScreen) and app.pin_guard.total_wrong == 0

@@ -59,9 +59,12 @@ class PinGuard:
 class PinDialog(ModalScreen[bool]):
     """Dismisses with True for the right PIN; False on cancel or after three wrong tries."""
 
+    # All priority: Enter must be OK even on a focused key button, and a priority binding runs at
+    # once while an ordinary one waits in the focused widget's queue, so digits typed in one burst
+    # with Enter would be checked before they arrived unless they are priority too.
     BINDINGS = [
-        *(Binding(str(n), f"digit('{n}')", show=False) for n in range(10)),
-        Binding("backspace", "erase", show=False),
+        *(Binding(str(n), f"digit('{n}')", show=False, priority=True) for n in range(10)),
+        Binding("backspace", "erase", show=False, priority=True),
         Binding("enter", "check", show=False, priority=True),
         Binding("escape", "cancel", show=False),
     ]
