@@ -391,7 +391,7 @@ async def test_every_answer_button_is_on_screen(size):
         for _ in range(6):  # the first questions include a five-answer one
             for button in app.screen.query("Button"):
                 region = button.region
-                assert region.bottom <= size[1] and region.right <= size[0] and region.height == 3, button
+                assert region.bottom <= size[1] and region.right <= size[0] and region.height >= 3, button  # 4: a long label wraps
             await pilot.press("2")
             await pilot.pause()
 
