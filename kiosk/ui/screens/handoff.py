@@ -13,18 +13,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from kiosk.engine.knowledge import Prompts
 from kiosk.ui.widgets.qr import QrCode
 
 
 class CodeScreen(ModalScreen[None]):
     AUTO_FOCUS = ""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, words: Prompts) -> None:
         super().__init__()
         self.code = code
+        self._words = words
 
     def compose(self) -> ComposeResult:
-        words = self.app.kb.prompts  # type: ignore[attr-defined]
+        words = self._words
         with Horizontal(id="code-page"):
             yield QrCode(self.code, words["code_too_small"], id="qr")
             with Vertical(id="code-words"):
