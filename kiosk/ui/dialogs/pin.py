@@ -107,8 +107,7 @@ class PinDialog(ModalScreen[bool]):
         self._show("")
 
     def on_mount(self) -> None:
-        if self._guard.wait_s() > 0:
-            self._show(self._wait_text())
+        self._show(self._wait_text() if self._guard.wait_s() > 0 else "")  # "_": where the digits will go
 
     def action_check(self) -> None:
         if self._guard.wait_s() > 0:  # too soon after a wrong PIN: not even checked
