@@ -50,7 +50,7 @@ def _exit_on_stop_signals(app: KioskApp, stopped_by: list[str]) -> None:
 
     def stop(signum: int, _frame: object) -> None:
         stopped_by.append(signal.Signals(signum).name)
-        loop = app._loop  # noqa: SLF001 - set while the app runs; call_soon_threadsafe wakes it
+        loop = app._loop  # Textual sets it while the app runs; call_soon_threadsafe wakes the loop
         if loop is None:
             raise SystemExit(0)  # not running yet (or any more): nothing to close but the process
         loop.call_soon_threadsafe(app.exit, 0)
