@@ -101,6 +101,9 @@ def test_phrases_whisper_invents_on_noise_are_dropped_at_the_recognizer(whisper)
 def test_a_short_window_decoding_loop_is_kept_once():
     assert without_repeats("Go back! Go back! Go back!") == "Go back!"
     assert without_repeats("Yes. I take a water pill. Yes. I take a water pill.") == "Yes. I take a water pill."
+    assert without_repeats("67 67 67 67 67 67 67 67 67 67 67 67") == "67"  # no full stops, cut off
+    assert without_repeats("sixty seven sixty seven sixty seven sixty") == "sixty seven"
+    assert without_repeats("no no") == "no no" and without_repeats("one two three") == "one two three"
     assert without_repeats("Eighty one. Eighty one. Eight") == "Eighty one."
     assert without_repeats("No, no.") == "No, no."
     assert without_repeats("Yes. I take a water pill.") == "Yes. I take a water pill."

@@ -160,7 +160,25 @@ def without_repeats(text: str) -> str:
     # the token limit cuts a loop mid-sentence: "Eighty one. Eight"
     if len(kept) > 1 and kept[-1][-1:] not in ".?!" and normalize(kept[-2]).startswith(normalize(kept[-1])):
         kept.pop()
-    return " ".join(kept)
+    return _without_word_loop(" ".join(kept))
+
+
+LOOP_REPEATS = 3  # a run of words said this often in a row is a loop ("no, no" is a patient's own)
+
+
+def _without_word_loop(text: str) -> str:
+    """A loop without full stops ("67 67 67 67 67 ...", cut off by the token limit) as its run
+    of one to four words said once: it used to be rejected as a loop, and lost the answer."""
+    words = text.split()
+    plain = [normalize(word) for word in words]
+    for size in range(1, 5):
+        if len(words) < LOOP_REPEATS * size:
+            break
+        # every word repeats the run, the last one perhaps cut short
+        if all(plain[i] == plain[i % size] for i in range(len(words) - 1)) and \
+                plain[(len(words) - 1) % size].startswith(plain[-1]):
+            return " ".join(words[:size]).rstrip(",")
+    return text
 
 
 def compression_ratio(text: str) -> float:
