@@ -36,7 +36,9 @@ ROOM_GUARD_S = 0.1  # room audio ends this long before the detected start of spe
 class Listener:
     def __init__(self, recognizer: Recognizer, endpoint: EndpointSettings | None = None) -> None:
         self.recognizer = recognizer
-        self.endpoint = endpoint or EndpointSettings()
+        # A recognizer may keep the speech band its rejection was tuned with (PocketSphinx)
+        low_hz = getattr(recognizer, "speech_band_low_hz", None)
+        self.endpoint = endpoint or (EndpointSettings(band_low_hz=low_hz) if low_hz else EndpointSettings())
         # What the microphone heard before the last answer began: the room's noise. Kept across
         # answers, since a patient who answers at once leaves too little of it to go on.
         self.room = b""
