@@ -15,22 +15,16 @@ from kiosk.speech.tts import Pyttsx3Speech
 from kiosk.stafflog import StaffLog
 from kiosk.ui.app import KioskApp
 from kiosk.ui.dialogs.pin import PinDialog
-from kiosk.ui.messages import VoiceHeard
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
-from kiosk.ui.voice import Heard, VoiceAdapter, VoiceStatus
+from kiosk.ui.voice import VoiceAdapter, VoiceStatus
 from tests.test_tts import DIES_WHEN_SPEAKING
-from tests.support.kiosk_app import KB, PIN, Clock, answer_until_the_end, begin, kiosk, settle, sync, text_of, to_the_emergency
+from tests.support.kiosk_app import KB, PIN, Clock, answer_until_the_end, begin, hear, kiosk, settle, sync, text_of, to_the_emergency
 
 
 def staff_status(app: KioskApp) -> str:
     return str(app.screen.query_one("#staff-status", Static).render())
-
-
-def hear(app: KioskApp, words: str) -> None:
-    """What the speech worker posts when the recognizer heard ``words`` (the app's own message)."""
-    app.post_message(VoiceHeard(app.speech.live, Heard(words, 0.9, False)))  # the live turn
 
 
 async def idle_check(pilot, app: KioskApp) -> None:
