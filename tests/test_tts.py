@@ -28,7 +28,7 @@ from kiosk.speech.tts import (
     speak_to_wav,
     speech_timeout_s,
 )
-from tests.support.speaker import plays, stand_in_speaker
+from tests.support.speaker import DIES_WHEN_SPEAKING, HANGS_AT_START, HANGS_WHEN_SPEAKING, plays, stand_in_speaker
 
 
 def machine_has_speaker() -> bool:
@@ -138,22 +138,6 @@ def test_an_unknown_voice_is_reported_and_speech_goes_on(tmp_path):
 
 
 # ---------------------------------------------------------------- engines that hang or break
-
-HANGS_AT_START = "import time; time.sleep(60)"
-HANGS_WHEN_SPEAKING = """
-import json, sys, time
-print(json.dumps({"ready": True, "output": "fake speaker"}), flush=True)
-for line in sys.stdin:
-    time.sleep(60)
-"""
-DIES_WHEN_SPEAKING = """
-import json, sys
-print(json.dumps({"ready": True, "output": "fake speaker"}), flush=True)
-sys.stdin.readline()
-print("Segmentation fault", file=sys.stderr, flush=True)
-sys.exit(139)
-"""
-
 
 def test_an_engine_that_hangs_while_speaking_times_out_and_returns_false():
     speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_WHEN_SPEAKING])

@@ -19,7 +19,7 @@ from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import VoiceAdapter, VoiceStatus
-from tests.test_tts import DIES_WHEN_SPEAKING
+from tests.support.speaker import DIES_WHEN_SPEAKING
 from tests.support.kiosk_app import KB, PIN, Clock, answer_until_the_end, begin, hear, kiosk, settle, sync, text_of, to_the_emergency
 
 

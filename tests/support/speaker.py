@@ -1,4 +1,5 @@
-"""A stand-in speaker for the machines the tests and benchmarks run on (no sound card).
+"""A stand-in speaker for the machines the tests and benchmarks run on (no sound card), and
+stand-in speech children that hang or crash.
 
 It is a module named ``sounddevice`` written into a folder that goes first on the speech child's
 path, so the real pyttsx3 + espeak-ng child (kiosk/speech/tts.py) renders real speech and then
@@ -23,6 +24,23 @@ def play(data, rate, blocking=False):
         with open(log, "a") as notes:
             notes.write(f"{len(data) / rate:.2f}\\n")
 '''
+
+
+# Stand-in speech children (the program Pyttsx3Speech runs), for the faults a real one can have.
+HANGS_AT_START = "import time; time.sleep(60)"
+HANGS_WHEN_SPEAKING = """
+import json, sys, time
+print(json.dumps({"ready": True, "output": "fake speaker"}), flush=True)
+for line in sys.stdin:
+    time.sleep(60)
+"""
+DIES_WHEN_SPEAKING = """
+import json, sys
+print(json.dumps({"ready": True, "output": "fake speaker"}), flush=True)
+sys.stdin.readline()
+print("Segmentation fault", file=sys.stderr, flush=True)
+sys.exit(139)
+"""
 
 
 def stand_in_speaker(folder: Path) -> Path:
