@@ -47,6 +47,7 @@ INTERVIEW_LIMITS: dict[str, tuple[float, float, type]] = {
     "min_information_gain": (0.0, 2.0, float),
     "max_causes_shown": (1, 15, int),
     "min_cause_score_shown": (0.0, 0.5, float),
+    "confirm_below_confidence": (0.0, 1.0, float),
 }
 # The knowledge base's schema: for each kind of mapping, the keys it may have (ID stands for any
 # id). The loader checks every such mapping against its row; docs/authoring.md's key reference
@@ -76,7 +77,8 @@ REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "dis
                     "no_clear_cause", "because_self_care", "staff_check_unclear", "staff_check_left",
                     "staff_check_advice", "no_such_key", "key_number_under", "key_number_between",
                     "key_number_over", "key_duration_under", "key_duration_between", "key_duration_over",
-                    "confirm", "not_sure_about")
+                    "confirm", "not_sure_about", "said_number", "said_duration", "said_unknown", "said_none",
+                    "said_choices", "try_again")
 # Words on the kiosk's screens (kiosk/ui): in prompts.yaml so staff can edit them; all required,
 # so a missing one is a load error with its file, not a blank on a patient's screen.
 SCREEN_PROMPTS = (
