@@ -254,6 +254,7 @@ class _Builder:
         lists_raw = c.mapping(raw, "lists", "lists")
         lists: dict[str, tuple[str, ...]] = {}
         ranges: dict[str, tuple[int, int]] = {}
+        values: dict[str, tuple[float | None, ...]] = {}
         for name, value in lists_raw.items():
             path = f"lists.{name}"
             if isinstance(value, dict):
@@ -263,17 +264,39 @@ class _Builder:
                     c.problem(lists_raw, name, path, "a number range is written {range: [low, high]}, whole numbers")
                     continue
                 ranges[name] = (bounds[0], bounds[1])
+            elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+                valued = self._valued_items(c, lists_raw, name, value)
+                lists[name], values[name] = tuple(i for i, _ in valued), tuple(v for _, v in valued)
             else:
                 lists[name] = c.texts(lists_raw, name, "lists")
         rules_raw = c.mapping(raw, "rules", "rules", required=False)
         rules = {name: c.text(rules_raw, name, "rules") for name in rules_raw}
-        vocab = Vocabulary(lists, ranges, rules)
+        vocab = Vocabulary(lists, ranges, rules, values)
         for name, items in lists.items():
             for index, item in enumerate(items):
                 self._template(c, lists_raw[name], index, f"lists.{name}[{index}]", item, vocab)
         for name, text in rules.items():
             self._template(c, rules_raw, name, f"rules.{name}", text, vocab)
         return vocab
+
+    @staticmethod
+    def _valued_items(c: _Check, container: dict, name: str, raw: list) -> list[tuple[str, float | None]]:
+        """A list whose items say what number they stand for: {"a couple of": 2}, or a plain
+        template naming another such list ("{count_number}") whose number it takes."""
+        items: list[tuple[str, float | None]] = []
+        for index, item in enumerate(raw):
+            if isinstance(item, str) and item.strip():
+                items.append((item.strip(), None))
+                continue
+            if isinstance(item, dict) and len(item) == 1:
+                (text, number), = item.items()
+                if isinstance(text, str) and text.strip() and isinstance(number, (int, float)) \
+                        and not isinstance(number, bool):
+                    items.append((text.strip(), float(number)))
+                    continue
+            c.problem(raw, index, f"lists.{name}[{index}]",
+                      'an item is a template, or {"template": number} for the number it stands for')
+        return items
 
     def _template(self, c: _Check, container: Any, key: Any, path: str, text: str, vocab: Vocabulary | None = None) -> None:
         """A phrase template that cannot be read is reported with its file, line and key."""
@@ -355,6 +378,9 @@ class _Builder:
         out: dict[str, Finding] = {}
         for fid, raw, path in c.entries(table, "findings"):
             out[fid] = self._finding(c, fid, raw, path)
+            if out[fid].kind in ("number", "duration") and fid not in self.vocabulary.rules:
+                c.problem(table, fid, path, f"a {out[fid].kind} needs the rule '{fid}' in vocabulary.yaml: "
+                          "how patients say it")
         band_ids = [b.id for f in out.values() for b in f.bands]
         for bid in {b for b in band_ids if band_ids.count(b) > 1 or b in out}:
             c.problem(table, None, f"findings (band {bid})", "band id is used twice or clashes with a finding id")

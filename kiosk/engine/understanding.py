@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 
 from .events import COMMAND_INTENTS, Intent, IntentName
 from .knowledge import KnowledgeBase, Question
-from .numbers import parse_duration_days, parse_numbers, tidy_number
+from .numbers import tidy_number
 from .templates import Compiler, expand, negated
 
 ANSWER_INTENTS = ("yes", "no", "unknown")
@@ -114,6 +114,11 @@ class _Patterns:
     findings: dict[str, list[re.Pattern[str]]]  # finding id -> its label, id words and templates
     choices: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)  # "q:choice" of custom choices
     plain: dict[str, list[str]] = field(default_factory=dict)  # plain answers spelt out, for typo matching
+    # Number and duration findings: their vocabulary rule (<age>, <duration>), with a group for
+    # each number said, and the compiler that reads the groups back.
+    quantities: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    alone: dict[str, re.Pattern[str]] = field(default_factory=dict)  # <age_alone>: only as the whole answer
+    capture: Compiler | None = None
 
 
 _COMPILED: dict[int, tuple[KnowledgeBase, _Patterns]] = {}
@@ -136,6 +141,12 @@ def _patterns(kb: KnowledgeBase) -> _Patterns:
         answers={name: compile_all(kb.answers.phrases(name)) for name in (*ANSWER_INTENTS, "none")},
         findings={fid: compile_all(finding_templates(kb, fid)) for fid, f in kb.findings.items() if f.kind == "yes_no"},
     )
+    patterns.capture = Compiler(kb.vocabulary, capture=True)
+    for fid, finding in kb.findings.items():
+        if finding.kind in ("number", "duration") and fid in kb.vocabulary.rules:
+            patterns.quantities[fid] = re.compile(patterns.capture.regex(f"<{fid}>") + "(?= |$)")
+        if finding.kind in ("number", "duration") and f"{fid}_alone" in kb.vocabulary.rules:
+            patterns.alone[fid] = re.compile(patterns.capture.regex(f"<{fid}_alone>"))
     for question in kb.questions.values():
         for choice in question.choices:
             if choice.id not in kb.findings:
@@ -179,7 +190,7 @@ def read(kb: KnowledgeBase, question: Question, text: str) -> Reading:
         m.key[8:] for m in mentions if m.key.startswith("finding:") and m.state == "yes"
         and m.key[8:] not in asked and m.key[8:] not in red))
     if question.kind in ("number", "duration"):
-        intent = _quantity(question, tokens, mentions)
+        intent = _quantity(patterns, question, joined, mentions)
     elif question.kind in ("choice", "multi"):
         intent = _choices(question, mentions, clause)
     else:
@@ -394,20 +405,47 @@ def _choices(question: Question, mentions: list[Mention], clause: list[int]) -> 
     return _single_intent(plain) or Intent("no_match")
 
 
-def _quantity(question: Question, tokens: list[str], mentions: list[Mention]) -> Intent:
+def _quantity(patterns: _Patterns, question: Question, joined: str, mentions: list[Mention]) -> Intent:
+    """An age or a duration, read with the finding's rule in vocabulary.yaml."""
+    said = _said_numbers(patterns, question.findings[0] if question.findings else question.id, joined)
     if question.kind == "duration":
-        days = parse_duration_days(tokens)
+        days = next((d for d in map(duration_days, said) if d is not None), None)
         if days is not None:
             return Intent("duration", tidy_number(days))
     else:
-        numbers = parse_numbers(tokens)
+        numbers = [values[0][1] for values in said if values]
         if len(numbers) == 1:
-            return Intent("number", tidy_number(numbers[0][0]))
+            return Intent("number", tidy_number(numbers[0]))
         if len(numbers) == 2:  # "sixty or seventy": in between
-            return Intent("number", tidy_number(round((numbers[0][0] + numbers[1][0]) / 2)))
+            return Intent("number", tidy_number(round((numbers[0] + numbers[1]) / 2)))
     if any(m.key == "unknown" for m in mentions):
         return Intent("unknown")
     return Intent("no_match")
+
+
+def _said_numbers(patterns: _Patterns, fid: str, joined: str) -> list[list[tuple[str, float]]]:
+    """(list name, number) pairs of each match of the finding's rule, left to right."""
+    pattern, alone, capture = patterns.quantities.get(fid), patterns.alone.get(fid), patterns.capture
+    if capture is None:
+        return []
+    whole = alone.fullmatch(joined) if alone is not None else None
+    if whole is not None:
+        return [capture.said_values(whole)]
+    return [capture.said_values(m) for m in pattern.finditer(joined)] if pattern is not None else []
+
+
+# The lists of vocabulary.yaml's duration rule: the days are (count + and_a_half) x unit; any
+# other number said there ({since}, {a_while}) is already days.
+COUNTS = ("count", "and_a_half")
+
+
+def duration_days(said: list[tuple[str, float]]) -> float | None:
+    units = [value for name, value in said if name == "unit"]
+    if units:
+        count = sum(value for name, value in said if name in COUNTS) or 1.0
+        return round(count * units[0], 3)
+    days = [value for name, value in said if name not in COUNTS]
+    return days[0] if days else None
 
 
 def _fuzzy_whole(kb: KnowledgeBase, question: Question, tokens: list[str]) -> list[Mention]:
