@@ -204,6 +204,7 @@ def _tokens(text: str) -> tuple[list[str], set[int]]:
     breaks: set[int] = set()
     # "uh huh" and "mm hmm" are answers, not fillers: keep them as one word each.
     text = re.sub(r"\b(uh|uhh|mm|mhm|um)[\s-]+(huh|hmm|hm)\b", "uh huh", text, flags=re.IGNORECASE).replace("uh huh", "uhhuh")
+    text = re.sub(r"\b([A-Za-z]+)['\u2019]s (?=(been|got|gone|had)\b)", _apostrophe_has, text)
     text = re.sub(r"\b([A-Za-z]+)['\u2019]s\b", _apostrophe_s, text)
     for part in re.split(r"[,;:!?]|\.(?!\d)|\s-\s|\u2014|\.\.\.", text):
         words = [w for w in normalize(part).split() if w not in FILLERS]
@@ -220,6 +221,12 @@ def _tokens(text: str) -> tuple[list[str], set[int]]:
 # "it's", "that's", "there's" are templates' words; a name's own "'s" stays ("Parkinson's").
 _KEEP_S = frozenset({"it", "that", "there", "what", "let", "he", "she", "who", "here", "parkinson", "raynaud",
                      "reynaud", "writer", "huntington"})
+
+
+def _apostrophe_has(match: re.Match[str]) -> str:
+    """"my chest's been aching" -> "my chest has been aching" ("it's been" is the templates')."""
+    word = match.group(1)
+    return match.group(0) if word.lower() in _KEEP_S else f"{word} has "
 
 
 def _apostrophe_s(match: re.Match[str]) -> str:
