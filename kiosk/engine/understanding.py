@@ -35,6 +35,12 @@ State = Literal["yes", "no", "unknown"]
 # fingers" is a complaint, and the templates that say so include the word.
 NEGATORS = frozenset({"no", "not", "never", "without", "nor", "none", "dont", "doesnt", "didnt", "havent",
                       "hasnt", "hadnt", "isnt", "arent", "wasnt", "werent", "wont", "aint", "neither"})
+# Words that deny a finding named after them, though none of their words does alone ("nothing
+# helps my numbness" is a complaint): "there's nothing wrong with my breathing".
+DENYING_PHRASES = ("nothing wrong", "nothing the matter", "nothing up with", "no problem with", "no problems with")
+# A complaint said in the negative ("I can't breathe properly", "I don't drink enough"): a bare
+# "no" after it agrees with it rather than denying it.
+NEGATIVE_FORMS = NEGATORS | {"cant", "cannot", "couldnt", "unable"}
 # Words after which a new clause starts ("and I…", "but…").
 BREAKS = frozenset({"but", "though", "although", "however", "also", "plus", "except", "whereas", "besides",
                     "otherwise", "apart", "anyway"})
@@ -335,11 +341,19 @@ def _with_states(mentions: list[Mention], tokens: list[str], clause: list[int], 
             # A red flag said with a hedge ("I think I might be having a stroke") still counts:
             # safety first. Any other hedged finding is "not sure".
             state = "yes" if _is_red_flag(m.key, red) else "unknown"
-        elif _said_fine(tokens, m.end, clause, c) or any(t in NEGATORS for t in before) or (after and after[0] in NEGATORS) \
-                or _denied_by_next_clause(c, mentions, named, tokens, clause):
+        elif _said_fine(tokens, m.end, clause, c) or _denies(before) or (after and after[0] in NEGATORS) \
+                or (_denied_by_next_clause(c, mentions, named, tokens, clause)
+                    and not any(t in NEGATIVE_FORMS for t in tokens[m.start:m.end])):
+            # (a complaint said in the negative, "I don't drink enough, no": the "no" agrees)
             state = "no"
         out.append(Mention(m.key, m.start, m.end, state))
     return out
+
+
+def _denies(before: list[str]) -> bool:
+    """A denial in the clause before the finding: "not", "don't"…, or "nothing wrong with"."""
+    said = " " + " ".join(before) + " "
+    return any(t in NEGATORS for t in before) or any(f" {p} " in said for p in DENYING_PHRASES)
 
 
 def _denied_by_next_clause(c: int, mentions: list[Mention], named: list[Mention], tokens: list[str],
