@@ -56,7 +56,7 @@ FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ehm", "hmm", "hm", 
 # pain yesterday but not now").
 # "my eyesight's fine", "no, my balance is ok": the finding is named only to say it is fine.
 FINE = frozenset({"fine", "ok", "okay", "good", "normal", "alright", "perfect", "great", "grand", "ace", "champion"})
-LINKS = frozenset({"is", "are", "seems", "seem", "feels", "feel", "has", "have", "been", "s", "all", "totally",
+LINKS = frozenset({"is", "are", "seems", "seem", "feels", "feel", "has", "have", "been", "s", "all", "totally", "as",
                    "perfectly", "pretty", "absolutely", "completely", "quite", "both"})
 STILL_NOT = frozenset({"now", "anymore", "today", "moment", "currently", "lately", "recently", "really"})
 
