@@ -362,7 +362,7 @@ async def test_without_a_microphone_the_screen_says_so_and_keys_still_work(tmp_p
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not app.voice_status.hearing and not app.voice_status.speaking
+        assert not app.speech.status.hearing and not app.speech.status.speaking
         assert "use the number keys or touch" in text_of(app, "#voice-status")
         await pilot.press("space")
         await pilot.pause()
@@ -372,8 +372,8 @@ async def test_without_a_microphone_the_screen_says_so_and_keys_still_work(tmp_p
         assert app.session.current.progress.asked == 2
         await open_staff(pilot)
         status = str(app.screen.query_one("#staff-status", Static).render())
-        assert app.voice_status.problems  # why voice is off, in words, for staff
-        assert all(problem in status for problem in app.voice_status.problems)
+        assert app.speech.status.problems  # why voice is off, in words, for staff
+        assert all(problem in status for problem in app.speech.status.problems)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -73,7 +73,7 @@ async def test_on_a_small_screen_the_code_screen_says_so_instead_of_a_code_that_
 async def test_printing_the_summary_on_the_receipt_printer():
     app = kiosk(printer="escpos:/dev/null")
     dummy = Dummy()
-    app.printer = EscposPrinter(dummy)
+    app.printing.printer = EscposPrinter(dummy)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_the_result(pilot)
         summary = app.screen.result.clinician_summary()
@@ -134,8 +134,7 @@ async def test_staff_clear_an_emergency_by_touch_alone():
 @sync
 async def test_a_long_press_in_the_corner_opens_the_pin_and_does_not_start_an_interview():
     clock = Clock()
-    app = kiosk()
-    app._clock = clock
+    app = kiosk(clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.mouse_down(offset=(2, 1))
         clock.now += HOLD_S / 2
@@ -191,7 +190,7 @@ async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports
     app = create_app(settings, kb=KB, voice=voice)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            assert await wait_until(lambda: not app._voice_opening, 60)
+            assert await wait_until(lambda: not app.speech.opening, 60)
             await open_staff(pilot)
             assert isinstance(app.screen, StaffScreen)
             assert app.screen.focused is not None and app.screen.focused.id == "staff-close"

@@ -34,11 +34,11 @@ def staff_status(app: KioskApp) -> str:
 
 def hear(app: KioskApp, words: str) -> None:
     """What the speech worker posts when the recognizer heard ``words`` (the app's own message)."""
-    app.post_message(VoiceHeard(app._turn, Heard(words, 0.9, False)))  # noqa: SLF001 - the live turn
+    app.post_message(VoiceHeard(app.speech.live, Heard(words, 0.9, False)))  # the live turn
 
 
 async def idle_check(pilot, app: KioskApp) -> None:
-    await app._check_idle()  # noqa: SLF001 - what the interval timer runs, without waiting for it
+    await app.idle_tick()  # what the interval timer runs, without waiting for it
     await pilot.pause()
 
 
@@ -94,7 +94,7 @@ async def test_an_alert_that_breaks_is_reported_never_calling_forever(monkeypatc
     def broken(category, now=None):
         raise MemoryError("out of memory while reading the command's output")
 
-    monkeypatch.setattr(app.alert, "send", broken)
+    monkeypatch.setattr(app.alerts.sender, "send", broken)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
@@ -137,7 +137,7 @@ async def test_pin_guessing_is_slowed_and_shown_to_staff():
         await pilot.press(*PIN, "enter")
         await pilot.pause()
         assert isinstance(app.screen, PinDialog)
-        assert app.pin_guard.delay_s(10) == 60 and app.pin_guard.delay_s(3) == 2
+        assert app.staff.pin_guard.delay_s(10) == 60 and app.staff.pin_guard.delay_s(3) == 2
         clock.now += 2.5
         await pilot.press(*PIN, "enter")
         await pilot.pause()
@@ -168,11 +168,11 @@ async def test_a_voice_that_gives_up_says_so_on_screen_and_to_staff():
         await pilot.press("space")
         await pilot.pause()
         for _ in range(100):
-            if app.speech_problem:
+            if app.speech.speech_problem:
                 break
             await asyncio.sleep(0.1)
         await pilot.pause()
-        assert app.speech_problem and "stopped" in app.speech_problem
+        assert app.speech.speech_problem and "stopped" in app.speech.speech_problem
         assert "Voice is off" in text_of(app, "#notice") or "cannot speak" in text_of(app, "#notice")
         await pilot.press("f12")
         await pilot.pause()

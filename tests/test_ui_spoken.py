@@ -113,7 +113,7 @@ def test_the_staff_microphone_test_reports_what_it_heard(tmp_path):
     async def scenario() -> str:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("f12", *"2468", "enter")
-            while app.voice_status.problems == ("Voice is starting.",):
+            while app.speech.status.problems == ("Voice is starting.",):
                 await asyncio.sleep(0.05)
             await pilot.pause()
             await pilot.press("3")  # test microphone
