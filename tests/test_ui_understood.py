@@ -68,7 +68,7 @@ async def test_a_partly_understood_answer_is_shown_and_said_before_the_rest_is_a
         assert first is not None and first.id == "red_flags_now"
         await _said_after(pilot, 0, first.text)
         before = len(RECORDER.said)
-        app.post_message(VoiceHeard(app._turn, Heard("no chest pain", 0.9, False)))  # noqa: SLF001 - the live turn
+        app.post_message(VoiceHeard(app.speech.live, Heard("no chest pain", 0.9, False)))  # the live turn
         understood = "You said you have no chest pain."
         follow_up = KB.questions["breathing_difficulty"].text
         said = await _said_after(pilot, before, follow_up)
@@ -78,7 +78,7 @@ async def test_a_partly_understood_answer_is_shown_and_said_before_the_rest_is_a
         assert '"no chest pain"' in caption and understood in caption
         # an answer that was understood whole says nothing extra
         before = len(RECORDER.said)
-        app.post_message(VoiceHeard(app._turn, Heard("no", 0.9, False)))  # noqa: SLF001
+        app.post_message(VoiceHeard(app.speech.live, Heard("no", 0.9, False)))
         nxt = await _wait_for_question(pilot, "breathing_difficulty")
         said = await _said_after(pilot, before, nxt)
         assert not any(s.startswith("You said") for s in said), said
