@@ -61,15 +61,21 @@ def respond(session: Session, line: str) -> list[Event]:
     return events
 
 
-def _heard(line: str) -> tuple[str, float] | None:
-    """{"text": "yes", "confidence": 0.4}: a transcript and how sure the recognizer was (0 to 1)."""
+def _object(line: str) -> dict | None:
+    """The line as a JSON object, or None when it is not one (then it is an answer in words)."""
     if not line.lstrip().startswith("{"):
         return None
     try:
         data = json.loads(line)
     except ValueError:
         return None
-    if not isinstance(data, dict) or set(data) != {"text", "confidence"}:
+    return data if isinstance(data, dict) else None
+
+
+def _heard(line: str) -> tuple[str, float] | None:
+    """{"text": "yes", "confidence": 0.4}: a transcript and how sure the recognizer was (0 to 1)."""
+    data = _object(line)
+    if data is None or set(data) != {"text", "confidence"}:
         return None
     text, confidence = data["text"], data["confidence"]
     if not isinstance(text, str) or isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
@@ -80,13 +86,8 @@ def _heard(line: str) -> tuple[str, float] | None:
 
 def _action(line: str) -> tuple[str, int] | None:
     """{"choose": N}, {"noinput": true} or {"idle": true}; anything else is an answer in words."""
-    if not line.lstrip().startswith("{"):
-        return None
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or len(data) != 1:
+    data = _object(line)
+    if data is None or len(data) != 1:
         return None
     (name, value), = data.items()
     if name == "choose" and isinstance(value, int) and not isinstance(value, bool):
