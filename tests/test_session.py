@@ -302,3 +302,11 @@ def test_a_sure_answer_or_a_lower_threshold_is_not_read_back(kb):
     session = Session(relaxed)
     _to_age(session)
     assert _question(session.answer("seventy six", confidence=0.3)).id == "duration"
+
+
+def test_walking_away_from_an_unconfirmed_answer_to_a_safety_question_is_a_staff_check(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no", confidence=0.3)  # "You said you have none of these. Is that right?"
+    events = session.idle()
+    assert isinstance(events[0], EmergencyEvent) and events[0].kind == "staff_check"

@@ -21,8 +21,8 @@ row that was not understood or not heard, is never passed over: at a group quest
 these?") each warning sign is then asked on its own; at a single warning-sign question it ends
 the interview with a staff check (an EmergencyEvent of kind "staff_check"). Going idle or away
 while a warning sign is open (after a yes that did not say which, during the one-by-one
-questions, or after an answer not understood or not heard at a safety question) is a staff check
-too, never a silent wipe.
+questions, after an answer not understood or not heard at a safety question, or while an unclear
+answer to one waits for "Is that right?") is a staff check too, never a silent wipe.
 """
 
 from __future__ import annotations
@@ -346,6 +346,8 @@ class Session:
             return False
         if self._interview.open_red_flags():
             return True
+        if self._confirm is not None and self._confirm.heard is not None and self._is_safety(question):
+            return True  # an unclear answer to a safety question was never confirmed: not settled
         return self._is_safety(question) and (self._asked_which or self._failed_tries >= OPEN_AFTER_TRIES)
 
     def _unclear(self, reason: str) -> list[Event]:
