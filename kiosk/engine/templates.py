@@ -257,8 +257,6 @@ def _expand(node: Node, vocab: Vocabulary, depth: int, per_item: int, cap: int) 
         return
     if isinstance(node, Words):
         yield node.words
-    elif isinstance(node, Seq) and len(node.items) == 1:  # "(a|b)" alone: its options, not a product
-        yield from _expand(node.items[0], vocab, depth, per_item, cap)
     elif isinstance(node, Seq):
         # Written-in alternatives are cut to ``per_item`` each; lists and rules to ``cap``, the most
         # the caller will take: the first ``cap`` phrases of a product never reach further into any

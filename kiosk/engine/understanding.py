@@ -523,7 +523,7 @@ def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
     elif question.kind == "yes_no":
         phrases += [p for t in finding_templates(kb, question.id) for p in expand(t, vocab, PER_TEMPLATE)]
     elif question.kind == "number":
-        phrases += expand("<age>", vocab, QUANTITY_PHRASES, per_item=3)
+        phrases += expand("<age_years>", vocab, QUANTITY_PHRASES, per_item=3)
     elif question.kind == "duration":
         phrases += expand("<how_long>", vocab, QUANTITY_PHRASES, per_item=2)
         phrases += expand("<since>", vocab, 40)
