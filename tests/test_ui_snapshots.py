@@ -20,12 +20,12 @@ from kiosk.engine.events import (
     ResultEvent,
     Urgency,
 )
-from kiosk.engine.loader import load_knowledge_base
 from kiosk.engine.session import Session
 from kiosk.ui.app import KioskApp
 from kiosk.ui.messages import VoiceHeard
 from kiosk.ui.voice import Heard
 from kiosk.ui.widgets.listening import ListeningIndicator
+from tests.support.kiosk_app import KB
 
 SIZES = [(80, 24), (120, 40)]
 YES_NO = (
@@ -61,9 +61,6 @@ EMERGENCY = EmergencyEvent(
     "emergency", "You have a warning sign that needs help now.",
     "Please tell the front desk now. If you are not in the clinic, call emergency services.",
 )
-
-
-KB = load_knowledge_base()
 
 
 class ScriptedSession(Session):

@@ -27,6 +27,7 @@ from kiosk.engine.events import (
     EmergencyEvent,
     Event,
     Intent,
+    IntentName,
     QuestionEvent,
     RepromptEvent,
     ResultEvent,
@@ -204,13 +205,13 @@ class KioskApp(App[int]):
     async def on_command_chosen(self, message: CommandChosen) -> None:
         await self._command(message.name)
 
-    async def _command(self, name: str) -> None:
+    async def _command(self, name: IntentName) -> None:
         async with self._busy:
             if self.staff.open:
                 return
             self.idle.touch()
             if self.mode == "question":
-                await self._handle(self.session.apply(Intent(name)))  # type: ignore[arg-type]
+                await self._handle(self.session.apply(Intent(name)))
             elif self.mode == "result" and name == "repeat" and self._result is not None:
                 if isinstance(self.screen, ResultScreen):
                     self.screen.action_scroll("home")  # seen again from the top, heard again
@@ -278,7 +279,7 @@ class KioskApp(App[int]):
         self.bell()
         self.alerts.send(next((e.urgency.reasons for e in happened if isinstance(e, ResultEvent)), ()))
         words = self.kb.prompts
-        self.speech.start([f"{words['emergency_tell']}.", advice_words(emergency.advice, words)], None)
+        self.speech.start([f"{words['emergency_tell']}.", advice_words(emergency.advice, words)], None, alarm=True)
 
     async def _show_result(self, result: ResultEvent) -> None:
         self.mode = "result"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from kiosk.engine.events import IntentName
 from kiosk.ui.voice import Heard, VoiceStatus
 
 
@@ -72,7 +73,7 @@ class AnswerChosen(Message):
 class CommandChosen(Message):
     """A command by key or button: repeat, back, help, why or restart (restart already confirmed)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: IntentName) -> None:
         super().__init__()
         self.name = name
 

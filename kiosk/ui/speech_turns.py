@@ -75,8 +75,9 @@ class SpeechTurns:
         return status.summary
 
     # -- turns ------------------------------------------------------------------------------------
-    def start(self, texts: list[str], grammar: Grammar | None) -> None:
-        """Say ``texts`` then (with a grammar) listen, in a thread; replaces any turn under way."""
+    def start(self, texts: list[str], grammar: Grammar | None, *, alarm: bool = False) -> None:
+        """Say ``texts`` then (with a grammar) listen, in a thread; replaces any turn under way.
+        With ``alarm`` the emergency earcon comes first."""
         self.cancel()
         self.live += 1
         status = self.status
@@ -85,7 +86,7 @@ class SpeechTurns:
             return
         cancel = Cancel()
         self._cancel = cancel
-        work = partial(self._run, self.voice, self.live, [t for t in texts if t], grammar, cancel)
+        work = partial(self._run, self.voice, self.live, [t for t in texts if t], grammar, cancel, alarm)
         self._app.run_worker(work, thread=True, group="speech", exit_on_error=False)
 
     def cancel(self) -> None:
@@ -112,16 +113,21 @@ class SpeechTurns:
         elif self._cancel is None or self._cancel.is_set():
             self.show("idle")
 
-    def _run(self, voice: VoiceAdapter, turn: int, texts: list[str], grammar: Grammar | None, cancel: Cancel) -> None:
+    def _run(self, voice: VoiceAdapter, turn: int, texts: list[str], grammar: Grammar | None, cancel: Cancel,
+             alarm: bool) -> None:
         post = self._app.post_message
         with voice.turn():
+            if alarm and voice.status.speaking:
+                voice.cue("emergency")
+            spoke = False
             for text in texts:
                 if cancel.is_set():
                     return
                 if voice.status.speaking:
                     post(VoiceState(turn, "speaking"))
-                    spoke = voice.say(text)
-                    problem = None if spoke else getattr(voice, "speech_problem", None)
+                    said = voice.say(text)
+                    spoke = spoke or said
+                    problem = None if said else getattr(voice, "speech_problem", None)
                     if not cancel.is_set() and problem != self.speech_problem:
                         post(SpeechProblem(problem))
             if cancel.is_set():
@@ -129,6 +135,10 @@ class SpeechTurns:
             if grammar is None or not voice.status.hearing:
                 post(VoiceState(turn, "idle"))
                 return
+            if spoke:  # "now speak", after a question said aloud; never when the kiosk only listens again
+                voice.cue("listening")
+                if cancel.is_set():
+                    return
             post(VoiceState(turn, "listening"))
 
             def show_level(level: float) -> None:

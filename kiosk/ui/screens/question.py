@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.engine.events import AnswerEvent, QuestionEvent, RepromptEvent
+from kiosk.engine.events import AnswerEvent, IntentName, QuestionEvent, RepromptEvent
 from kiosk.engine.knowledge import Prompts
 from kiosk.ui.messages import AnswerChosen, CommandChosen
 from kiosk.ui.widgets.answer_buttons import AnswerButtons
@@ -16,7 +16,8 @@ from kiosk.ui.widgets.caption import Caption
 from kiosk.ui.widgets.listening import ListeningIndicator
 from kiosk.ui.widgets.progress import QuestionProgress
 
-COMMANDS = ("repeat", "back", "help", "why", "restart")  # labels: prompts.yaml command_<name>
+COMMANDS: tuple[IntentName, ...] = ("repeat", "back", "help", "why", "restart")  # labels: prompts.yaml command_<name>
+_COMMAND: dict[str, IntentName] = {name: name for name in COMMANDS}  # a key binding or a button id names one as text
 
 
 class QuestionScreen(Screen):
@@ -106,7 +107,7 @@ class QuestionScreen(Screen):
         self.post_message(AnswerChosen(number))
 
     def action_command(self, name: str) -> None:
-        self.post_message(CommandChosen(name))
+        self.post_message(CommandChosen(_COMMAND[name]))
 
     def on_answer_buttons_chosen(self, message: AnswerButtons.Chosen) -> None:
         self.post_message(AnswerChosen(message.number))
@@ -117,4 +118,4 @@ class QuestionScreen(Screen):
             if event.button.id == "command-restart":
                 self.action_restart()
                 return
-            self.post_message(CommandChosen(event.button.id.removeprefix("command-")))
+            self.action_command(event.button.id.removeprefix("command-"))
