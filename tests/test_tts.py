@@ -8,6 +8,8 @@ is a real child process that sleeps.
 from __future__ import annotations
 
 import io
+import os
+import signal
 import sys
 import tempfile
 import time
@@ -165,7 +167,7 @@ def test_an_engine_that_hangs_while_speaking_times_out_and_returns_false():
         elapsed = time.monotonic() - started
         assert limit - 0.2 < elapsed < limit + 15, "stopped at its time limit, not later"
         assert "stopped responding" in speech.problem
-        assert speech._worker is None, "the hung child was killed and dropped"
+        assert speech.child_pid is None, "the hung child was killed and dropped"
     finally:
         speech.close()
 
@@ -395,7 +397,7 @@ def test_stopped_sentences_never_silence_the_voice_and_leave_no_file(tmp_path, m
             def stop_once_speaking(stopped: threading.Event = stopped) -> None:
                 # stop while the sentence is playing (the child is then in the stand-in's sleep)
                 deadline = time.monotonic() + 60
-                while speech._worker is None and time.monotonic() < deadline:  # noqa: SLF001
+                while speech.child_pid is None and time.monotonic() < deadline:
                     time.sleep(0.05)
                 time.sleep(1.0)
                 speech.stop()
@@ -423,7 +425,7 @@ def test_a_killed_speech_child_leaves_no_audio_behind(tmp_path, monkeypatch):
     speech = Pyttsx3Speech(command=command)
     try:
         assert speech.start()
-        threading.Timer(1.5, lambda: speech._worker.process.kill()).start()  # noqa: SLF001
+        threading.Timer(1.5, lambda: os.kill(speech.child_pid, signal.SIGKILL)).start()
         assert speech.say("Possible causes: overuse of the hand, low salt after sweating, "
                           "and a nerve pressed at the wrist.") is False
         assert "stopped" in (speech.problem or ""), "a kill nobody asked for is reported"
@@ -479,7 +481,7 @@ def test_after_giving_up_speech_rests_says_why_and_tries_again_later():
         assert speech.say("Hello") is False
         assert speech.gave_up
         assert "stopped" in speech.problem and "try again in 60 seconds" in speech.problem
-        assert speech.say("Hello") is False and speech._worker is None, "resting: no new child"  # noqa: SLF001
+        assert speech.say("Hello") is False and speech.child_pid is None, "resting: no new child"
         now[0] += 61
         assert not speech.gave_up, "rested: it tries again"
         assert speech.say("Hello") is False  # the stand-in still crashes, so it rests again at once

@@ -67,7 +67,7 @@ def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
         speak(text, folder / f"{number:02d}.wav")
 
     settings = Settings(engine="pocketsphinx", mic_file=folder, mute=True, idle_timeout=600)
-    voice = VoiceAdapter(settings)
+    voice = VoiceAdapter(settings, realtime=False)  # the recordings as fast as they are heard
     app = create_app(settings, kb=KB, voice=voice)
     seen: list[str] = []
     engines: set[str | None] = set()  # read while listening: once the recordings run out it is cleared

@@ -197,6 +197,13 @@ class Pyttsx3Speech:
             return False
         return True
 
+    @property
+    def child_pid(self) -> int | None:
+        """The speech child's process id while one is kept, else None (a hung or crashed child
+        is dropped, and none is started while resting)."""
+        worker = self._worker
+        return worker.process.pid if worker is not None else None
+
     def start(self) -> bool:
         """Start the child and wait until it is ready. False (and ``problem``) if it is not."""
         with self._lock:
