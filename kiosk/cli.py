@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace) -> int:
         from kiosk.jsonl import run_jsonl
 
         return run_jsonl(sys.stdin, sys.stdout, intents=args.intents)
-    from kiosk.ui.app import run_app
+    from kiosk.ui.run import run_app
 
     return run_app(args)
 

@@ -21,6 +21,9 @@ from kiosk.speech.registry import engine_names
 DEFAULT_CONFIG_NAME = "kiosk.yaml"
 ENGINES = engine_names()  # from the one recognizer registry (kiosk/speech/registry.py)
 DEFAULT_PIN = "1234"
+# Words a minute: slower than espeak-ng's 175 so older patients follow. The one default for the
+# speaking rate: kiosk/speech/tts.py uses it when it is given none.
+SPEECH_RATE = 150
 
 
 class SettingsError(Exception):
@@ -34,7 +37,7 @@ class Settings:
     microphone: str | None = None  # device name or index; None = the system default
     mic_file: Path | None = None  # virtual microphone: a WAV or a folder of WAVs
     voice: str | None = None  # text-to-speech voice, e.g. "en-us"
-    rate: int = 150  # words per minute; slower than usual so older patients follow
+    rate: int = SPEECH_RATE  # words per minute
     volume: float = 1.0
     mute: bool = False
     idle_timeout: float = 90.0  # seconds without a touch, key or answer before the kiosk wipes

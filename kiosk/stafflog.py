@@ -18,6 +18,7 @@ import os
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 MAX_BYTES = 1_000_000  # per file; about 10 000 lines
 BACKUPS = 3  # staff.log.1 .. staff.log.3
@@ -47,13 +48,11 @@ class StaffLog:
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self._handler = logging.handlers.RotatingFileHandler(
-                    path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+                self._handler = _FileHandler(path, max_bytes, backups, on_error=self._write_failed)
             except OSError as error:
                 self.problem = f"The staff log {path} cannot be written ({error.strerror or error})."
             else:
                 self._handler.setFormatter(logging.Formatter("%(message)s"))
-                self._handler.handleError = self._write_failed  # type: ignore[method-assign]
                 self._logger.addHandler(self._handler)
 
     def event(self, what: str, detail: str = "") -> None:
@@ -76,6 +75,19 @@ class StaffLog:
             self._logger.removeHandler(self._handler)
             self._handler.close()
             self._handler = None
+
+
+class _FileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating file whose write errors go to ``on_error`` (for the staff screen), not to the
+    terminal in front of the patient, where logging prints them by default."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int, *,
+                 on_error: Callable[[logging.LogRecord], None]) -> None:
+        super().__init__(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        self._on_error = on_error
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self._on_error(record)
 
 
 def _one_line(text: str) -> str:

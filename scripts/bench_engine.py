@@ -25,8 +25,8 @@ from pathlib import Path
 # copy of kiosk/ and tests/support/ (the simulated patient), which the wheel does not ship.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support import StoryOutcome, load_stories, run_stories, urgency_rank  # noqa: E402
-from tests.support.stories import FINDINGS, Story  # noqa: E402
+from tests.support import StoryOutcome, load_stories, run_stories, urgency_rank
+from tests.support.stories import FINDINGS, Story
 
 
 def main(argv: list[str] | None = None) -> int:

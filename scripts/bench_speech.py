@@ -31,10 +31,10 @@ from pathlib import Path
 # copy of kiosk/ and tests/support/ (the synthesized test audio), which the wheel does not ship.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk.engine.loader import load_knowledge_base  # noqa: E402
-from kiosk.engine.understanding import Grammar, grammar_for, understand  # noqa: E402
-from kiosk.speech.listener import Listener  # noqa: E402
-from tests.support.speech_audio import ClipMicrophone, make_clip  # noqa: E402
+from kiosk.engine.loader import load_knowledge_base
+from kiosk.engine.understanding import Grammar, grammar_for, understand
+from kiosk.speech.listener import Listener
+from tests.support.speech_audio import ClipMicrophone, make_clip
 
 CONDITIONS = (("clean", None, 0.0), ("white 20 dB", "white", 20.0), ("babble 10 dB", "babble", 10.0),
               ("pink 5 dB", "pink", 5.0))

@@ -23,24 +23,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.config import SettingsError, load_settings  # noqa: E402
-from kiosk.engine.loader import KnowledgeBaseError, load_knowledge_base  # noqa: E402
-from kiosk.paths import intents_dir  # noqa: E402
-from kiosk.speech.models import ModelError, download_model, plan_download  # noqa: E402
-from kiosk.speech.tts import Pyttsx3Speech  # noqa: E402
-from kiosk.ui.alert import StaffAlert  # noqa: E402
-from kiosk.ui.dialogs.pin import PinGuard  # noqa: E402
+from kiosk.config import SettingsError, load_settings
+from kiosk.engine.loader import KnowledgeBaseError, load_knowledge_base
+from kiosk.paths import intents_dir
+from kiosk.speech.models import ModelError, download_model, plan_download
+from kiosk.speech.tts import Pyttsx3Speech
+from kiosk.ui.alert import StaffAlert
+from kiosk.ui.dialogs.pin import PinGuard
+from tests.support.speaker import stand_in_speaker
 
 LONG = "Do your hands cramp when you write, when you hold a cup, or when you grip a steering wheel for a long time?"
-SPEAKER = '''
-import os, time
-class PortAudioError(Exception):
-    pass
-def query_devices(kind=None):
-    return {"name": "stand-in speaker", "default_samplerate": 22050.0}
-def play(data, rate, blocking=False):
-    time.sleep(len(data) / rate)
-'''
 
 
 def rss_mb() -> float:
@@ -52,7 +44,7 @@ def shm() -> set[str]:
 
 
 def speech(folder: Path) -> None:
-    (folder / "sounddevice.py").write_text(SPEAKER)
+    stand_in_speaker(folder)
     code = (f"import sys; sys.path.insert(0, {str(folder)!r}); from kiosk.speech.tts import _worker_main; "
             "sys.exit(_worker_main(sys.argv[1:]))")
     before = shm()
@@ -60,7 +52,7 @@ def speech(folder: Path) -> None:
     stopped = 0
     for _ in range(4):
         def stop() -> None:
-            while voice._worker is None:  # noqa: SLF001
+            while voice._worker is None:
                 time.sleep(0.05)
             time.sleep(1.0)
             voice.stop()
@@ -69,7 +61,7 @@ def speech(folder: Path) -> None:
     spoke = voice.say("Yes.")
     voice.close()
     print(f"1/3 speech: {stopped} of 4 long questions cut off by a key; then a sentence spoken: {spoke}; "
-          f"gave up: {voice.gave_up and not voice._closed}; new files in /dev/shm: {len(shm() - before)}")  # noqa: SLF001
+          f"gave up: {voice.gave_up and not voice._closed}; new files in /dev/shm: {len(shm() - before)}")
     empty = 0
     for n in range(5):
         fresh = Pyttsx3Speech(command=[sys.executable, "-c", code, '{"voice": "en-us"}'])
@@ -151,7 +143,7 @@ def downloads(folder: Path) -> None:
     body = bytes(300_000)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self.send_response(200)
             self.end_headers()
             try:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Make the kiosk's sound assets in audio/ (run once; the results are committed).
 
-    python scripts/make_earcons.py             # the three earcons, from numpy (deterministic)
+    python scripts/make_earcons.py             # the two earcons, from numpy (deterministic)
     python scripts/make_earcons.py --samples   # also the sample answers, from espeak-ng
     python scripts/make_earcons.py --out DIR   # write somewhere else (the tests do this)
 
@@ -23,7 +23,7 @@ import soundfile
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from kiosk.speech.microphone import read_wav_16k  # noqa: E402
+from kiosk.speech.microphone import read_wav_16k  # noqa: E402 - after the sys.path line above (ROOT comes first)
 
 EARCON_RATE = 22050
 
@@ -59,19 +59,13 @@ def listening_chime() -> np.ndarray:
     return np.concatenate([tone(659.3, 0.12, 0.35), tone(880.0, 0.22, 0.35)])
 
 
-def got_it_chime() -> np.ndarray:
-    """Falling two notes (A5, E5), shorter and softer: "heard you"."""
-    return np.concatenate([tone(880.0, 0.09, 0.28), tone(659.3, 0.16, 0.28)])
-
-
 def emergency_tone() -> np.ndarray:
     """Three firm, even beeps (two-tone), about 1.3 s: hard to miss, not a siren."""
     beep = np.concatenate([tone(988.0, 0.18, 0.6, release=0.03), tone(784.0, 0.18, 0.6, release=0.05)])
     return np.concatenate([beep, gap(0.08), beep, gap(0.08), beep])
 
 
-EARCONS = {"listening.wav": listening_chime, "got-it.wav": got_it_chime,
-           "emergency.wav": emergency_tone}
+EARCONS = {"listening.wav": listening_chime, "emergency.wav": emergency_tone}
 
 
 def write_earcons(folder: Path) -> list[Path]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.engine.loader import load_knowledge_base  # noqa: E402
-from tests.support.plain_language import figures, graded  # noqa: E402
+from kiosk.engine.loader import load_knowledge_base
+from tests.support.plain_language import figures, graded
 
 
 def main() -> None:

@@ -71,7 +71,7 @@ class Server:
         routes = self.routes
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
+            def do_GET(self):  # http.server's name
                 body = routes.get(self.path)
                 if body is None:
                     self.send_error(404, "Not Found")

@@ -24,18 +24,20 @@ from kiosk.engine.numbers import number_words
 from kiosk.paths import intents_dir
 from kiosk.ui.alert import StaffAlert
 from kiosk.ui.screens.emergency import EmergencyScreen
-from kiosk.ui.screens.result import ResultScreen, result_speech
+from kiosk.ui.screens.result import result_speech
 from tests.support import SimulatedPatient, Story
 from tests.support.probes import load_probes, run_probe
 from tests.support.stories import Expectation
-from tests.test_ui_app import (
+from tests.support.kiosk_app import (
     IDLE_TIMEOUT,
     TWO_IDLE_CHECKS_S,
     Clock,
-    answer_until_the_end,
+    begin,
     kiosk,
+    settle,
     sync,
     text_of,
+    to_the_result,
     wait_until,
 )
 
@@ -353,16 +355,14 @@ async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(t
     clock = Clock()
     app = kiosk(clock, alert_file=log, idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         await pilot.press("1")  # "Yes, one or more", then the patient walks away
         await pilot.pause()
         assert app.session.current.id == "chest_pain"
         clock.advance(IDLE_TIMEOUT + 0.1)
         assert await wait_until(lambda: isinstance(app.screen, EmergencyScreen), 3.0)
         assert text_of(app, "#emergency-words").startswith("SAFETY CHECK")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         line = log.read_text().strip()
         assert "STAFF CHECK" in line and line.endswith("reason: staff_check_left"), line
         clock.advance(10 * IDLE_TIMEOUT)  # the idle timer never wipes it: staff clear it with the PIN
@@ -375,10 +375,7 @@ async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(t
 async def test_app_result_shows_and_says_why():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot)
-        assert isinstance(app.screen, ResultScreen)
+        await to_the_result(pilot)
         because = app.screen.result.urgency.because
         assert because and text_of(app, "#because") == f"Why: {because}"
         assert because in result_speech(app.screen.result, app.kb.prompts)

@@ -30,6 +30,7 @@ from kiosk.speech.tts import (
     speak_to_wav,
     speech_timeout_s,
 )
+from tests.support.speaker import plays, stand_in_speaker
 
 
 def machine_has_speaker() -> bool:
@@ -38,7 +39,7 @@ def machine_has_speaker() -> bool:
 
         sounddevice.query_devices(kind="output")
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - OSError (no PortAudio) or PortAudioError: either means no speaker
         return False
 
 
@@ -78,7 +79,7 @@ def test_speaking_rate_changes_the_length(tmp_path):
 def test_volume_setting_reaches_the_audio(tmp_path):
     loud = speak_to_wav("numbness and tingling", tmp_path / "loud.wav", volume=1.0)
     quiet = speak_to_wav("numbness and tingling", tmp_path / "quiet.wav", volume=0.3)
-    peak = lambda p: np.abs(soundfile.read(p)[0]).max()  # noqa: E731
+    peak = lambda p: np.abs(soundfile.read(p)[0]).max()
     assert peak(quiet) < 0.6 * peak(loud)
 
 
@@ -250,7 +251,7 @@ def test_earcon_files_are_small_clean_and_distinct():
         assert abs(data[0]) < 0.01 and abs(data[-1]) < 0.01, "faded in and out: no click"
         sounds[name] = data
     assert len(sounds["emergency"]) > 2 * len(sounds["listening"])
-    assert np.abs(sounds["emergency"]).max() > np.abs(sounds["got_it"]).max()
+    assert np.abs(sounds["emergency"]).max() > np.abs(sounds["listening"]).max()
     with pytest.raises(ValueError, match="unknown earcon"):
         earcon_path("fanfare")
 
@@ -263,81 +264,70 @@ def test_make_earcons_script_reproduces_the_committed_files(tmp_path):
     script = Path(__file__).resolve().parents[1] / "scripts" / "make_earcons.py"
     subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], check=True,
                    capture_output=True)
-    for name in ("listening.wav", "got-it.wav", "emergency.wav"):
+    from kiosk.speech.earcons import EARCONS
+
+    for name in EARCONS.values():
         made, _ = soundfile.read(tmp_path / name, dtype="int16")
         shipped, _ = soundfile.read(audio_dir() / name, dtype="int16")
         assert np.array_equal(made, shipped), name
 
 
 @pytest.mark.skipif(machine_has_speaker(), reason="this machine has a speaker")
-def test_earcons_without_a_speaker_do_nothing_and_say_why():
-    from kiosk.speech.earcons import EarconPlayer
-
-    player = EarconPlayer()
-    started = time.monotonic()
-    assert player.play("listening") is False
-    assert player.play("emergency") is False
-    assert time.monotonic() - started < 10
-    assert player.problem and "no speaker" in player.problem
-    assert EarconPlayer(enabled=False).play("got_it") is False
-
-
-class FakeSoundOutput:
-    """Stands in for the missing speaker: records what sounddevice.play was given."""
-
-    class PortAudioError(Exception):
-        pass
-
-    def __init__(self, hang_s: float = 0.0) -> None:
-        self.hang_s = hang_s
-        self.played: list[tuple[np.ndarray, int]] = []
-
-    def query_devices(self, kind=None):
-        return {"name": "fake speaker", "default_samplerate": 48000.0}
-
-    def play(self, data, rate, blocking=False):
-        self.played.append((data, rate))
-        time.sleep(self.hang_s)
+def test_an_earcon_without_a_speaker_is_not_played_and_says_why(tmp_path, monkeypatch):
+    command, _, _ = audited_child(tmp_path, monkeypatch, speaker=False)
+    speech = Pyttsx3Speech(command=command)
+    try:
+        started = time.monotonic()
+        assert speech.cue("listening") is False
+        assert time.monotonic() - started < 15  # fails at once (bounds a hang, not a speed)
+        assert speech.problem is not None and speech.problem.startswith(NO_SPEAKER)
+    finally:
+        speech.close()
 
 
-def test_earcon_player_plays_the_file_and_gives_up_on_a_stuck_speaker(monkeypatch):
-    from kiosk.speech.earcons import EarconPlayer, earcon_path
+def test_an_earcon_plays_the_whole_file_through_the_speech_child(tmp_path, monkeypatch):
+    """The real speech child, the stand-in speaker: each earcon is played to its end, in the
+    same process as speech, and nothing is written to a file on the way."""
+    from kiosk.speech.earcons import EARCONS, earcon_path
 
-    speaker = FakeSoundOutput()
-    monkeypatch.setitem(sys.modules, "sounddevice", speaker)
-    player = EarconPlayer()
-    assert player.play("got_it") is True and player.problem is None
-    data, rate = speaker.played[0]
-    expected, expected_rate = soundfile.read(earcon_path("got_it"), dtype="float32")
-    assert rate == expected_rate and np.array_equal(data, expected)
+    command, played, writes = audited_child(tmp_path, monkeypatch)
+    speech = Pyttsx3Speech(command=command)
+    try:
+        for name in EARCONS:
+            assert speech.cue(name) is True, speech.problem
+        assert speech.say("Yes.") is True, "speech goes on after a cue"
+    finally:
+        speech.close()
+    lengths = [round(soundfile.info(earcon_path(name)).duration, 2) for name in EARCONS]
+    assert plays(played)[: len(lengths)] == lengths
+    assert written_in_memory_folders(writes) == []
+    with pytest.raises(ValueError, match="unknown earcon"):
+        speech.cue("fanfare")
 
-    stuck = FakeSoundOutput(hang_s=30)
-    monkeypatch.setitem(sys.modules, "sounddevice", stuck)
-    player = EarconPlayer()
-    started = time.monotonic()
-    assert player.play("got_it") is False  # 0.25 s of sound + 2 s grace
-    assert time.monotonic() - started < 20, "given up on, not left to its 30 s"
-    assert "stopped responding" in player.problem
-    assert player.play("listening") is False and len(stuck.played) == 1, "no retry once broken"
+
+def test_an_earcon_on_a_stuck_speaker_is_given_up_at_its_time_limit():
+    from kiosk.speech.earcons import earcon_path
+    from kiosk.speech.tts import cue_timeout_s
+
+    speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_WHEN_SPEAKING])
+    limit = cue_timeout_s(earcon_path("listening"))
+    try:
+        started = time.monotonic()
+        assert speech.cue("listening") is False
+        assert limit - 0.2 < time.monotonic() - started < limit + 15, "stopped at its time limit, not the child's 60 s"
+        assert "stopped responding" in speech.problem
+    finally:
+        speech.close()
+
+
+def test_muted_speech_plays_no_earcon_and_says_so_as_for_speech():
+    assert MutedSpeech().cue("listening") is True  # staff muted the kiosk: silence is what they asked for
+    assert MutedSpeech("no speaker").cue("emergency") is False
+    with pytest.raises(ValueError, match="unknown earcon"):
+        MutedSpeech().cue("fanfare")
 
 
 # ---------------------------------------------------------------- faults of issue 13: speech that recovers
-
-# A stand-in speaker for the real pyttsx3 + espeak-ng child: the module `sounddevice` found
-# first on the child's path. It "plays" for the sound's real length, so a sentence can be cut
-# off mid-way, and notes each finished play in a file the test reads.
-FAKE_SOUNDDEVICE = '''
-import os, time
-class PortAudioError(Exception):
-    pass
-def query_devices(kind=None):
-    return {"name": "stand-in speaker", "default_samplerate": 22050.0}
-def play(data, rate, blocking=False):
-    time.sleep(len(data) / rate)
-    with open(os.environ["FAKE_SPEAKER_LOG"], "a") as log:
-        log.write(f"{len(data) / rate:.2f}\\n")
-'''
-
 
 # Every file the speech child opens for writing, noted by a Python audit hook installed before
 # the child starts (the check does not depend on what else on this machine writes to /dev/shm).
@@ -359,9 +349,7 @@ sys.exit(_worker_main(sys.argv[1:]))
 def audited_child(tmp_path: Path, monkeypatch, *, speaker: bool = True) -> tuple[list[str], Path, Path]:
     """The real speech child (real pyttsx3, real espeak-ng), with (``speaker``) the stand-in
     speaker first on its path: (command, file of finished plays, file of paths it wrote)."""
-    fakes = tmp_path / "fakes"
-    fakes.mkdir(exist_ok=True)
-    (fakes / "sounddevice.py").write_text(FAKE_SOUNDDEVICE)
+    fakes = stand_in_speaker(tmp_path / "fakes")
     played = tmp_path / "played.txt"
     writes = tmp_path / "writes.txt"
     monkeypatch.setenv("FAKE_SPEAKER_LOG", str(played))
@@ -445,12 +433,12 @@ def test_an_empty_render_is_retried_before_it_counts():
         calls.append(text)
         return b"" if len(calls) == 1 else b"\x01\x00" * 2205
 
-    wav = tts._render_wav(first_render_empty, "Hello")  # noqa: SLF001
+    wav = tts._render_wav(first_render_empty, "Hello")
     assert calls == ["Hello", "Hello"]
     data, rate = soundfile.read(io.BytesIO(wav), dtype="int16")
     assert rate == 22050 and len(data) == 2205
     with pytest.raises(SpeechError, match="no audio"):
-        tts._render_wav(lambda text: b"", "Hello")  # noqa: SLF001
+        tts._render_wav(lambda text: b"", "Hello")
 
 
 def test_each_real_render_holds_exactly_its_own_sentence():

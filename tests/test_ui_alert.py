@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import time
 from datetime import datetime, timezone
 
-from kiosk.ui.alert import StaffAlert, reason_category
+from kiosk.ui.alert import OUTPUT_LIMIT, StaffAlert, reason_category
 
 NOON = datetime(2026, 1, 2, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -46,10 +48,6 @@ def test_the_category_is_reduced_to_rule_id_characters():
 
 # ---------------------------------------------------------------- faults of issue 13: alerts that cannot be lost
 
-import os  # noqa: E402
-import time  # noqa: E402
-
-from kiosk.ui.alert import OUTPUT_LIMIT  # noqa: E402
 
 
 def gone(pid: int) -> bool:

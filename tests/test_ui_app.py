@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import re
 import shlex
 
@@ -11,8 +10,7 @@ import pytest
 from textual.widgets import Static
 
 from kiosk.config import Settings
-from kiosk.engine.loader import load_knowledge_base
-from kiosk.ui.app import WELCOME_AGAIN_IGNORE_KEYS_S, KioskApp, create_app
+from kiosk.ui.app import WELCOME_AGAIN_IGNORE_KEYS_S, create_app
 from kiosk.ui.dialogs.pin import PinDialog
 from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.question import QuestionScreen
@@ -20,88 +18,26 @@ from kiosk.ui.screens.result import ResultScreen, banner_words, result_speech
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import VoiceAdapter
+from tests.support.kiosk_app import (
+    IDLE_TIMEOUT,
+    KB,
+    PIN,
+    TWO_IDLE_CHECKS_S,
+    Clock,
+    answer_until_the_end,
+    begin,
+    kiosk,
+    open_staff,
+    settle,
+    sync,
+    text_of,
+    to_the_emergency,
+    to_the_result,
+    wait_until,
+)
 
-KB = load_knowledge_base()
-
-
-def sync(scenario):
-    """Run an async pilot scenario as a plain test (no async pytest plugin is needed)."""
-
-    @functools.wraps(scenario)
-    def test(*args, **kwargs):
-        return asyncio.run(scenario(*args, **kwargs))
-
-    return test
-
-PIN = "2468"
 ALERT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ EMERGENCY at the hand-cramp kiosk: "
                         r"tell the front desk\. reason: [a-z0-9_,-]+$")
-
-
-def kiosk(clock: Clock | None = None, **overrides) -> KioskApp:
-    if clock is not None:
-        return KioskApp(Settings(pin=PIN, **overrides), KB, clock=clock)
-    return create_app(Settings(pin=PIN, **overrides), kb=KB)
-
-
-class Clock:
-    """The app's clock, moved on by the test: idle time passes without sleeping it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-# The idle check runs on a real timer, every idle_timeout / 4 (at least 0.1 s): waiting this long
-# (real time) lets it look at the clock at least twice.
-IDLE_TIMEOUT = 0.6
-TWO_IDLE_CHECKS_S = 0.35
-
-
-def text_of(app: KioskApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
-async def answer_until_the_end(pilot, *, yes_to_red_flags: bool = False, limit: int = 40) -> list[str]:
-    """Answer by number keys: "No" (or the first option) to everything, "Yes" to red flags if asked."""
-    app: KioskApp = pilot.app
-    red_flags = set(app.kb.red_flags())
-    asked: list[str] = []
-    while app.mode == "question" and len(asked) < limit:
-        question = app.session.current
-        assert question is not None
-        asked.append(question.id)
-        numbers = {o.number for o in question.options}
-        if yes_to_red_flags and set(question.findings) & red_flags:
-            key = "1"
-        else:
-            key = "2" if 2 in numbers else "1"
-        await pilot.press(key)
-        await pilot.pause()
-    return asked
-
-
-async def wait_until(condition, timeout_s: float) -> bool:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout_s
-    while loop.time() < end:
-        if condition():
-            return True
-        await asyncio.sleep(0.05)
-    return condition()
-
-
-async def open_staff(pilot, pin: str = PIN) -> None:
-    await pilot.press("f12")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, PinDialog)
-    await pilot.press(*pin, "enter")
-    await pilot.pause()
 
 
 @sync
@@ -109,8 +45,7 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, WelcomeScreen)
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         assert isinstance(app.screen, QuestionScreen)
         assert "not a diagnosis" in text_of(app, "#notice").lower()  # said and shown before question 1
         first = app.session.current
@@ -214,13 +149,8 @@ async def test_emergency_alerts_staff_and_stays_until_staff_clear_it(tmp_path):
     app = kiosk(clock, alert_command=f'echo "$KIOSK_ALERT" > {shlex.quote(str(ran))}', alert_file=log,
                 idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot, yes_to_red_flags=True)
-        assert isinstance(app.screen, EmergencyScreen)
+        await to_the_emergency(pilot)
         assert "Please tell the front desk now" in text_of(app, "#emergency-words")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
         assert ALERT_LINE.match(ran.read_text().strip()), ran.read_text()
         assert ALERT_LINE.match(log.read_text().strip()), log.read_text()
         assert "reason: red_flag" in log.read_text()
@@ -252,11 +182,7 @@ async def test_emergency_alerts_staff_and_stays_until_staff_clear_it(tmp_path):
 async def test_a_failing_alert_is_reported_to_the_patient_and_on_the_staff_screen():
     app = kiosk(alert_command="echo 'pager unreachable' >&2; exit 7")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot, yes_to_red_flags=True)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await to_the_emergency(pilot)
         assert "did not go through" in text_of(app, "#alert-status")
         await open_staff(pilot)
         status = str(app.screen.query_one("#staff-status", Static).render())
@@ -268,8 +194,7 @@ async def test_idle_wipes_the_session_and_returns_to_the_welcome():
     clock = Clock()
     app = kiosk(clock, idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         await pilot.press("2")
         await pilot.pause()
         assert app.session.current.progress.asked == 2
@@ -293,10 +218,7 @@ async def test_idle_on_the_result_screen_also_wipes_but_after_the_longer_result_
     clock = Clock()
     app = kiosk(clock, idle_timeout=IDLE_TIMEOUT, result_timeout=60)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot)
-        assert isinstance(app.screen, ResultScreen)
+        await to_the_result(pilot)
         assert app.session.finished
         clock.advance(30)  # far past idle_timeout: a result stays, time to walk to the desk
         await asyncio.sleep(TWO_IDLE_CHECKS_S)
@@ -360,20 +282,18 @@ async def test_without_a_microphone_the_screen_says_so_and_keys_still_work(tmp_p
     settings = Settings(pin=PIN, mute=True, mic_file=tmp_path / "no-such-answers")
     app = create_app(settings, kb=KB, voice=VoiceAdapter(settings))
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert not app.voice_status.hearing and not app.voice_status.speaking
+        await settle(pilot)
+        assert not app.speech.status.hearing and not app.speech.status.speaking
         assert "use the number keys or touch" in text_of(app, "#voice-status")
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         assert "Voice is off" in str(app.screen.query_one("#listening").render())
         await pilot.press("2")
         await pilot.pause()
         assert app.session.current.progress.asked == 2
         await open_staff(pilot)
         status = str(app.screen.query_one("#staff-status", Static).render())
-        assert app.voice_status.problems  # why voice is off, in words, for staff
-        assert all(problem in status for problem in app.voice_status.problems)
+        assert app.speech.status.problems  # why voice is off, in words, for staff
+        assert all(problem in status for problem in app.speech.status.problems)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -381,8 +301,7 @@ async def test_without_a_microphone_the_screen_says_so_and_keys_still_work(tmp_p
 async def test_every_answer_button_is_on_screen(size):
     app = kiosk()
     async with app.run_test(size=size) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         for _ in range(6):  # the first questions include a five-answer one
             for button in app.screen.query("Button"):
                 region = button.region
@@ -402,9 +321,7 @@ async def test_a_staff_screen_left_open_closes_itself_but_the_emergency_stays():
         assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)  # a patient cannot find it open
         await pilot.pause()
 
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot, yes_to_red_flags=True)
+        await to_the_emergency(pilot)
         await open_staff(pilot)
         clock.advance(IDLE_TIMEOUT + 0.1)
         assert await wait_until(lambda: not isinstance(app.screen, StaffScreen), 3.0)

@@ -16,22 +16,7 @@ from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.touch import HOLD_S, TAPS
 from tests.test_handoff import decode, screen_picture
-from tests.test_ui_app import PIN, answer_until_the_end, kiosk, sync, text_of
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def to_the_result(pilot) -> None:
-    await pilot.press("space")
-    await pilot.pause()
-    await answer_until_the_end(pilot)
-    assert isinstance(pilot.app.screen, ResultScreen)
+from tests.support.kiosk_app import KB, PIN, Clock, begin, kiosk, open_staff, settle, sync, text_of, to_the_result, wait_until
 
 
 @sync
@@ -73,13 +58,12 @@ async def test_on_a_small_screen_the_code_screen_says_so_instead_of_a_code_that_
 async def test_printing_the_summary_on_the_receipt_printer():
     app = kiosk(printer="escpos:/dev/null")
     dummy = Dummy()
-    app.printer = EscposPrinter(dummy)
+    app.printing.printer = EscposPrinter(dummy)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_the_result(pilot)
         summary = app.screen.result.clinician_summary()
         await pilot.press("p")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert text_of(app, "#print-status") == app.kb.prompts["print_done"]
         assert b"summary for the" in dummy.output and b"\x1dV" in dummy.output
         assert all(line.encode() in dummy.output for line in wrap(summary))  # all of it, at receipt width
@@ -134,8 +118,7 @@ async def test_staff_clear_an_emergency_by_touch_alone():
 @sync
 async def test_a_long_press_in_the_corner_opens_the_pin_and_does_not_start_an_interview():
     clock = Clock()
-    app = kiosk()
-    app._clock = clock
+    app = kiosk(clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.mouse_down(offset=(2, 1))
         clock.now += HOLD_S / 2
@@ -156,8 +139,7 @@ async def test_a_long_press_in_the_corner_opens_the_pin_and_does_not_start_an_in
 async def test_help_with_voice_off_names_keys_and_why_has_a_key_and_a_button():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         await pilot.press("h")
         await pilot.pause()
         notice = text_of(app, "#notice")
@@ -182,7 +164,6 @@ async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports
     from kiosk.config import Settings
     from kiosk.ui.app import create_app
     from kiosk.ui.voice import VoiceAdapter
-    from tests.test_ui_app import KB, open_staff, wait_until
 
     quiet = tmp_path / "quiet.wav"
     soundfile.write(quiet, np.zeros(16000, dtype=np.int16), 16000)
@@ -191,7 +172,7 @@ async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports
     app = create_app(settings, kb=KB, voice=voice)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            assert await wait_until(lambda: not app._voice_opening, 60)
+            assert await wait_until(lambda: not app.speech.opening, 60)
             await open_staff(pilot)
             assert isinstance(app.screen, StaffScreen)
             assert app.screen.focused is not None and app.screen.focused.id == "staff-close"

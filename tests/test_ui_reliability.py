@@ -11,21 +11,17 @@ import threading
 from textual.widgets import Static
 
 from kiosk.config import Settings
-from kiosk.engine.loader import load_knowledge_base
 from kiosk.speech.tts import Pyttsx3Speech
 from kiosk.stafflog import StaffLog
 from kiosk.ui.app import KioskApp
 from kiosk.ui.dialogs.pin import PinDialog
 from kiosk.ui.messages import VoiceHeard
-from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import Heard, VoiceAdapter, VoiceStatus
 from tests.test_tts import DIES_WHEN_SPEAKING
-from tests.test_ui_app import PIN, Clock, answer_until_the_end, sync, text_of
-
-KB = load_knowledge_base()
+from tests.support.kiosk_app import KB, PIN, Clock, answer_until_the_end, begin, kiosk, settle, sync, text_of, to_the_emergency
 
 
 def staff_status(app: KioskApp) -> str:
@@ -34,11 +30,11 @@ def staff_status(app: KioskApp) -> str:
 
 def hear(app: KioskApp, words: str) -> None:
     """What the speech worker posts when the recognizer heard ``words`` (the app's own message)."""
-    app.post_message(VoiceHeard(app._turn, Heard(words, 0.9, False)))  # noqa: SLF001 - the live turn
+    app.post_message(VoiceHeard(app.speech.live, Heard(words, 0.9, False)))  # the live turn
 
 
 async def idle_check(pilot, app: KioskApp) -> None:
-    await app._check_idle()  # noqa: SLF001 - what the interval timer runs, without waiting for it
+    await app.idle_tick()  # what the interval timer runs, without waiting for it
     await pilot.pause()
 
 
@@ -46,10 +42,9 @@ async def idle_check(pilot, app: KioskApp) -> None:
 async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen():
     """Fault 4: every rejected utterance used to count as activity."""
     clock = Clock()
-    app = KioskApp(Settings(pin=PIN, idle_timeout=30), KB, clock=clock)
+    app = kiosk(clock, idle_timeout=30)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         red_flags = set(KB.red_flags())
         while set(app.session.current.findings) & red_flags:  # "no" past the safety questions:
             no = next(o.number for o in app.session.current.options if o.intent.name in ("no", "none"))
@@ -68,10 +63,9 @@ async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen()
 @sync
 async def test_understood_answers_keys_and_touch_keep_the_interview():
     clock = Clock()
-    app = KioskApp(Settings(pin=PIN, idle_timeout=30), KB, clock=clock)
+    app = kiosk(clock, idle_timeout=30)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         for step in range(6):  # 60 s, an answer every 10 s: by voice, by key, by touch
             clock.now += 10
             if step % 3 == 0:
@@ -89,19 +83,14 @@ async def test_understood_answers_keys_and_touch_keep_the_interview():
 async def test_an_alert_that_breaks_is_reported_never_calling_forever(monkeypatch):
     """Fault 2: an exception in the alert thread left "Calling staff..." up for good."""
     log = StaffLog(None)
-    app = KioskApp(Settings(pin=PIN, alert_command="true"), KB, staff_log=log)
+    app = kiosk(alert_command="true", staff_log=log)
 
     def broken(category, now=None):
         raise MemoryError("out of memory while reading the command's output")
 
-    monkeypatch.setattr(app.alert, "send", broken)
+    monkeypatch.setattr(app.alerts.sender, "send", broken)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        await answer_until_the_end(pilot, yes_to_red_flags=True)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert isinstance(app.screen, EmergencyScreen)
+        await to_the_emergency(pilot)
         assert "did not go through" in text_of(app, "#alert-status")
         await pilot.press("f12")
         await pilot.pause()
@@ -116,7 +105,7 @@ async def test_pin_guessing_is_slowed_and_shown_to_staff():
     """Fault 6: 38 tries in 19 s reached the staff screen, with no record."""
     clock = Clock()
     log = StaffLog(None)
-    app = KioskApp(Settings(pin=PIN), KB, clock=clock, staff_log=log)
+    app = kiosk(clock, staff_log=log)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f12")
         await pilot.pause()
@@ -137,7 +126,7 @@ async def test_pin_guessing_is_slowed_and_shown_to_staff():
         await pilot.press(*PIN, "enter")
         await pilot.pause()
         assert isinstance(app.screen, PinDialog)
-        assert app.pin_guard.delay_s(10) == 60 and app.pin_guard.delay_s(3) == 2
+        assert app.staff.pin_guard.delay_s(10) == 60 and app.staff.pin_guard.delay_s(3) == 2
         clock.now += 2.5
         await pilot.press(*PIN, "enter")
         await pilot.pause()
@@ -165,14 +154,13 @@ async def test_a_voice_that_gives_up_says_so_on_screen_and_to_staff():
     app = KioskApp(settings, KB, voice, staff_log=log)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         for _ in range(100):
-            if app.speech_problem:
+            if app.speech.speech_problem:
                 break
             await asyncio.sleep(0.1)
         await pilot.pause()
-        assert app.speech_problem and "stopped" in app.speech_problem
+        assert app.speech.speech_problem and "stopped" in app.speech.speech_problem
         assert "Voice is off" in text_of(app, "#notice") or "cannot speak" in text_of(app, "#notice")
         await pilot.press("f12")
         await pilot.pause()
@@ -182,8 +170,7 @@ async def test_a_voice_that_gives_up_says_so_on_screen_and_to_staff():
         assert "Voice is on" not in status
         assert "Speaker: Speech failed" in status and "Segmentation fault" in status
         await pilot.press("4")  # the speaker test names the speaker's problem, not the microphone's
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         report = str(app.screen.query_one("#staff-report", Static).render())
         assert report.startswith("Speaker test failed: Speech") and "microphone" not in report.lower()
     voice.close()
@@ -197,11 +184,10 @@ async def test_the_staff_log_records_what_happened_and_never_what_was_said(tmp_p
     path = tmp_path / "logs" / "staff.log"
     log = StaffLog(path)
     clock = Clock()
-    app = KioskApp(Settings(pin=PIN, idle_timeout=30, alert_command="exit 3"), KB, clock=clock, staff_log=log)
+    app = kiosk(clock, idle_timeout=30, alert_command="exit 3", staff_log=log)
     words = ["zanzibar", "marmalade", "xylophone", "quixotic", "grandmother"]
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         hear(app, "my grandmother from zanzibar plays the xylophone")  # not understood
         await pilot.pause()
         hear(app, "no none of those marmalade")
@@ -209,13 +195,11 @@ async def test_the_staff_log_records_what_happened_and_never_what_was_said(tmp_p
         clock.now += 100  # abandoned: wiped
         await idle_check(pilot, app)
         assert isinstance(app.screen, WelcomeScreen)
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         hear(app, "yes quixotic chest pain")
         await pilot.pause()
         await answer_until_the_end(pilot, yes_to_red_flags=True)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert app.emergency_active
     log.close()
     text = path.read_text()

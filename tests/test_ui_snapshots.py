@@ -1,5 +1,6 @@
 """Snapshots of the four patient screens at 80x24 and 120x40, from fixed events (no engine
-randomness, no clock, the level meter frozen at a fixed value)."""
+randomness, no clock, the level meter frozen at a fixed value), given to the app by a scripted
+Session and reached the way a patient reaches them (a key on the welcome, a heard answer)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from kiosk.engine.events import (
     AnswerOption,
     CauseScore,
     EmergencyEvent,
+    Event,
     Intent,
     Progress,
     QuestionEvent,
@@ -18,9 +20,12 @@ from kiosk.engine.events import (
     ResultEvent,
     Urgency,
 )
-from kiosk.engine.loader import load_knowledge_base
-from kiosk.ui.app import create_app
+from kiosk.engine.session import Session
+from kiosk.ui.app import KioskApp
+from kiosk.ui.messages import VoiceHeard
+from kiosk.ui.voice import Heard
 from kiosk.ui.widgets.listening import ListeningIndicator
+from tests.support.kiosk_app import KB
 
 SIZES = [(80, 24), (120, 40)]
 YES_NO = (
@@ -58,14 +63,36 @@ EMERGENCY = EmergencyEvent(
 )
 
 
-def fixed_app():
-    return create_app(Settings(), kb=load_knowledge_base())
+class ScriptedSession(Session):
+    """A Session whose start and spoken answer give fixed events: the app takes them through its
+    usual doors (the welcome's key, a heard answer), with nothing left to chance."""
+
+    def __init__(self, first: list[Event], heard: list[Event]) -> None:
+        super().__init__(KB)
+        self._first, self._heard = first, heard
+
+    def start(self) -> list[Event]:
+        return self._first
+
+    def answer(self, text: str, confidence: float = 1.0) -> list[Event]:
+        return self._heard
 
 
-def show(*events, spoken=False, listening=None):
+def fixed_app(first=(), heard=()):
+    return KioskApp(Settings(), KB, session=ScriptedSession(list(first), list(heard)))
+
+
+def show(heard=False, listening=None):
+    """Start the interview (space on the welcome); with ``heard``, the patient then says an answer."""
+
     async def run_before(pilot):
-        await pilot.app.show_events(list(events), spoken=spoken)
+        await pilot.press("space")
         await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if heard:  # what the speech thread posts when it heard an answer in the live turn
+            pilot.app.post_message(VoiceHeard(pilot.app.speech.live, Heard("yes a bit", 0.45, False)))
+            await pilot.pause()
+            await pilot.app.workers.wait_for_complete()
         if listening is not None:
             for indicator in pilot.app.screen.query(ListeningIndicator):
                 indicator.state, indicator.level = "listening", listening
@@ -82,22 +109,22 @@ def test_welcome(snap_compare, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_question_heard_unsure_while_listening(snap_compare, size):
     heard = AnswerEvent("numbness", "yes a bit", "yes", True, confidence=0.45)
-    assert snap_compare(fixed_app(), terminal_size=size,
-                        run_before=show(NIGHT, heard, NIGHT, spoken=True, listening=0.5))
+    assert snap_compare(fixed_app([NIGHT], [heard, NIGHT]), terminal_size=size,
+                        run_before=show(heard=True, listening=0.5))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_question_pointing_at_the_keys(snap_compare, size):
     reprompt = RepromptEvent("age", "no_match", "Let's try once more. You can also press a number key or "
                              "touch an answer on the screen. How old are you?", attempt=2, offer_keys=True)
-    assert snap_compare(fixed_app(), terminal_size=size, run_before=show(AGE, reprompt))
+    assert snap_compare(fixed_app([AGE, reprompt]), terminal_size=size, run_before=show())
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_emergency(snap_compare, size):
-    assert snap_compare(fixed_app(), terminal_size=size, run_before=show(EMERGENCY, RESULT))
+    assert snap_compare(fixed_app([EMERGENCY, RESULT]), terminal_size=size, run_before=show())
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_result(snap_compare, size):
-    assert snap_compare(fixed_app(), terminal_size=size, run_before=show(RESULT))
+    assert snap_compare(fixed_app([RESULT]), terminal_size=size, run_before=show())

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 
 from kiosk.config import Settings
 from kiosk.engine.events import QuestionEvent, RepromptEvent, ResultEvent
@@ -19,6 +22,9 @@ from kiosk.engine.session import Session
 from kiosk.ui.app import create_app
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import VoiceAdapter
+from kiosk.ui.screens.emergency import EmergencyScreen
+from tests.support.kiosk_app import KB, PIN, answer_until_the_end, begin, wait_until
+from tests.support.speaker import plays, stand_in_speaker
 
 pytestmark = pytest.mark.slow
 # Whole phrases, as patients answer: measured with the embedded PocketSphinx on espeak-ng speech,
@@ -111,7 +117,7 @@ def test_the_staff_microphone_test_reports_what_it_heard(kb, tmp_path):
     async def scenario() -> str:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("f12", *"2468", "enter")
-            while app.voice_status.problems == ("Voice is starting.",):
+            while app.speech.status.problems == ("Voice is starting.",):
                 await asyncio.sleep(0.05)
             await pilot.pause()
             await pilot.press("3")  # test microphone
@@ -127,3 +133,41 @@ def test_the_staff_microphone_test_reports_what_it_heard(kb, tmp_path):
     level = re.match(r"Microphone test: loudest level (\d\.\d\d), heard (.*)\.$", report)
     assert level, report
     assert float(level.group(1)) > 0.0 and level.group(2) == '"testing"', report
+
+
+def test_a_tone_says_now_speak_after_a_question_and_the_alarm_comes_before_the_emergency_words(
+        tmp_path, monkeypatch):
+    """The earcons through the real voice (pyttsx3 + espeak-ng child, stand-in speaker): the
+    "listening" tone only right after something was said, the "emergency" tone first."""
+    from kiosk.speech.earcons import earcon_path
+
+    fakes = stand_in_speaker(tmp_path / "fakes")
+    played = tmp_path / "played.txt"
+    monkeypatch.setenv("FAKE_SPEAKER_LOG", str(played))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(fakes), os.environ.get("PYTHONPATH")) if p))
+    mic = tmp_path / "mic"
+    mic.mkdir()
+    for number in range(1, 5):  # nobody answers: the kiosk says the question again, then listens again
+        soundfile.write(mic / f"{number:02d}.wav", np.zeros(16000, dtype=np.int16), 16000)
+    settings = Settings(engine="pocketsphinx", mic_file=mic, voice="en-us", pin=PIN, idle_timeout=600)
+    voice = VoiceAdapter(settings)
+    app = create_app(settings, kb=KB, voice=voice)
+    tone, alarm = (round(soundfile.info(earcon_path(name)).duration, 2) for name in ("listening", "emergency"))
+
+    async def scenario() -> tuple[list[float], list[float]]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await begin(pilot)  # before or after the voice is ready: the question is said either way
+            assert await wait_until(lambda: tone in plays(played), 120), (plays(played), app.speech.status)
+            at_question = plays(played)
+            await answer_until_the_end(pilot, yes_to_red_flags=True)
+            assert isinstance(app.screen, EmergencyScreen)
+            assert await wait_until(lambda: alarm in plays(played), 120), (plays(played), app.speech.status)
+            assert await wait_until(lambda: plays(played)[-1] != alarm, 120), "the emergency words follow the alarm"
+        voice.close()
+        return at_question, plays(played)
+
+    at_question, everything = asyncio.run(scenario())
+    first_tone = at_question.index(tone)
+    assert first_tone > 0 and at_question[first_tone - 1] not in (tone, alarm), "the tone comes after speech"
+    assert all(i > 0 and everything[i - 1] not in (tone, alarm) for i, length in enumerate(everything) if length == tone)
+    assert everything[everything.index(alarm) + 1] not in (tone, alarm)

@@ -137,7 +137,7 @@ class DeepFilter:
     def __del__(self) -> None:
         try:
             self.close()
-        except Exception:  # interpreter shutdown
+        except Exception:  # noqa: BLE001 - interpreter shutdown: anything may be half torn down
             pass
 
     # -- internals ----------------------------------------------------------------------------
@@ -181,5 +181,5 @@ def load(library: str | os.PathLike | None = None) -> tuple[DeepFilter | None, s
         return DeepFilter(library), ""
     except DeepFilterUnavailable as error:
         return None, str(error)
-    except Exception as error:  # a broken wheel must not stop the kiosk
+    except Exception as error:  # noqa: BLE001 - a broken wheel must not stop the kiosk
         return None, f"it failed to start ({type(error).__name__}: {error})"

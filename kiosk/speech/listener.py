@@ -76,7 +76,7 @@ class Listener:
                 began = time.perf_counter()
                 try:
                     self._cleaned += self._front_end.process(chunk)
-                except Exception as error:  # the kiosk keeps listening, without it
+                except Exception as error:  # noqa: BLE001 - the kiosk keeps listening, without it
                     self._drop_front_end(error)
                     if started:  # this answer was half cleaned: heard as nothing, so asked again
                         self.recognizer.finish()
@@ -167,7 +167,7 @@ class Listener:
             began = time.perf_counter()
             try:
                 self._cleaned += self._front_end.flush()
-            except Exception as error:  # the last chunk as heard, then the gate from now on
+            except Exception as error:  # noqa: BLE001 - the last chunk as heard, then the gate from now on
                 self._drop_front_end(error)
                 self._front_end_recognizer.feed(chunk, chunk)
                 return

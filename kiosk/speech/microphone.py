@@ -328,7 +328,7 @@ def read_wav_16k(path: Path) -> np.ndarray:
 
     try:
         data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
-    except Exception as error:  # noqa: BLE001 - soundfile raises several types for bad files
+    except Exception as error:  # soundfile raises several types for bad files
         raise MicrophoneError(f"cannot read audio file {path}: {error}") from error
     if data.shape[0] == 0:
         raise MicrophoneError(f"audio file {path} holds no sound (0 samples)")
@@ -417,7 +417,7 @@ def _check_readable(file: Path) -> None:
 
     try:
         info = soundfile.info(str(file))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise MicrophoneError(f"cannot read audio file {file}: {error}") from error
     if info.frames == 0:
         raise MicrophoneError(f"audio file {file} holds no sound (0 samples)")

@@ -223,7 +223,7 @@ def _fetch(plan: DownloadPlan, target: IO[bytes], progress: _Progress,
     cap = plan.size if plan.size is not None else MAX_DOWNLOAD_BYTES
     give_up_at = time.monotonic() + deadline_s
     try:
-        with urllib.request.urlopen(plan.url, timeout=timeout_s) as response:  # noqa: S310
+        with urllib.request.urlopen(plan.url, timeout=timeout_s) as response:  # plan.url: the model's fixed https URL
             announced = response.headers.get("Content-Length")
             if plan.size is not None and announced is not None and int(announced) != plan.size:
                 raise ModelError(f"{plan.url} offers {int(announced)} bytes, but {plan.name} is "
@@ -420,7 +420,7 @@ def download_whisper(base_url: str | None = None, *, cache: Path | None = None,
     return destination
 
 
-def run_model_command(args) -> int:  # noqa: ANN001 - argparse.Namespace from kiosk.cli
+def run_model_command(args) -> int:  # argparse.Namespace from kiosk.cli
     out: Callable[[str], None] = print
     if args.model_command == "list":
         return _list_command(out)

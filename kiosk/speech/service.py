@@ -82,7 +82,7 @@ class SpeechService:
             from .tts import create_tts
 
             tts = create_tts(s.voice, s.rate, s.volume, s.mute)
-        except Exception as error:  # a missing or broken speech module must not stop the kiosk
+        except Exception as error:  # noqa: BLE001 - a missing or broken speech module must not stop the kiosk
             problems.append(f"Speaking is off: {_short(error)}")
             return None
         if s.mute:
@@ -111,7 +111,7 @@ class SpeechService:
                 mic_choice.microphone.close()
                 problems.append(rec_choice.message)
                 return False
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any recognizer or microphone failure: keys and touch still work
             problems.append(f"Listening is off: {_short(error)}")
             return False
         self._microphone = mic_choice.microphone
@@ -138,12 +138,22 @@ class SpeechService:
     def say(self, text: str) -> bool:
         if self._tts is None or not text:
             return False
+        return self._out_loud(self._tts.say, text)
+
+    def cue(self, name: str) -> bool:
+        """Play an earcon ("listening": now speak; "emergency") through the voice's speaker:
+        silent when speaking is off or muted, the microphone muted meanwhile, as for speech."""
+        if self._tts is None:
+            return False
+        return self._out_loud(self._tts.cue, name)
+
+    def _out_loud(self, play: Callable[[str], bool], what: str) -> bool:
         if self._microphone is not None:
             self._microphone.mute(True)  # do not hear ourselves
         self._speaking = True
         try:
-            return bool(self._tts.say(text))
-        except Exception:
+            return bool(play(what))
+        except Exception:  # noqa: BLE001 - a speaker that broke is reported by the TTS's own problem
             return False
         finally:
             self._speaking = False
@@ -156,7 +166,7 @@ class SpeechService:
         if self._speaking and stop is not None:
             try:
                 stop()
-            except Exception:
+            except Exception:  # noqa: BLE001 - stopping is best effort: the sentence ends anyway
                 pass
 
     def listen(self, grammar: Grammar, on_level: Callable[[float], None], cancel: Cancel) -> Heard | None:
@@ -177,7 +187,7 @@ class SpeechService:
 
         try:
             heard = self._listener.listen(self._microphone, grammar, on_level=level, cancel=cancel)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - listening stops and says why; keys still work
             self._stop_hearing(f"Listening stopped: {_short(error)}")
             return None
         if cancel.is_set():
@@ -193,7 +203,7 @@ class SpeechService:
     def microphone_level(self) -> float:
         try:
             return float(self._microphone.level) if self._microphone is not None else 0.0
-        except Exception:
+        except Exception:  # noqa: BLE001 - a meter reading is never worth a crash
             return 0.0
 
     def forget(self) -> None:
@@ -206,7 +216,7 @@ class SpeechService:
             try:
                 if part is not None:
                     part.close()
-            except Exception:
+            except Exception:  # noqa: BLE001 - closing is best effort: a vanished device must not stop the shutdown
                 pass
         self._microphone = self._tts = self._listener = self._recognizer = None
 

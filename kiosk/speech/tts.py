@@ -37,10 +37,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
+from kiosk.config import SPEECH_RATE
+from kiosk.speech.earcons import earcon_path
+
 if TYPE_CHECKING:
     from kiosk.speech.protocols import TextToSpeech
 
-DEFAULT_RATE = 160  # words a minute: slower than espeak's 175, for older listeners
+DEFAULT_RATE = SPEECH_RATE  # the settings' default (kiosk/config.py), for callers that pass no rate
 STARTUP_TIMEOUT_S = 15.0  # a cold Raspberry Pi needs a few seconds to import numpy and pyttsx3
 MAX_FAILURES = 2  # after this many failures in a row, rest: each try may cost a timeout
 RETRY_AFTER_S = 60.0  # then try again (next question or next patient): the speaker may be back
@@ -71,6 +74,12 @@ def speech_timeout_s(text: str, rate: int | None) -> float:
     words = max(len(text.split()), len(text) / 6)
     expected = words * 60.0 / (rate or DEFAULT_RATE)
     return 3.0 + 2.0 * expected
+
+
+def cue_timeout_s(path: Path) -> float:
+    """How long playing an earcon may take: its length (a WAV header tells it) plus a margin."""
+    with wave.open(str(path), "rb") as sound:
+        return 2.0 + sound.getnframes() / sound.getframerate()
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,6 +229,17 @@ class Pyttsx3Speech:
             timeout_s = speech_timeout_s(text, self.settings.rate)
             return self._run(worker, {"op": "say", "text": text}, timeout_s, stops)
 
+    def cue(self, name: str) -> bool:
+        """Play the earcon ``name`` through the child's speaker: the same process, time limits and
+        failure count as speech (one program owns the sound card). Unknown names raise ValueError."""
+        path = earcon_path(name)
+        with self._lock:
+            stops = self._stops
+            worker = None if self.gave_up else self._ensure_worker(stops)
+            if worker is None:
+                return False
+            return self._run(worker, {"op": "cue", "path": str(path)}, cue_timeout_s(path), stops)
+
     def save(self, text: str, path: Path) -> bool:
         """Render ``text`` into a WAV at ``path`` instead of the speaker; same engine, same rules."""
         with self._lock:
@@ -322,6 +342,10 @@ class MutedSpeech:
     def say(self, text: str) -> bool:
         return self.problem is None
 
+    def cue(self, name: str) -> bool:
+        earcon_path(name)  # an unknown name is a mistake in the code, muted or not
+        return self.problem is None
+
     def close(self) -> None:
         pass
 
@@ -382,6 +406,8 @@ def _worker_main(argv: list[str]) -> int:
         try:
             if request["op"] == "save":
                 _render(engine, request["text"], Path(request["path"]))
+            elif request["op"] == "cue":
+                _play(Path(request["path"]).read_bytes())
             else:
                 _speak(engine, request["text"])
             _send(replies, {"ok": True})
@@ -429,7 +455,7 @@ def _match_voice(voices: Sequence[Any], wanted: str) -> str | None:
 
 
 def _uses_espeak(engine: Any) -> bool:
-    return type(engine.proxy._driver).__module__.endswith(".espeak")  # noqa: SLF001
+    return type(engine.proxy._driver).__module__.endswith(".espeak")  # pyttsx3 names its driver nowhere public
 
 
 def _find_speaker() -> tuple[str | None, str | None]:

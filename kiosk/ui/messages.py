@@ -1,12 +1,14 @@
-"""Messages from the speech worker thread to the app (``post_message`` is thread-safe).
+"""Messages to the app: from the speech and staff-test threads (``post_message`` is thread-safe),
+and from the screens, which say what the patient or staff pressed and leave the flow to the app.
 
-Each carries the turn number it belongs to, so a late message from a cancelled turn is ignored.
+A speech message carries the turn number it belongs to, so a late one from a cancelled turn is ignored.
 """
 
 from __future__ import annotations
 
 from textual.message import Message
 
+from kiosk.engine.events import IntentName
 from kiosk.ui.voice import Heard, VoiceStatus
 
 
@@ -53,3 +55,44 @@ class SpeechProblem(Message):
     def __init__(self, problem: str | None) -> None:
         super().__init__()
         self.problem = problem
+
+
+# -- from the screens (posted on the screen, they bubble up to the app) -------------------------
+class StartAsked(Message):
+    """The patient asked to begin: a key, a touch or the button on the welcome screen."""
+
+
+class AnswerChosen(Message):
+    """A numbered answer, by its key or its button."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
+
+
+class CommandChosen(Message):
+    """A command by key or button: repeat, back, help, why or restart (restart already confirmed)."""
+
+    def __init__(self, name: IntentName) -> None:
+        super().__init__()
+        self.name = name
+
+
+class ResultDone(Message):
+    """The patient is done with the result: back to the welcome for the next one."""
+
+
+class CodeAsked(Message):
+    """Show the clinician summary as a code for the desk."""
+
+
+class PrintAsked(Message):
+    """Print the clinician summary (only offered when staff set up a printer)."""
+
+
+class StaffPressed(Message):
+    """A staff screen action: quit, clear, test-mic, test-speaker, engine or close."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name

@@ -88,5 +88,5 @@ class OwnWordsPatient(SimulatedPatient):
         options = list(entry.get("no", [])) + list(book["no"])
         return PlannedAnswer(self._pick(options, qid), "no", False)
 
-    def _pick(self, options: Any, qid: str, *more: object) -> str:  # type: ignore[override]
+    def _pick(self, options: Any, qid: str, *more: object) -> str:
         return phrasing.pick(tuple(options), self.story.id, qid, "own", *more)

@@ -8,7 +8,6 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from kiosk.engine.events import EmergencyEvent
-
 from kiosk.engine.knowledge import Prompts
 
 ICON = "  /\\  \n / !! \\ \n/______\\"
@@ -25,12 +24,13 @@ def advice_words(advice: str, words: Prompts) -> str:
 
 
 class EmergencyScreen(Screen):
-    def __init__(self, emergency: EmergencyEvent) -> None:
+    def __init__(self, emergency: EmergencyEvent, words: Prompts) -> None:
         super().__init__()
         self.emergency = emergency
+        self._words = words
 
     def compose(self) -> ComposeResult:
-        words = self.app.kb.prompts  # type: ignore[attr-defined]
+        words = self._words
         with Vertical(id="emergency"):
             yield Static(ICON, id="emergency-icon", markup=False)
             yield Static(f"{words[HEADLINE_PROMPT[self.emergency.kind]]}\n{words['emergency_tell']}", id="emergency-words", markup=False)
@@ -39,4 +39,4 @@ class EmergencyScreen(Screen):
 
     def show_alert(self, sent: bool, configured: bool) -> None:
         key = "emergency_alert_failed" if not sent else ("emergency_alerted" if configured else "emergency_go_to_desk")
-        self.query_one("#alert-status", Static).update(self.app.kb.prompts[key])  # type: ignore[attr-defined]
+        self.query_one("#alert-status", Static).update(self._words[key])

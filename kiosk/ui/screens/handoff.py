@@ -12,18 +12,20 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from kiosk.engine.knowledge import Prompts
 from kiosk.ui.widgets.qr import QrCode
 
 
 class CodeScreen(ModalScreen[None]):
     AUTO_FOCUS = ""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, words: Prompts) -> None:
         super().__init__()
         self.code = code
+        self._words = words
 
     def compose(self) -> ComposeResult:
-        words = self.app.kb.prompts  # type: ignore[attr-defined]
+        words = self._words
         with Vertical(id="code-page"):
             yield Static(words["code_title"], id="code-title", markup=False)
             yield QrCode(self.code, words["code_too_small"], id="qr")

@@ -8,22 +8,25 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.engine.events import AnswerEvent, QuestionEvent, RepromptEvent
+from kiosk.engine.events import AnswerEvent, IntentName, QuestionEvent, RepromptEvent
+from kiosk.engine.knowledge import Prompts
+from kiosk.ui.messages import AnswerChosen, CommandChosen
 from kiosk.ui.widgets.answer_buttons import AnswerButtons
 from kiosk.ui.widgets.caption import Caption
 from kiosk.ui.widgets.listening import ListeningIndicator
 from kiosk.ui.widgets.progress import QuestionProgress
 
-COMMANDS = ("repeat", "back", "help", "why", "restart")  # labels: prompts.yaml command_<name>
+COMMANDS: tuple[IntentName, ...] = ("repeat", "back", "help", "why", "restart")  # labels: prompts.yaml command_<name>
+_COMMAND: dict[str, IntentName] = {name: name for name in COMMANDS}  # a key binding or a button id names one as text
 
 
 class QuestionScreen(Screen):
     BINDINGS = [
-        *(Binding(str(n), f"app.choose({n})", show=False) for n in range(1, 10)),
-        Binding("r", "app.command('repeat')", show=False),
-        Binding("b", "app.command('back')", show=False),
-        Binding("h", "app.command('help')", show=False),
-        Binding("w", "app.command('why')", show=False),
+        *(Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)),
+        Binding("r", "command('repeat')", show=False),
+        Binding("b", "command('back')", show=False),
+        Binding("h", "command('help')", show=False),
+        Binding("w", "command('why')", show=False),
         Binding("s", "restart", show=False),
         Binding("enter,space", "press_focused", show=False),
         Binding("left,up", "app.focus_previous", show=False),
@@ -35,16 +38,20 @@ class QuestionScreen(Screen):
     question_text = ""
     _restart_asked = False  # "S" once asks to confirm; a second "S" starts over
 
+    def __init__(self, words: Prompts) -> None:
+        super().__init__()
+        self._words = words
+
     def compose(self) -> ComposeResult:
-        words = self.app.kb.prompts  # type: ignore[attr-defined]
+        words = self._words
         with Vertical(id="question-page"):
-            yield QuestionProgress(id="progress")
+            yield QuestionProgress(words, id="progress")
             # above the question: it is about the last answer, not about the question now shown
-            yield Caption("", id="caption", markup=False)
+            yield Caption(words, id="caption")
             yield Static("", id="notice", markup=False)
             yield Static("", id="question-text", markup=False)
             yield AnswerButtons(id="answers")
-            yield ListeningIndicator(id="listening")
+            yield ListeningIndicator(words, id="listening")
             with Horizontal(id="commands"):
                 for name in COMMANDS:
                     yield Button(words[f"command_{name}"], id=f"command-{name}", classes="command")
@@ -70,7 +77,7 @@ class QuestionScreen(Screen):
         # the spoken reprompt repeats the question; on screen it is already in its own box
         text = " ".join(reprompt.text.replace(self.question_text, " ").split()) if self.question_text else reprompt.text
         if reprompt.offer_keys:
-            self.set_notice(f"{text}\n>>> {self.app.kb.prompts['keys_hint']} <<<", warning=True)  # type: ignore
+            self.set_notice(f"{text}\n>>> {self._words['keys_hint']} <<<", warning=True)
             self.query_one(AnswerButtons).add_class("offer-keys")
         else:
             self.set_notice(text, warning=reprompt.reason not in ("help", "why"))
@@ -91,13 +98,19 @@ class QuestionScreen(Screen):
         """Starting over loses every answer: the first "S" asks, the second does it."""
         if not self._restart_asked:
             self._restart_asked = True
-            self.set_notice(self.app.kb.prompts["restart_confirm"], warning=True)  # type: ignore[attr-defined]
+            self.set_notice(self._words["restart_confirm"], warning=True)
             return
         self._restart_asked = False
-        self.app.call_next(self.app.action_command, "restart")  # type: ignore[attr-defined]
+        self.post_message(CommandChosen("restart"))
+
+    def action_choose(self, number: int) -> None:
+        self.post_message(AnswerChosen(number))
+
+    def action_command(self, name: str) -> None:
+        self.post_message(CommandChosen(_COMMAND[name]))
 
     def on_answer_buttons_chosen(self, message: AnswerButtons.Chosen) -> None:
-        self.app.call_next(self.app.action_choose, message.number)  # type: ignore[attr-defined]
+        self.post_message(AnswerChosen(message.number))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("command-"):
@@ -105,4 +118,4 @@ class QuestionScreen(Screen):
             if event.button.id == "command-restart":
                 self.action_restart()
                 return
-            self.app.call_next(self.app.action_command, event.button.id.removeprefix("command-"))  # type: ignore
+            self.action_command(event.button.id.removeprefix("command-"))

@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 
 from kiosk.engine.events import CauseScore, ResultEvent
 from kiosk.engine.knowledge import Prompts
+from kiosk.ui.messages import CodeAsked, CommandChosen, PrintAsked, ResultDone
 from kiosk.ui.widgets.listening import ListeningIndicator
 
 # colour is never the only signal: every level has its own icon and words (prompts level_<id>)
@@ -49,10 +50,10 @@ def result_speech(result: ResultEvent, words: Prompts) -> list[str]:
 
 class ResultScreen(Screen):
     BINDINGS = [
-        Binding("r", "app.command('repeat')", show=False),
-        Binding("d", "app.done", show=False),
-        Binding("c", "app.show_code", show=False),
-        Binding("p", "app.print_summary", show=False),
+        Binding("r", "press('repeat')", show=False),
+        Binding("d", "press('done')", show=False),
+        Binding("c", "press('code')", show=False),
+        Binding("p", "press('print')", show=False),
         Binding("up", "scroll('up')", show=False),
         Binding("down", "scroll('down')", show=False),
         Binding("pageup", "scroll('page_up')", show=False),
@@ -60,15 +61,16 @@ class ResultScreen(Screen):
     ]
     AUTO_FOCUS = ""
 
-    def __init__(self, result: ResultEvent, *, voice: bool = True, printing: bool = False) -> None:
+    def __init__(self, result: ResultEvent, words: Prompts, *, voice: bool = True, printing: bool = False) -> None:
         super().__init__()
         self.result = result
+        self._words = words
         self.voice = voice  # the closing line names spoken words only when the kiosk listens
         self.printing = printing  # staff turned a printer on (kiosk.yaml: printer)
 
     def compose(self) -> ComposeResult:
         r = self.result
-        words: Prompts = self.app.kb.prompts  # type: ignore[attr-defined]
+        words = self._words
         with Vertical(id="result-page"):
             yield Static(banner_words(r, words), id="banner", classes=f"level-{r.urgency.level}", markup=False)
             with VerticalScroll(id="result-body"):
@@ -89,7 +91,7 @@ class ResultScreen(Screen):
             yield Static(r.disclaimer, id="disclaimer", markup=False)
             yield Static(words["result_closing" if self.voice else "result_closing_keys"], id="closing", markup=False)
             yield Static("", id="print-status", markup=False)
-            yield ListeningIndicator(id="listening")
+            yield ListeningIndicator(words, id="listening")
             with Horizontal(id="commands"):
                 yield Button(words["result_button_repeat"], id="command-repeat", classes="command")
                 yield Button(words["result_button_code"], id="command-code", classes="command")
@@ -119,9 +121,9 @@ class ResultScreen(Screen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        action = {"command-done": self.app.action_done, "command-code": self.app.action_show_code,  # type: ignore
-                  "command-print": self.app.action_print_summary}.get(event.button.id or "")  # type: ignore
-        if action is not None:
-            self.app.call_next(action)
-        else:
-            self.app.call_next(self.app.action_command, "repeat")  # type: ignore[attr-defined]
+        self.action_press((event.button.id or "").removeprefix("command-"))
+
+    def action_press(self, name: str) -> None:
+        """repeat, done, code or print: the app decides what each does (and whether it can now)."""
+        messages = {"done": ResultDone, "code": CodeAsked, "print": PrintAsked}
+        self.post_message(messages[name]() if name in messages else CommandChosen("repeat"))

@@ -11,21 +11,25 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from kiosk.engine.knowledge import Prompts
+from kiosk.ui.messages import StartAsked
 from kiosk.ui.touch import in_staff_corner
+from kiosk.ui.voice import VoiceStatus
 from kiosk.ui.widgets.listening import ListeningIndicator
-
-
 
 class WelcomeScreen(Screen):
     AUTO_FOCUS = ""
 
-    def __init__(self, ignore_keys_s: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, words: Prompts, voice: VoiceStatus, ignore_keys_s: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
+        self._words = words
+        self._voice = voice  # shown once composed; the app updates it while the screen shows
         self._clock = clock  # the app's clock (tests pass one they move on by hand)
         self._keys_from = clock() + ignore_keys_s
 
     def compose(self) -> ComposeResult:
-        words = self.app.kb.prompts  # type: ignore[attr-defined]
+        words = self._words
         with Vertical(id="welcome"):
             yield Static(words["welcome_title"], id="welcome-title", markup=False)
             yield Static(words["welcome_what"], id="welcome-what", markup=False)
@@ -33,29 +37,27 @@ class WelcomeScreen(Screen):
             with Center():
                 yield Button(words["welcome_button"], id="start", classes="big")
             yield Static("", id="voice-status", markup=False)
-            yield ListeningIndicator(id="listening")
+            yield ListeningIndicator(words, id="listening")
 
     def on_mount(self) -> None:
-        status = self.app.voice_status  # type: ignore[attr-defined]
-        self.show_voice_status(status.summary, status.hearing)
+        self.show_voice_status(self._voice.summary, self._voice.hearing)
 
     def show_voice_status(self, summary: str, hearing: bool) -> None:
         self.query_one("#voice-status", Static).update(summary)
-        words = self.app.kb.prompts  # type: ignore[attr-defined]
-        self.query_one("#welcome-how", Static).update(words["welcome_how" if hearing else "welcome_how_keys"])
+        self.query_one("#welcome-how", Static).update(self._words["welcome_how" if hearing else "welcome_how_keys"])
 
     def on_key(self, event: events.Key) -> None:
         event.stop()
         if self._clock() < self._keys_from:
             return
-        self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
+        self.post_message(StartAsked())
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
         if in_staff_corner(event.screen_x, event.screen_y):  # staff tapping for the PIN, not a patient
             return
-        self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
+        self.post_message(StartAsked())
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.app.call_next(self.app.start_interview)  # type: ignore[attr-defined]
+        self.post_message(StartAsked())

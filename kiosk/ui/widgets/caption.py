@@ -22,8 +22,12 @@ def caption_words(answer: AnswerEvent, spoken: bool, words: Prompts) -> str:
 
 
 class Caption(Static):
+    def __init__(self, words: Prompts, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._words = words
+
     def show_answer(self, answer: AnswerEvent, spoken: bool) -> None:
-        self.update(caption_words(answer, spoken, self.app.kb.prompts))  # type: ignore[attr-defined]
+        self.update(caption_words(answer, spoken, self._words))
         self.set_class(spoken and answer.confidence < UNSURE_BELOW, "unsure")
 
     def clear(self) -> None:

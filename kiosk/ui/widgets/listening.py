@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from kiosk.engine.knowledge import Prompts
+
 METER_CELLS = 12
 ICONS = {"speaking": "((o))", "listening": "(  o  )", "thinking": "...", "idle": "", "starting": "...", "off": "(x)"}
 
@@ -14,9 +16,13 @@ class ListeningIndicator(Widget):
     state: reactive[str] = reactive("off")
     level: reactive[float] = reactive(0.0)
 
+    def __init__(self, words: Prompts, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._words = words
+
     def render(self) -> Text:
         state = self.state if self.state in ICONS else "idle"
-        icon, words = ICONS[state], self.app.kb.prompts[f"listening_{state}"]  # type: ignore[attr-defined]
+        icon, words = ICONS[state], self._words[f"listening_{state}"]
         text = Text()
         if icon:
             text.append(f"{icon} ", style="bold")

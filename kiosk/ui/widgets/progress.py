@@ -17,11 +17,15 @@ def progress_words(progress: Progress, words: Prompts) -> str:
 
 
 class QuestionProgress(Horizontal):
+    def __init__(self, words: Prompts, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._words = words
+
     def compose(self) -> ComposeResult:
         yield Label("", id="progress-words", markup=False)
         yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress-bar")
 
     def show(self, progress: Progress) -> None:
-        self.query_one("#progress-words", Label).update(progress_words(progress, self.app.kb.prompts))  # type: ignore[attr-defined]
+        self.query_one("#progress-words", Label).update(progress_words(progress, self._words))
         bar = self.query_one("#progress-bar", ProgressBar)
         bar.update(total=max(progress.estimate, progress.asked, 1), progress=progress.asked)

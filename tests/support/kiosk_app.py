@@ -1,0 +1,128 @@
+"""The real kiosk app under Textual's run_test, and the steps every UI test repeats: start the
+interview, answer until the end (or say yes to the red flags), let the threads finish.
+
+Written once here so that a change to how the kiosk is driven (a key, a message) is made once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from textual.widgets import Static
+
+from kiosk.config import Settings
+from kiosk.engine.loader import load_knowledge_base
+from kiosk.stafflog import StaffLog
+from kiosk.ui.app import KioskApp
+from kiosk.ui.dialogs.pin import PinDialog
+from kiosk.ui.screens.emergency import EmergencyScreen
+from kiosk.ui.screens.result import ResultScreen
+
+KB = load_knowledge_base()
+PIN = "2468"
+# The idle check runs on a real timer, every idle_timeout / 4 (at least 0.1 s): waiting this long
+# (real time) lets it look at the clock at least twice.
+IDLE_TIMEOUT = 0.6
+TWO_IDLE_CHECKS_S = 0.35
+
+
+def sync(scenario: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
+    """Run an async pilot scenario as a plain test (no async pytest plugin is needed)."""
+
+    @functools.wraps(scenario)
+    def test(*args: Any, **kwargs: Any) -> Any:
+        return asyncio.run(scenario(*args, **kwargs))
+
+    return test
+
+
+class Clock:
+    """The app's clock, moved on by the test: idle time passes without sleeping it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def kiosk(clock: Clock | None = None, *, staff_log: StaffLog | None = None, **overrides: Any) -> KioskApp:
+    """The kiosk with the test PIN, voice off (keys and touch), and ``overrides`` as settings."""
+    return KioskApp(Settings(pin=PIN, **overrides), KB, clock=clock or time.monotonic, staff_log=staff_log)
+
+
+def text_of(app: KioskApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def settle(pilot: Any) -> None:
+    """Let the threads (speech, alert, print) finish and the screen catch up with them."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def begin(pilot: Any) -> None:
+    """Space on the welcome: the first question."""
+    await pilot.press("space")
+    await pilot.pause()
+
+
+async def answer_until_the_end(pilot: Any, *, yes_to_red_flags: bool = False, limit: int = 40) -> list[str]:
+    """Answer by number keys: "No" (or the first option) to everything, "Yes" to red flags if asked."""
+    app: KioskApp = pilot.app
+    red_flags = set(app.kb.red_flags())
+    asked: list[str] = []
+    while app.mode == "question" and len(asked) < limit:
+        question = app.session.current
+        assert question is not None
+        asked.append(question.id)
+        numbers = {o.number for o in question.options}
+        if yes_to_red_flags and set(question.findings) & red_flags:
+            key = "1"
+        else:
+            key = "2" if 2 in numbers else "1"
+        await pilot.press(key)
+        await pilot.pause()
+    return asked
+
+
+async def to_the_result(pilot: Any) -> list[str]:
+    """Begin and say "no" to everything: the result screen. Returns the question ids asked."""
+    await begin(pilot)
+    asked = await answer_until_the_end(pilot)
+    assert isinstance(pilot.app.screen, ResultScreen)
+    return asked
+
+
+async def to_the_emergency(pilot: Any) -> None:
+    """Begin and say yes to the first red flag: the emergency screen, with the alert sent."""
+    await begin(pilot)
+    await answer_until_the_end(pilot, yes_to_red_flags=True)
+    assert isinstance(pilot.app.screen, EmergencyScreen)
+    await settle(pilot)
+
+
+async def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout_s
+    while loop.time() < end:
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
+
+
+async def open_staff(pilot: Any, pin: str = PIN) -> None:
+    """The staff key and the PIN typed on the keys."""
+    await pilot.press("f12")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, PinDialog)
+    await pilot.press(*pin, "enter")
+    await pilot.pause()
