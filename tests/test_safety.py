@@ -361,6 +361,7 @@ async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(t
         assert app.session.current.id == "chest_pain"
         clock.advance(IDLE_TIMEOUT + 0.1)
         assert await wait_until(lambda: isinstance(app.screen, EmergencyScreen), 3.0)
+        await pilot.pause()  # the screen is pushed; let it compose before reading it (a race under load)
         assert text_of(app, "#emergency-words").startswith("SAFETY CHECK")
         await settle(pilot)
         line = log.read_text().strip()
