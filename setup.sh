@@ -63,7 +63,7 @@ fetch_vosk_model() {
     return
   fi
   log "fetching the Vosk English model (optional)"
-  "$VENV/bin/kiosk" model download || log "no Vosk model fetched: the kiosk will use PocketSphinx"
+  "$VENV/bin/kiosk" model download || log "no Vosk model fetched (optional): the kiosk hears with Whisper, or PocketSphinx"
 }
 
 render_unit() {
@@ -87,7 +87,7 @@ install_service() {
   install -d -o "$KIOSK_USER" /var/cache/hand-cramp-kiosk/models /var/lib/hand-cramp-kiosk
   log "fetching the Vosk English model for $KIOSK_USER (optional)"
   runuser -u "$KIOSK_USER" -- env KIOSK_MODEL_CACHE=/var/cache/hand-cramp-kiosk/models \
-    "$VENV/bin/kiosk" model download </dev/null || log "no Vosk model fetched: the kiosk will use PocketSphinx"
+    "$VENV/bin/kiosk" model download </dev/null || log "no Vosk model fetched (optional): the kiosk hears with Whisper, or PocketSphinx"
   render_unit > /etc/systemd/system/$UNIT_NAME
   systemd-analyze verify /etc/systemd/system/$UNIT_NAME
   systemctl daemon-reload

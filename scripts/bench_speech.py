@@ -109,6 +109,10 @@ class Run:
     # the same latency with the decode's CPU time in place of its wall-clock time: on a machine
     # shared with other work, wall-clock includes waiting for a core
     cpu_latencies: list[float] = field(default_factory=list)
+    compute: list[float] = field(default_factory=list)  # the recognizer's compute per answer (ms, wall-clock)
+    early: list[bool] = field(default_factory=list)  # the speculative decode (at the pause) was used
+    # what went wrong, to see why: (voice set, condition, voice, question, said, expected, transcript, understood)
+    misses: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def peak_mb() -> float:
@@ -116,7 +120,7 @@ def peak_mb() -> float:
 
 
 def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], answers, out_of_scope,
-          judge, speed: int, recognizer, invents, accepted) -> Run:
+          judge, speed: int, recognizer, invents, accepted, describe=lambda question, transcript: "") -> Run:
     """``accepted(question, transcript)``: out-of-scope speech was taken as something (an answer
     or a command), not rejected. With open recognizers a transcript is always there; what the
     understanding makes of it is what counts."""
@@ -133,6 +137,9 @@ def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], a
                     clip = make_clip(clips, item[1], voice, speed, noise, snr, seed)
                     heard = listen(listener, clip, item[0])
                     tally.add(judge(item, heard.transcript))
+                    if not judge(item, heard.transcript):
+                        run.misses.append((voice_set, label, voice, item[0], item[1], f"{item[2]} {item[3]}",
+                                           heard.transcript or f"[{_why(recognizer)}]", describe(item[0], heard.transcript)))
                     wrong.add(heard.transcript != "" and not judge(item, heard.transcript)
                               and accepted(item[0], heard.transcript))
                     record(run, recognizer, heard, clip, voice_set, in_scope=True, right=judge(item, _last(recognizer)))
@@ -141,6 +148,9 @@ def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], a
                     heard = listen(listener, clip, question)
                     taken = heard.transcript != "" and accepted(question, heard.transcript)
                     rejects.add(taken)
+                    if taken:
+                        run.misses.append((voice_set, label, voice, question, said, "no_match", heard.transcript,
+                                           describe(question, heard.transcript)))
                     invented.add(taken and invents(question, heard.transcript))
                     record(run, recognizer, heard, clip, voice_set, in_scope=False, right=False)
     return run
@@ -161,37 +171,51 @@ def listen(listener: Listener, clip, question: str):
     return listener.listen(ClipMicrophone(clip.path), _GRAMMARS[question])
 
 
+def _why(recognizer) -> str:
+    """What the recognizer heard before it rejected it (Whisper), for the list of misses."""
+    last = getattr(recognizer, "last", None)
+    if last is None or not getattr(last, "rejected", ""):
+        return "nothing"
+    return f"{last.rejected}: {last.hypothesis!r} nsp={last.no_speech} lp={last.avg_logprob}"
+
+
 def _last(recognizer) -> str:
     last = getattr(recognizer, "last", None)
     return last.hypothesis if last is not None else ""
 
 
-_CPU_S: list[float] = []  # the CPU time of the latest finish()
+_CPU_S: dict[str, float] = {}  # the CPU time of the latest finish() and speculate()
 
 
 def _time_finish(recognizer) -> None:
-    """Wrap finish() to keep its process CPU time (all threads: CTranslate2 computes in its own)."""
-    finish = recognizer.finish
-    if getattr(finish, "timed", False):
-        return
+    """Wrap finish() (and speculate(), where the recognizer has it) to keep their process CPU
+    time (all threads: CTranslate2 computes in its own)."""
+    for name in ("finish", "speculate"):
+        method = getattr(recognizer, name, None)
+        if method is None or getattr(method, "timed", False):
+            continue
 
-    def timed():
-        began = time.process_time()
-        try:
-            return finish()
-        finally:
-            _CPU_S[:] = [time.process_time() - began]
+        def timed(method=method, name=name):
+            began = time.process_time()
+            try:
+                return method()
+            finally:
+                _CPU_S[name] = time.process_time() - began
 
-    timed.timed = True
-    recognizer.finish = timed
+        timed.timed = True
+        setattr(recognizer, name, timed)
 
 
 def record(run: Run, recognizer, heard, clip, voice_set: str, in_scope: bool, right: bool) -> None:
     if heard.endpoint_s is not None:
         run.latencies.append(heard.endpoint_s - clip.speech_end_s + heard.decode_ms / 1000)
-        if _CPU_S:
-            run.cpu_latencies.append(heard.endpoint_s - clip.speech_end_s + _CPU_S[0])
-        run.rtf.append(heard.decode_ms / 1000 / max(0.1, heard.endpoint_s))
+        if "finish" in _CPU_S:
+            # a speculative decode began early_s before the endpoint: only what is left of it waits
+            cpu = _CPU_S["finish"] + (_CPU_S.get("speculate", 0.0) if heard.early_s else 0.0)
+            run.cpu_latencies.append(heard.endpoint_s - clip.speech_end_s + max(0.0, cpu - heard.early_s))
+        run.rtf.append(heard.compute_ms / 1000 / max(0.1, heard.endpoint_s))
+        run.compute.append(heard.compute_ms)
+        run.early.append(heard.early_s > 0)
     last = getattr(recognizer, "last", None)
     if last is not None and hasattr(last, "margin"):
         # Answers heard with the room gated out have their own threshold; shift them onto the
@@ -230,6 +254,9 @@ def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
               f"{1000 * statistics.median(cpu):.0f} ms, p95 {1000 * cpu[int(0.95 * (len(cpu) - 1))]:.0f} ms")
     print(f"decode real-time factor (compute per second of audio): median {statistics.median(run.rtf):.3f}, "
           f"max {max(run.rtf):.3f}")
+    print(f"compute per answer (wall-clock, all decodes incl. dropped speculative ones): median "
+          f"{statistics.median(run.compute):.0f} ms, p95 {sorted(run.compute)[int(0.95 * (len(run.compute) - 1))]:.0f} ms; "
+          f"speculative decode used for {sum(run.early)}/{len(run.early)} answers")
     print(f"model load {load_s:.2f} s, peak memory after load {memory_mb:.0f} MB")
 
 
@@ -265,6 +292,13 @@ def sweep_vosk(run: Run) -> None:
 
 
 ONE_CORE = True  # --no-one-core skips it
+MISSES = False  # --misses lists every answer not understood and every false accept
+
+
+def print_misses(run: Run) -> None:
+    print(f"\nmisses ({len(run.misses)}): voice set | condition | voice | question | said | expected | heard | understood")
+    for miss in run.misses:
+        print("  " + " | ".join(miss))
 
 
 def english_grammars(kb) -> None:
@@ -301,10 +335,14 @@ def bench_english(engine: str, make, clips: Path, quick: bool, sets: list[str]) 
     def heard_anything(question: str, transcript: str) -> bool:  # a false accept: understood as something
         return understand(kb, kb.questions[question], transcript).name != "no_match"
 
+    def describe(question: str, transcript: str) -> str:
+        intent = understand(kb, kb.questions[question], transcript)
+        return f"{intent.name} {intent.value}"
+
     voices = english_voices(quick, sets)
     answers = EN_ANSWERS + EN_OWN_WORDS
     run = bench(Listener(recognizer), clips, voices, answers, EN_OUT_OF_SCOPE, judge, 150, recognizer, invents,
-                accepted=heard_anything)
+                accepted=heard_anything, describe=describe)
     report(f"{engine}, English ({recognizer.model}), real KB, {len(answers)} answers "
            f"({len(EN_OWN_WORDS)} in own words) and {len(EN_OUT_OF_SCOPE)} out-of-scope per voice", run, load_s, memory)
     print(getattr(recognizer, "noise_note", "") or "Noise removal: off.")
@@ -313,6 +351,8 @@ def bench_english(engine: str, make, clips: Path, quick: bool, sets: list[str]) 
         print(f"{front_end.name}: {1000 * front_end.compute_s / max(1e-9, front_end.audio_s):.0f} ms of compute "
               f"per second of audio (real-time factor {front_end.compute_s / max(1e-9, front_end.audio_s):.3f})")
     targets(run)
+    if MISSES:
+        print_misses(run)
     if ONE_CORE:
         one_core(engine, clips, voices)
     if engine == "pocketsphinx":
@@ -352,14 +392,17 @@ def one_core(engine: str, clips: Path, voices: dict[str, tuple[str, ...]], per_q
         path = make_clip(clips, said, voice, 150, None, 0.0, 0).path
         files.setdefault(question, []).append(str(path))
     command = ["taskset", "-c", "0"] if shutil.which("taskset") else []
-    decode, peak = [], 0.0
+    decode, compute, peak = [], [], 0.0
     for question, paths in files.items():
         done = subprocess.run(command + [sys.executable, "-m", "kiosk", "hear", "--engine", engine, "--question",
                                          question, *paths[:per_question]], capture_output=True, text=True, timeout=600)
-        decode += [json.loads(line)["decode_ms"] for line in done.stdout.splitlines() if line.startswith("{")]
+        lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        decode += [line["decode_ms"] for line in lines]
+        compute += [line.get("compute_ms", line["decode_ms"]) for line in lines]
         peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     if decode:
         print(f"one core (taskset -c 0 kiosk hear, {len(decode)} clean answers): compute per answer median "
+              f"{statistics.median(compute):.0f} ms, max {max(compute):.0f} ms; wait after the endpoint median "
               f"{statistics.median(decode):.0f} ms, max {max(decode):.0f} ms; peak memory of the whole kiosk "
               f"hear process {peak:.0f} MB")
 
@@ -441,9 +484,10 @@ def main() -> int:
     parser.add_argument("--no-hint", action="store_true", help="Whisper: no question phrases in the prompt")
     parser.add_argument("--dfn", action="store_true", help="Whisper: DeepFilterNet3 noise removal in front")
     parser.add_argument("--no-one-core", action="store_true", help="skip the taskset -c 0 kiosk hear pass")
+    parser.add_argument("--misses", action="store_true", help="list every miss: what was said, heard, understood")
     args = parser.parse_args()
-    global ONE_CORE
-    ONE_CORE = not args.no_one_core
+    global ONE_CORE, MISSES
+    ONE_CORE, MISSES = not args.no_one_core, args.misses
     sets = [name.strip() for name in args.sets.split(",") if name.strip()]
     with tempfile.TemporaryDirectory() as scratch:
         clips = args.clips or Path(scratch)

@@ -122,3 +122,46 @@ def test_a_crash_goes_to_the_staff_log_never_to_the_screen(capsys, monkeypatch):
     crash_lines = [line for line in log.recent if " crash: " in line]
     assert crash_lines and "RuntimeError at test_deploy.py:" in crash_lines[0]
     assert "zanzibar" not in " ".join(log.recent)
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_systemctl_stop_or_a_lost_terminal_ends_the_kiosk_cleanly_and_the_staff_log_says_so(tmp_path, stop):
+    """`systemctl stop` sends SIGTERM; a terminal that goes away sends SIGHUP. The real kiosk, full
+    screen on a pseudo-terminal, leaves through its own exit (exit code 0) and logs it."""
+    import fcntl
+    import pty
+    import signal
+    import struct
+    import termios
+    import threading
+    import time
+
+    log = tmp_path / "staff.log"
+    (tmp_path / "kiosk.yaml").write_text(f"staff_log: {log}\nmute: true\n")
+    main, screen = pty.openpty()
+    fcntl.ioctl(screen, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    kiosk = subprocess.Popen([sys.executable, "-m", "kiosk", "--mic-file", str(tmp_path / "no-answers")],
+                             stdin=screen, stdout=screen, stderr=screen, cwd=tmp_path, start_new_session=True,
+                             env={**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(ROOT)})
+    os.close(screen)
+
+    def drain() -> None:  # the terminal's side: read what the kiosk draws, so it never blocks
+        try:
+            while os.read(main, 65536):
+                pass
+        except OSError:
+            pass
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 90
+        while " voice: " not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert " voice: " in log.read_text(), "the kiosk did not start"
+        kiosk.send_signal(getattr(signal, stop))
+        assert kiosk.wait(timeout=30) == 0
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
+        os.close(main)
+    assert log.read_text().splitlines()[-1].endswith(f"stopped: exit code 0 ({stop})")

@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 import os
 import stat
+from datetime import UTC, datetime
 
 import numpy as np
+import segno
 import zxingcpp
 from escpos.printer import Dummy
 from PIL import Image
 
 from kiosk.engine import Session
 from kiosk.engine.events import ResultEvent
+from kiosk.engine.handoff import CODE_CHARSET, CODE_MAX_CHARS, CauseLine, ClinicianSummary
 from kiosk.printing import CupsPrinter, EscposPrinter, make_printer, parse_printer, wrap
 from kiosk.ui.widgets.qr import HALF_BLOCKS, qr_lines
 from tests.conftest import run_kiosk
@@ -44,12 +47,13 @@ def interview(kb, answers: dict[str, str] = ANSWERS) -> ResultEvent:
     return next(e for e in events if isinstance(e, ResultEvent))
 
 
-def screen_picture(lines: list[str]) -> Image.Image:
-    """The half-block lines as a phone camera sees them: blocks light, spaces dark."""
+def screen_picture(lines: list[str], other_chars_dark: bool = False) -> Image.Image:
+    """The half-block lines as a phone camera sees them: blocks light, spaces dark (and, for a
+    whole screen, the cells of its words dark too: thin letters on the black background)."""
     light = {char: pair for pair, char in HALF_BLOCKS.items()}
     rows = []
     for line in lines:
-        pairs = [light[char] for char in line]
+        pairs = [light.get(char, (False, False)) if other_chars_dark else light[char] for char in line]
         rows += [[top for top, _ in pairs], [bottom for _, bottom in pairs]]
     modules = np.array(rows, dtype=np.uint8) * 255
     pixels = np.kron(modules, np.ones((PIXELS_PER_MODULE, PIXELS_PER_MODULE), dtype=np.uint8))
@@ -97,9 +101,35 @@ def test_the_qr_code_on_screen_decodes_back_to_the_summary(kb):
     code = result.summary.compact()
     lines = qr_lines(code)
     assert set("".join(lines)) <= set(HALF_BLOCKS.values())
-    assert len(lines) <= 33 and len(lines[0]) <= 66  # fits a 120x40 terminal with its title lines
+    assert len(lines) <= 23 and len(lines[0]) <= 45  # fits an 80x24 terminal beside its words
     assert decode(screen_picture(lines)) == code
-    assert "numbness" in code and result.urgency.level in code and code.count("\n") >= 3
+    assert "YES: NUMBNESS/TINGLING" in code and f"URGENCY {result.urgency.level.upper()}" in code
+    assert "NOT A DIAGNOSIS" in code and result.causes[0].id.upper().replace("_", "-") in code
+
+
+def every_finding_summary(kb, answer) -> ClinicianSummary:
+    """The longest summary the knowledge base allows: every finding given the same answer."""
+    labels = tuple(finding.label for finding in kb.findings.values())
+    causes = tuple(CauseLine(cid, cause.name, 0.5, (), ()) for cid, cause in kb.causes.items())
+    return ClinicianSummary(
+        yes=labels if answer is True else (), no=labels if answer is False else (),
+        unsure=labels if answer is None else (), values=(("age", "104 years"), ("how long", "3650 days")),
+        red_flags_all_no=answer is False, level="emergency", level_label="now",
+        because=("reason",), rules=tuple(rule.id for rule in kb.rules), causes=causes,
+        when=datetime(2026, 12, 1, 13, 44, tzinfo=UTC))
+
+
+def test_the_code_of_the_longest_summary_still_fits_80x24_and_names_what_matters_most(kb):
+    for answer in (True, None, False):
+        summary = every_finding_summary(kb, answer)
+        code = summary.compact()
+        made = segno.make(code, error="l", micro=False)
+        assert made.mode == "alphanumeric" and made.version <= 6, (made.mode, made.version, code)
+        assert len(code) <= CODE_MAX_CHARS and set(code) <= CODE_CHARSET
+        assert decode(screen_picture(qr_lines(code))) == code
+        assert code.startswith("HAND CRAMPS 13:44Z NOT A DIAGNOSIS. URGENCY EMERGENCY: ")
+        assert "CAUSES: " in code and "+" in code  # fewer items named, and it says so
+    assert "YES: " in every_finding_summary(kb, True).compact()
 
 
 def test_a_long_summary_still_round_trips(kb):
@@ -150,3 +180,21 @@ def test_printer_settings_are_checked():
             assert "escpos" in str(error)
         else:
             raise AssertionError(bad)
+
+
+def test_an_age_or_duration_chosen_on_a_key_is_summarised_as_its_band_not_a_made_up_number(kb):
+    session = Session(kb)
+    session.start()
+    events = []
+    for key in (2, 2, 4, 6):  # no, no, "65 to 74", "3 months or longer"
+        events = session.choose(key)
+    for _ in range(60):
+        if session.finished:
+            break
+        events = session.choose(2)
+    result = next(e for e in events if isinstance(e, ResultEvent))
+    assert dict(result.summary.values) == {"age": "65 to 74", "how long": "3 months or longer"}
+    assert "age: 65 to 74" in result.clinician_summary()
+    assert "AGE 65 TO 74. HOW LONG 3 MONTHS OR LONGER." in result.summary.compact()
+    said = interview(kb)  # said aloud: the number itself
+    assert dict(said.summary.values) == {"age": "67", "how long": "90 days"}

@@ -269,6 +269,8 @@ def test_start_over_returns_to_the_first_question(kiosk: KioskProcess) -> None:
     assert third["progress"]["asked"] >= 3
     turn = say(kiosk, "start over")
     assert turn[0]["intent"] == "restart"
+    assert turn[-1]["type"] == "reprompt" and turn[-1]["reason"] == "restart"  # every answer is lost: it asks
+    turn = say(kiosk, "yes")
     again = turn[-1]
     assert again["type"] == "question" and again["id"] == first["id"]
     assert again["progress"]["asked"] == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.engine import Session
-from kiosk.engine.events import AnswerEvent, EmergencyEvent, QuestionEvent, RepromptEvent, ResultEvent
+from kiosk.engine.events import AnswerEvent, EmergencyEvent, Intent, QuestionEvent, RepromptEvent, ResultEvent
 
 
 def _question(events) -> QuestionEvent:
@@ -120,12 +120,67 @@ def test_go_back_changes_the_last_answer(kb):
     assert _question(session.answer("none of those")).id == "age"
 
 
-def test_start_over_returns_to_the_first_question(kb):
+def _asked_to_start_again(kb, events) -> None:
+    """One confirmation turn, in the words of intents/prompts.yaml, and nothing lost yet."""
+    assert not any(isinstance(e, QuestionEvent) for e in events), events
+    reprompt = events[-1]
+    assert isinstance(reprompt, RepromptEvent) and reprompt.reason == "restart"
+    assert reprompt.text == kb.prompts["restart_confirm"]
+
+
+def test_start_over_asks_once_then_yes_returns_to_the_first_question(kb):
     session = Session(kb)
     session.start()
     session.answer("no")
-    events = session.answer("start over")
+    _asked_to_start_again(kb, session.answer("start over"))
+    assert session.current.id == "warning_signs"
+    events = session.answer("yes please")
+    assert events[0].intent == "restart"
     assert _question(events).id == "red_flags_now" and _question(events).progress.asked == 1
+
+
+def test_start_over_twice_by_voice_or_key_starts_over(kb):
+    for second in ("start over", "key"):
+        session = Session(kb)
+        session.start()
+        session.answer("no")
+        _asked_to_start_again(kb, session.apply(Intent("restart"), from_keys=True))  # the S key
+        events = session.answer("let's start again") if second != "key" else session.apply(Intent("restart"))
+        assert _question(events).id == "red_flags_now" and _question(events).progress.asked == 1
+
+
+def test_no_to_starting_over_keeps_every_answer_and_asks_the_question_again(kb):
+    session = Session(kb)
+    question = _through_screening(session)
+    _asked_to_start_again(kb, session.answer("start over"))
+    events = session.answer("no")
+    assert _question(events).id == question.id and _question(events).progress.asked == question.progress.asked
+    assert session.answer("no").__len__() >= 2 and session.current.id != question.id  # "no" now answers it
+
+
+def test_an_answer_instead_of_yes_cancels_starting_over(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no")
+    _asked_to_start_again(kb, session.answer("start over"))
+    events = session.choose(2)  # a key answer to the question on screen: it counts, nothing is lost
+    assert _question(events).id == "age" and _question(events).progress.asked == 3
+    events = session.answer("67")
+    assert _question(events).id == "duration"
+    session.answer("start over")
+    assert session.noinput()[-1].reason == "noinput"  # silence is not a yes
+    events = session.answer("yes")
+    assert session.current.id == "duration" and events[-1].reason == "no_match"  # an answer to "how long?"
+
+
+def test_a_warning_sign_said_instead_of_yes_is_an_emergency_not_a_restart(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no")
+    session.answer("none of those")
+    _asked_to_start_again(kb, session.answer("start over"))
+    events = session.answer("yes I have chest pain")
+    assert any(isinstance(e, EmergencyEvent) for e in events), events
 
 
 def test_numbered_keys_answer_like_words(kb):

@@ -26,7 +26,7 @@ from kiosk.speech.recognizers.whisper_recognizer import (
     without_repeats,
 )
 from tests.conftest import run_kiosk
-from tests.support.speech_audio import ClipMicrophone, make_clip
+from tests.support.speech_audio import ClipMicrophone, make_clip, mix, pcm, speech
 
 SNR_DB = {"white": 20.0, "babble": 10.0, "pink": 5.0, None: 20.0}  # the bench's four conditions
 HEART = "hibari:heart/1/1.0/1.0"
@@ -100,6 +100,10 @@ def test_phrases_whisper_invents_on_noise_are_dropped_at_the_recognizer(whisper)
 
 def test_a_short_window_decoding_loop_is_kept_once():
     assert without_repeats("Go back! Go back! Go back!") == "Go back!"
+    assert without_repeats("Yes. I take a water pill. Yes. I take a water pill.") == "Yes. I take a water pill."
+    assert without_repeats("67 67 67 67 67 67 67 67 67 67 67 67") == "67"  # no full stops, cut off
+    assert without_repeats("sixty seven sixty seven sixty seven sixty") == "sixty seven"
+    assert without_repeats("no no") == "no no" and without_repeats("one two three") == "one two three"
     assert without_repeats("Eighty one. Eighty one. Eight") == "Eighty one."
     assert without_repeats("No, no.") == "No, no."
     assert without_repeats("Yes. I take a water pill.") == "Yes. I take a water pill."
@@ -143,5 +147,42 @@ def test_kiosk_hear_with_whisper_keeps_the_json_contract(clips):
     assert done.returncode == 0, done.stderr
     line = json.loads(done.stdout.splitlines()[0])
     assert line["engine"] == "whisper" and (line["intent"], line["value"]) == ("number", 62), line
-    assert line["transcript"] and line["endpoint_s"] > 0 and line["decode_ms"] > 0
+    assert line["transcript"] and line["endpoint_s"] > 0 and line["compute_ms"] > 0
+    assert 0 <= line["decode_ms"] <= line["compute_ms"]  # the wait after the endpoint: part of it
     assert "Whisper" in done.stderr and "whisper-tiny.en" in done.stderr
+
+
+class _Samples:
+    """A microphone playing samples (then a second of quiet) in 30 ms chunks."""
+
+    name, level = "samples", 0.0
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self._pcm = pcm(np.concatenate([samples, np.zeros(SAMPLE_RATE)]))
+
+    def chunks(self):
+        for start in range(0, len(self._pcm), 960):
+            yield self._pcm[start : start + 960]
+
+    def mute(self, muted):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_the_answer_is_decoded_as_the_pause_begins_and_again_if_the_patient_goes_on(whisper, kb):
+    """Speculative decoding: at the start of the pause after the words, Whisper decodes what it
+    has; when the pause is the end of the answer, that result is used (the patient waits only for
+    what of it the endpointer's hangover did not cover). When the patient goes on after a short
+    pause, the early result ("yes") is dropped and the whole answer decoded."""
+    question = kb.questions["diuretic"]
+    grammar = grammar_for(kb, question)
+    yes, rest = speech("yes", HEART), speech("i take a water pill", HEART)
+    whole = Listener(whisper).listen(_Samples(mix(yes, None, 0.0, np.random.default_rng(0))), grammar)
+    assert understand(kb, question, whole.transcript).name == "yes", whisper.last
+    assert whole.early_s > 0 and whole.decode_ms <= whole.compute_ms
+    paused = np.concatenate([yes, np.zeros(int(0.13 * SAMPLE_RATE)), rest])
+    went_on = Listener(whisper).listen(_Samples(mix(paused, None, 0.0, np.random.default_rng(0))), grammar)
+    assert "water" in went_on.transcript.lower(), whisper.last  # not the early "Yes."
+    assert understand(kb, question, went_on.transcript).name == "yes"

@@ -45,9 +45,24 @@ async def test_the_result_offers_a_code_for_the_desk_that_scans():
 
 
 @sync
-async def test_on_a_small_screen_the_code_screen_says_so_instead_of_a_code_that_cannot_scan():
+async def test_the_code_for_the_desk_fits_and_scans_on_an_80x24_terminal():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
+        await to_the_result(pilot)
+        code = app.screen.result.summary.compact()
+        await pilot.press("c")
+        await pilot.pause()
+        assert not app.screen.query_one("#qr", Static).has_class("too-small")
+        screen = [strip.text for strip in app.screen._compositor.render_strips()]
+        assert len(screen) == 24 and app.kb.prompts["code_title"].split()[0] in "".join(screen)
+        # the whole 80x24 screen as a camera sees it (its words as dark cells): one code, that one
+        assert decode(screen_picture(screen, other_chars_dark=True)) == code
+
+
+@sync
+async def test_on_a_smaller_screen_the_code_screen_says_so_instead_of_a_code_that_cannot_scan():
+    app = kiosk()
+    async with app.run_test(size=(70, 20)) as pilot:
         await to_the_result(pilot)
         await pilot.press("c")
         await pilot.pause()
@@ -182,3 +197,70 @@ async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports
             assert "please" not in report().lower()  # staff wording, not the patients'
     finally:
         voice.close()
+
+
+@sync
+async def test_start_over_by_voice_and_by_touch_each_ask_once_first():
+    from tests.test_ui_reliability import hear
+
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        await pilot.press("2", "2")
+        await pilot.pause()
+        asked = app.session.current.progress.asked
+        hear(app, "start over")  # said: one turn to make sure, nothing lost yet
+        await pilot.pause()
+        assert app.session.current.progress.asked == asked
+        assert text_of(app, "#notice") == app.kb.prompts["restart_confirm_keys"]  # worded for keys: voice is off
+        hear(app, "yes")
+        await pilot.pause()
+        assert app.session.current.progress.asked == 1
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.click("#command-restart")  # touched: the same one turn
+        await pilot.pause()
+        assert app.session.current.progress.asked == 2 and "Start over" in text_of(app, "#notice")
+        await pilot.pause(0.3)  # a Button ignores a second click while it still shows the first (0.2 s)
+        await pilot.click("#command-restart")
+        await pilot.pause()
+        assert app.session.current.progress.asked == 1
+
+
+def shown_in(screen: list[str], region) -> list[str]:
+    """The words inside a widget's region of the rendered screen."""
+    return " ".join(line[region.x:region.right] for line in screen[region.y:region.bottom]).split()
+
+
+@sync
+async def test_every_answer_label_is_shown_whole_at_80x24():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        for _ in range(4):  # the two safety screens, age, how long: the longest labels
+            screen = [strip.text for strip in app.screen._compositor.render_strips()]
+            for button in app.screen.query("Button.answer"):
+                words = str(button.label).split()
+                assert all(word in shown_in(screen, button.region) for word in words), (str(button.label), screen)
+            await pilot.press("2")
+            await pilot.pause()
+
+
+@sync
+async def test_a_pin_typed_in_one_burst_is_checked_after_its_digits():
+    """Keys that arrive together (a fast typist, a USB keypad, tmux send-keys "1234" Enter) were
+    checked before the digits reached the keypad: 'wrong PIN' for the right one (seen in tmux)."""
+    from textual import events
+
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, PinDialog)
+        for key, char in [(digit, digit) for digit in PIN] + [("enter", "\r")]:
+            app.post_message(events.Key(key, char))  # what the driver posts, with no pause between
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, StaffScreen) and app.staff.pin_guard.total_wrong == 0

@@ -39,6 +39,8 @@ BITS_PER_QUESTION = 0.8  # a rough yield per adaptive question, for the progress
 class _State:
     findings: dict[str, bool | None] = field(default_factory=dict)  # None: asked, "don't know"
     values: dict[str, float | None] = field(default_factory=dict)  # age, duration
+    # a value chosen on a key ("65 to 74"): the summary names the band, not the number standing for it
+    bands: dict[str, str] = field(default_factory=dict)
     asked: list[str] = field(default_factory=list)  # question ids, in order
     pending: list[str] = field(default_factory=list)  # follow-ups queued by a "yes" to a group
 
@@ -122,14 +124,19 @@ class Interview:
         return raisers
 
     # -- what answers mean ----------------------------------------------------------------
-    def record(self, qid: str, intent: Intent) -> str | None:
-        """Apply an answer. Returns a reprompt reason when the answer does not fit the question."""
+    def record(self, qid: str, intent: Intent, band: str = "") -> str | None:
+        """Apply an answer. Returns a reprompt reason when the answer does not fit the question.
+        ``band``: the label of the key that gave an age or duration (its value is the band's middle)."""
         question = self.question(qid)
         before = copy.deepcopy(self.state)
         problem = self._apply(question, intent)
         if problem:
             self.state = before
             return problem
+        if question.kind in ("number", "duration"):
+            self.state.bands.pop(question.findings[0], None)
+            if band and intent.name == question.kind:
+                self.state.bands[question.findings[0]] = band
         self.history.append(before)
         self.state.asked.append(qid)
         if qid in self.state.pending:
@@ -274,7 +281,7 @@ class Interview:
         """The answers as findings (never the patient's words), for the clinician."""
         findings, kb = self.state.findings, self.kb
         labels = {fid: kb.findings[fid].label for fid in findings}
-        values = tuple((kb.findings[fid].label, _value_words(kb.findings[fid].kind, value))
+        values = tuple((kb.findings[fid].label, self.state.bands.get(fid) or _value_words(kb.findings[fid].kind, value))
                        for fid, value in self.state.values.items())
         lines = []
         for cause in causes:

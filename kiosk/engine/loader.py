@@ -82,9 +82,9 @@ REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "dis
 SCREEN_PROMPTS = (
     "welcome_title", "welcome_what", "welcome_how", "welcome_how_keys", "welcome_button", "progress",
     "progress_about", "keys_hint", "help_keys", "caption_chose", "caption_heard", "caption_unsure",
-    "command_repeat", "command_back", "command_help", "command_why", "command_restart", "restart_confirm",
+    "command_repeat", "command_back", "command_help", "command_why", "command_restart", "restart_confirm", "restart_confirm_keys",
     "listening_speaking", "listening_listening", "listening_thinking", "listening_idle", "listening_starting",
-    "listening_off", "level_emergency", "level_urgent", "level_soon", "level_routine", "level_self_care",
+    "listening_off", "voice_on", "voice_no_speaking", "voice_no_hearing", "voice_off", "level_emergency", "level_urgent", "level_soon", "level_routine", "level_self_care",
     "result_next", "result_why", "result_causes", "result_fits", "result_does_not_fit", "result_possible",
     "result_more_below", "result_closing", "result_closing_keys", "result_spoken_closing",
     "result_button_repeat", "result_button_done", "result_button_code", "result_button_print", "code_title",

@@ -40,8 +40,8 @@ from .events import (
     ResultEvent,
 )
 from .interview import Interview
-from .knowledge import KEYS_AFTER_FAILED_TRIES, KnowledgeBase
-from .understanding import Grammar, Reading, grammar_for, read
+from .knowledge import KEYS_AFTER_FAILED_TRIES, KnowledgeBase, Question
+from .understanding import Grammar, Reading, grammar_for, intents_grammar, read
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class Session:
         self._asked_which = False  # a plain "yes" to a group question was met with "which ones?"
         self._question: QuestionEvent | None = None
         self._confirm: _Confirm | None = None  # findings volunteered, waiting for "is that right?"
+        self._restart_asked = False  # "start over" (said or S) was met with "do you want to start again?"
         self._ended: ResultEvent | EmergencyEvent | AbortedEvent | None = None
 
     # -- what the front end can read ------------------------------------------------------
@@ -90,6 +91,8 @@ class Session:
         """Phrases and words the current question accepts (for speech recognizers)."""
         if self._question is None:
             return None
+        if self._restart_asked:
+            return intents_grammar(self.kb, "restart", ("yes", "no", "restart"))
         return grammar_for(self.kb, self._interview.question(self._question.id))
 
     # -- what the front end can do --------------------------------------------------------
@@ -98,12 +101,15 @@ class Session:
         self._interview = Interview(self.kb)
         self._ended = None
         self._confirm = None
+        self._restart_asked = False
         return self._ask_next()
 
     def answer(self, text: str, confidence: float = 1.0) -> list[Event]:
         """An answer as words (typed, or a speech transcript) to the current question."""
         if self._question is None:
             return []
+        if self._restart_asked and (restart := self._restart_reply(text, confidence)):
+            return restart
         if self._confirm is not None:
             return self._confirmed(text)
         reading = read(self.kb, self._interview.question(self._question.id), text)
@@ -127,6 +133,7 @@ class Session:
         """Nothing was heard for several seconds."""
         if self._question is None:
             return []
+        self._restart_asked = False  # silence is not a yes to starting over
         return self._unclear("noinput")
 
     def idle(self) -> list[Event]:
@@ -150,6 +157,7 @@ class Session:
             return []
         events: list[Event] = [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)]
         name = intent.name
+        restart_asked, self._restart_asked = self._restart_asked, False  # any other answer goes on
         if name == "no_match":
             return events + self._unclear("no_match")
         if name == "unknown" and question.kind != "multi" and self._is_safety(question):
@@ -164,11 +172,14 @@ class Session:
         if name in ("help", "why"):
             return events + [self._explain(name)]
         if name == "restart":
-            return events + self.start()
+            if restart_asked:
+                return events + self.start()
+            self._restart_asked = True  # every answer is lost: one turn to make sure
+            return events + [RepromptEvent(question.id, "restart", self.kb.prompts["restart_confirm"])]
         if name == "back":
             self._interview.go_back()
             return events + self._ask_next()
-        problem = self._interview.record(question.id, intent)
+        problem = self._interview.record(question.id, intent, band=text if from_keys else "")
         if problem == "no_match":
             return events + self._unclear(problem)
         if problem:
@@ -233,6 +244,25 @@ class Session:
         if pending.answered:
             return events + self._ask_next()
         return events + [self._question]
+
+    def _restart_reply(self, text: str, confidence: float) -> list[Event]:
+        """The reply to "Do you want to start again?": yes (or "start over" again) starts over, no
+        goes back to the question. Anything else is an answer to the question ([] here), and one
+        that names a warning sign is never taken for a yes."""
+        assert self._question is not None
+        self._restart_asked = False
+        reading = read(self.kb, self._plain_yes_no(), text)
+        name = reading.intent.name
+        if reading.red_flags or reading.volunteered or name not in ("yes", "no", "restart"):
+            return []
+        heard = AnswerEvent(self._question.id, text, "repeat" if name == "no" else "restart", None, confidence)
+        return [heard, self._question] if name == "no" else [heard, *self.start()]
+
+    def _plain_yes_no(self) -> Question:
+        """A yes/no question that is not about a warning sign, to read a plain yes or no against."""
+        current = self._interview.question(self._question.id) if self._question else None
+        return next((q for q in self.kb.questions.values() if q.kind == "yes_no" and not self._interview.is_safety(q)),
+                    current or next(iter(self.kb.questions.values())))
 
     def _understood(self, qid: str, intent: Intent) -> str:
         """"You said you have no numbness." for the choices a partial answer denied or doubted."""

@@ -473,6 +473,12 @@ def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
     return Grammar(question.id, unique, tuple(dict.fromkeys(items)), words)
 
 
+def intents_grammar(kb: KnowledgeBase, name: str, intents: tuple[str, ...]) -> Grammar:
+    """The answer phrases of a few intents only: a yes/no turn that is not a question's own."""
+    phrases = (p for intent in intents for t in kb.answers.phrases(intent) for p in expand(t, kb.vocabulary, PER_TEMPLATE))
+    return phrase_grammar(name, tuple(phrases))
+
+
 def phrase_grammar(name: str, phrases: tuple[str, ...]) -> Grammar:
     """A grammar for a fixed list of phrases (the welcome and result screens)."""
     unique = tuple(dict.fromkeys(p.lower() for p in phrases))

@@ -24,6 +24,10 @@ AFTER_SPEECH_S = 0.2  # audio passed on after the last loud frame. That frame co
 # cut them: "about two", "go". It is inside the 0.3 s hangover, so no latency is added. Bench,
 # PocketSphinx, all voices, no rejection: 69.0% -> 73.7% right for 0.2 and 0.3 alike; 0.25-0.3
 # let the decoder hear "yes they" in a test clip's trailing hiss.
+# Speculative decoding: once the pause after the words has lasted AFTER_SPEECH_S, the recognizer
+# has all the audio it will get if the endpointer ends the answer in this pause, so a recognizer
+# that can (``speculate()``) decodes it then, while the rest of the hangover plays out. If the
+# patient goes on speaking, that result is dropped and the answer decoded again at its real end.
 MAX_SILENCE_S = 8.0  # nothing said for this long is "noinput"
 ROOM_S = 2.0  # room audio (heard before the answer) kept for the recognizer's noise estimate
 ROOM_GUARD_S = 0.1  # room audio ends this long before the detected start of speech (soft onsets)
@@ -32,7 +36,9 @@ ROOM_GUARD_S = 0.1  # room audio ends this long before the detected start of spe
 class Listener:
     def __init__(self, recognizer: Recognizer, endpoint: EndpointSettings | None = None) -> None:
         self.recognizer = recognizer
-        self.endpoint = endpoint or EndpointSettings()
+        # A recognizer may keep the speech band its rejection was tuned with (PocketSphinx)
+        low_hz = getattr(recognizer, "speech_band_low_hz", None)
+        self.endpoint = endpoint or (EndpointSettings(band_low_hz=low_hz) if low_hz else EndpointSettings())
         # What the microphone heard before the last answer began: the room's noise. Kept across
         # answers, since a patient who answers at once leaves too little of it to go on.
         self.room = b""
@@ -68,6 +74,9 @@ class Listener:
         room: deque[tuple[bytes, float]] = deque()  # older audio heard while waiting
         heard_bytes = 0
         started = False
+        self._speculated: tuple[float, float, float] | None = None  # (speech end, position, compute ms)
+        self._fed_since = True  # audio given to the recognizer since its last speculate()
+        self._speculated_ms = 0.0  # all speculative compute of this answer, used or not
         for chunk in microphone.chunks():
             if cancel is not None and cancel.is_set():
                 return self._cancelled(started)
@@ -89,7 +98,7 @@ class Listener:
             if state is State.WAITING:
                 if started:  # the endpointer took it back: a knock or a cough, not an answer
                     self.recognizer.finish()
-                    started = False
+                    started, self._speculated, self._speculated_ms = False, None, 0.0
                 self._drop_old(waiting, heard_bytes / BYTES_PER_SECOND - PREROLL_S, room)
                 if heard_bytes / BYTES_PER_SECOND >= max_silence_s:
                     return Heard("", 0.0, True, None, 0.0)
@@ -103,12 +112,35 @@ class Listener:
             self._pass_on(waiting, endpointer.speech_end_s + AFTER_SPEECH_S, state is State.ENDED)
             if state is State.ENDED:
                 return self._finish(endpointer.end_s)
+            if self._may_speculate(endpointer):
+                self._speculate(waiting, endpointer)
         if started:  # the audio ran out while the patient was still speaking
             self._front_ms = 0.0
             for chunk, end_s in waiting:
                 self._feed(chunk, end_s)
             return self._finish(heard_bytes / BYTES_PER_SECOND)
         return Heard("", 0.0, True, None, 0.0)
+
+    def _may_speculate(self, endpointer: Endpointer) -> bool:
+        """The pause has lasted AFTER_SPEECH_S and this speech end was not decoded yet. Not with a
+        streaming front end: it would have to be flushed mid-answer."""
+        assert endpointer.speech_end_s is not None
+        return (self._front_end is None and getattr(self.recognizer, "speculate", None) is not None
+                and endpointer.position_s - endpointer.speech_end_s >= AFTER_SPEECH_S
+                and (self._speculated is None or self._speculated[0] != endpointer.speech_end_s))
+
+    def _speculate(self, waiting: deque[tuple[bytes, float]], endpointer: Endpointer) -> None:
+        """Hand the recognizer the audio it would get if the answer ended now, and let it decode."""
+        assert endpointer.speech_end_s is not None
+        self._pass_on(waiting, endpointer.speech_end_s + AFTER_SPEECH_S, True)
+        speculate: Callable[[], None] | None = getattr(self.recognizer, "speculate", None)
+        assert speculate is not None  # _may_speculate checked it
+        began = time.perf_counter()
+        speculate()
+        spent_ms = (time.perf_counter() - began) * 1000
+        self._speculated = (endpointer.speech_end_s, endpointer.position_s, spent_ms)
+        self._speculated_ms += spent_ms
+        self._fed_since = False
 
     @staticmethod
     def _drop_old(waiting: deque[tuple[bytes, float]], before_s: float, room: deque[tuple[bytes, float]]) -> None:
@@ -159,6 +191,7 @@ class Listener:
     def _feed(self, chunk: bytes, end_s: float) -> None:
         """Give the recognizer the chunk through the front end, when there is one, and as heard
         (the model's delay held back at the end is pushed out now: its compute counts as latency)."""
+        self._fed_since = True  # a speculative decode (if any) no longer holds all the audio
         if self._front_end is None:
             self.recognizer.feed(chunk)
             return
@@ -178,10 +211,19 @@ class Listener:
         began = time.perf_counter()
         transcript = self.recognizer.finish()
         # The front end's compute for the last chunk and its flush come before the decode
-        decode_ms = (time.perf_counter() - began) * 1000 + self._front_ms
+        compute_ms = (time.perf_counter() - began) * 1000 + self._front_ms
         self._front_ms = 0.0
+        decode_ms, early_s = compute_ms, 0.0
+        if self._speculated is not None and not self._fed_since and endpoint_s is not None:
+            # finish() gave the speculative result back: it was computed from early_s before the
+            # endpoint on, so the patient waits only for what of it the hangover did not cover
+            # (on a live microphone the loop waited for it; on a file the audio does not wait)
+            early_s = max(0.0, endpoint_s - self._speculated[1])
+            decode_ms = max(0.0, compute_ms + self._speculated[2] - 1000 * early_s)
+        compute_ms += self._speculated_ms  # a dropped speculation was compute all the same
+        self._speculated, self._speculated_ms = None, 0.0
         return Heard(transcript.text, transcript.confidence, False, endpoint_s, round(decode_ms, 1),
-                     alternatives=transcript.alternatives)
+                     alternatives=transcript.alternatives, compute_ms=round(compute_ms, 1), early_s=round(early_s, 3))
 
     def _cancelled(self, started: bool) -> Heard:
         if started:

@@ -24,7 +24,8 @@ MUTE_TAIL_S = 0.3  # the room still rings and the speaker's buffer still plays a
 FILE_TAIL_SILENCE_S = 1.5  # after each recorded answer: lets the listener's endpointing close it
 EXHAUSTED_SILENCE_S = 10.0  # once every recorded answer is used: silence, then the source ends
 
-NO_MICROPHONE = "No microphone found. Please use the number keys or touch the screen."
+# Staff wording (staff screen and staff log); patients see the voice_* prompts of intents/prompts.yaml.
+NO_MICROPHONE = "Microphone: none found, so listening is off (patients use the keys and touch)."
 
 
 class MicrophoneError(Exception):
@@ -460,8 +461,8 @@ def _open_file_microphone(path: Path, realtime: bool) -> MicrophoneChoice:
         microphone = FileMicrophone(path, realtime=realtime)
     except MicrophoneError as error:
         reason = str(error).rstrip(".")
-        return MicrophoneChoice(None, f"The recorded answers cannot be used: {reason}. "
-                                "Please use the number keys or touch the screen.", reason)
+        return MicrophoneChoice(None, f"Microphone: the recorded answers cannot be used, so listening is off: {reason}.",
+                                reason)
     count = len(microphone.files)
     return MicrophoneChoice(microphone, f"Listening to {count} recorded answer"
                             f"{'' if count == 1 else 's'} from {path}.")

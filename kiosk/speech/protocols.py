@@ -35,9 +35,11 @@ class Heard:
     confidence: float
     noinput: bool  # no speech at all before the silence limit (or the audio ran out)
     endpoint_s: float | None = None  # audio position where the end of speech was decided
-    decode_ms: float = 0.0  # compute time from that point until the transcript was ready
+    decode_ms: float = 0.0  # time from that point until the transcript was ready (the wait)
     cancelled: bool = False
     alternatives: tuple[str, ...] = ()  # the recognizer's other readings, best first
+    compute_ms: float = 0.0  # the recognizer's whole decode of this answer, wherever it began
+    early_s: float = 0.0  # how long before the endpoint the decode began (speculation; 0: at it)
 
 
 @runtime_checkable
@@ -46,7 +48,11 @@ class Recognizer(Protocol):
     heard before each utterance (the room's noise), just before ``start``. And a ``front_end``
     (not None: e.g. kiosk/speech/deepfilter.py's DeepFilter): the Listener then runs every
     microphone chunk through it as it arrives, calls ``hear_room(pcm, denoised=True)`` and feeds
-    the recognizer ``feed(cleaned, original)``: the front end's output and the chunk as heard."""
+    the recognizer ``feed(cleaned, original)``: the front end's output and the chunk as heard.
+
+    May also have ``speculate()``: decode the audio fed so far and keep the result; the Listener
+    calls it when the pause after the words begins. ``finish()`` must then return that very
+    result when nothing was fed since, and decode afresh otherwise."""
 
     name: str  # "vosk" or "pocketsphinx"
     model: str  # which model (a path or a name), said at startup

@@ -27,18 +27,8 @@ class VoiceStatus:
     hearing: bool
     speaking: bool
     engine: str = ""  # which recognizer is listening, for staff
-    problems: tuple[str, ...] = ()  # plain-language reasons why hearing or speaking is off
+    problems: tuple[str, ...] = ()  # why hearing or speaking is off, for staff (patients: kiosk.ui.voice.voice_words)
     running: str = ""  # the startup message: engine, model, noise removal, engines skipped and why
-
-    @property
-    def summary(self) -> str:
-        if self.hearing and self.speaking:
-            return "Voice is on."
-        if self.hearing:
-            return "I can listen but cannot speak: please read the screen."
-        if self.speaking:
-            return "I cannot hear you: please use the number keys or touch the buttons."
-        return "Voice is off: please use the number keys or touch the buttons."
 
 
 class Cancel(threading.Event):
@@ -83,10 +73,10 @@ class SpeechService:
 
             tts = create_tts(s.voice, s.rate, s.volume, s.mute)
         except Exception as error:  # noqa: BLE001 - a missing or broken speech module must not stop the kiosk
-            problems.append(f"Speaking is off: {_short(error)}")
+            problems.append(f"Speaker: speech could not start, so speaking is off: {_short(error)}")
             return None
         if s.mute:
-            problems.append("Speaking is muted.")
+            problems.append("Speaker: muted by the settings, so speaking is off.")
             return None
         problem = getattr(tts, "problem", None)  # create_tts falls back to a silent voice that says why
         if problem:

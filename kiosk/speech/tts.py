@@ -50,8 +50,9 @@ RETRY_AFTER_S = 60.0  # then try again (next question or next patient): the spea
 ESPEAK_RATE = 22050  # samples a second: espeak-ng's voices all render at this rate
 RENDER_TRIES = 3  # an empty render is retried this many times in all before it counts as a failure
 
-ON_SCREEN = "Questions are shown on the screen."
-NO_SPEAKER = f"Speech is off: no speaker was found. {ON_SCREEN}"
+# Staff wording (staff screen and staff log); patients see the voice_* prompts of intents/prompts.yaml.
+ON_SCREEN = "Questions are on the screen only."
+NO_SPEAKER = f"Speaker: none found, so speaking is off. {ON_SCREEN}"
 
 
 class SpeechError(Exception):

@@ -156,13 +156,13 @@ class KioskApp(App[int]):
             return
         self._show_voice_status()
         if message.problem and self.question_screen is not None:
-            self.question_screen.set_notice(self.speech.summary(), warning=True)
+            self.question_screen.set_notice(self.speech.summary(self.kb.prompts), warning=True)
         self.staff.refresh()
 
     def _show_voice_status(self) -> None:
         for welcome in [s for s in self.screen_stack if isinstance(s, WelcomeScreen)]:
             try:  # details: staff screen
-                welcome.show_voice_status(self.speech.summary(), self.speech.status.hearing)
+                welcome.show_voice_status(self.speech.summary(self.kb.prompts), self.speech.status.hearing)
             except NoMatches:  # not composed yet (just switched to, on a busy machine): its on_mount shows it
                 pass
 
@@ -264,8 +264,10 @@ class KioskApp(App[int]):
         return self.kb.prompts["intro"]  # a required prompt: the loader refuses a folder without it
 
     def _worded_for_keys(self, reprompt: RepromptEvent) -> RepromptEvent:
-        """With voice off, help says which keys to press instead of what to say."""
+        """With voice off, help and "start again?" say which keys to press instead of what to say."""
         current = self.session.current
+        if reprompt.reason == "restart" and not self.speech.status.hearing:
+            return replace(reprompt, text=self.kb.prompts["restart_confirm_keys"])
         if reprompt.reason != "help" or self.speech.status.hearing or current is None:
             return reprompt
         return replace(reprompt, text=keys_help(current.help, self.kb.prompts["help_keys"]))

@@ -71,7 +71,7 @@ class AnswerChosen(Message):
 
 
 class CommandChosen(Message):
-    """A command by key or button: repeat, back, help, why or restart (restart already confirmed)."""
+    """A command by key or button: repeat, back, help, why or restart (the session asks once before a restart)."""
 
     def __init__(self, name: IntentName) -> None:
         super().__init__()

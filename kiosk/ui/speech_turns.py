@@ -13,10 +13,11 @@ from functools import partial
 
 from textual.app import App, ScreenStackError, UnknownModeError
 
+from kiosk.engine.knowledge import Prompts
 from kiosk.engine.understanding import Grammar
 from kiosk.stafflog import StaffLog
 from kiosk.ui.messages import SpeechProblem, VoiceHeard, VoiceLevel, VoiceReady, VoiceState
-from kiosk.ui.voice import Cancel, VoiceAdapter, VoiceStatus
+from kiosk.ui.voice import Cancel, VoiceAdapter, VoiceStatus, voice_words
 from kiosk.ui.widgets.listening import ListeningIndicator
 
 
@@ -69,10 +70,10 @@ class SpeechTurns:
                                        f"{'on' if status.hearing else 'off'}; speaker {'on' if status.speaking else 'off'}"
                                        + (f"; {problems}" if problems else ""))
 
-    def summary(self) -> str:
-        """What the screen says about the voice; a resting voice reads as not speaking."""
+    def summary(self, words: Prompts) -> str:
+        """What the patient's screen says about the voice; a resting voice reads as not speaking."""
         status = replace(self.status, speaking=False) if self.speech_problem else self.status
-        return status.summary
+        return voice_words(status, words)
 
     # -- turns ------------------------------------------------------------------------------------
     def start(self, texts: list[str], grammar: Grammar | None, *, alarm: bool = False) -> None:

@@ -16,7 +16,7 @@ from kiosk.ui.dialogs.pin import PinDialog, PinGuard
 from kiosk.ui.messages import SpeechProblem, StaffTestDone
 from kiosk.ui.screens.staff import StaffScreen, StaffStatus, next_engine
 from kiosk.ui.touch import CornerGesture
-from kiosk.ui.voice import Cancel, VoiceAdapter
+from kiosk.ui.voice import Cancel, VoiceAdapter, VoiceStatus
 
 if TYPE_CHECKING:  # the app owns the desk; imported for the type only (no import cycle at run time)
     from kiosk.ui.app import KioskApp
@@ -133,12 +133,7 @@ class StaffDesk:
     # -- what the staff screen shows --------------------------------------------------------------
     def status(self) -> StaffStatus:
         app, speech = self._app, self._app.speech
-        lines = [f"Engine setting: {speech.engine}. {speech.summary()}"]
-        if speech.status.running:
-            lines.append(f"  {speech.status.running}")  # engine, model, noise removal
-        lines += [f"  - {p}" for p in speech.status.problems]
-        if speech.speech_problem:
-            lines.append(f"  - Speaker: {speech.speech_problem}")
+        lines = voice_lines(speech.engine, speech.status, speech.speech_problem)
         guard = self.pin_guard
         if guard.total_wrong:
             lines.append(f"Wrong PIN tries since start: {guard.total_wrong} ({guard.in_a_row} in a row).")
@@ -160,3 +155,18 @@ class StaffDesk:
         emergency = app.emergency_active
         lines.append("An emergency is showing." if emergency else "No emergency is showing.")
         return StaffStatus(tuple(lines), emergency, speech.engine)
+
+
+def voice_lines(engine: str, status: VoiceStatus, speech_problem: str | None) -> list[str]:
+    """Engine, model, noise removal, microphone and speaker, in staff words (the welcome has the
+    patients' words): what runs, and why anything is off."""
+    on = {True: "on", False: "OFF"}
+    speaking = status.speaking and not speech_problem
+    lines = [f"Engine setting: {engine}. Listening {on[status.hearing]}"
+             + (f" ({status.engine})" if status.engine else "") + f", speaking {on[speaking]}."]
+    if status.running:
+        lines.append(f"  {status.running}")  # "Speech: <engine> with the model ... Noise removal: ..."
+    lines += [f"  - {problem}" for problem in status.problems]
+    if speech_problem:
+        lines.append(f"  - Speaker: {speech_problem}")
+    return lines

@@ -28,6 +28,7 @@ fetches the same files from upstream where a network allows; that copy wins over
 from __future__ import annotations
 
 import math
+import os
 import re
 import time
 import zlib
@@ -54,6 +55,7 @@ MODEL_FILES: dict[str, tuple[int, str]] = {
     "vocabulary.txt": (422_309, "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
 }
 
+MAX_THREADS = 4
 COMPUTE_TYPE = "int8"  # the weights are float16; int8 halves compute on a CPU at no measured loss
 BEAM_SIZE = 2  # also the number of alternatives returned
 PAD_S = 1.0  # encoder window = the utterance + this, rounded up to whole seconds (30 s = faster-whisper)
@@ -71,6 +73,17 @@ NO_SPEECH = 0.6  # no-speech probability above which, with a low log probability
 LOW_LOGPROB = -1.0  # average log probability per token below which the transcript is a guess
 MAX_COMPRESSION = 2.4  # zlib ratio above which the text repeats itself (a decoding loop)
 HALLUCINATIONS_FILE = Path(__file__).resolve().parent.parent / "hallucinations.yaml"
+
+
+def default_threads() -> int:
+    """One decoding thread per core this process may run on (``taskset`` narrows it), at most
+    MAX_THREADS. Two threads here: a tiny.en decode took 400-900 ms wall-clock against 1300-1500
+    ms with one, for about 15% more CPU time, on this machine under load (Pi 4 / 5: four cores)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_THREADS, cores))
 
 
 class WhisperModelError(RuntimeError):
@@ -134,16 +147,38 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 def without_repeats(text: str) -> str:
-    """The text with a sentence said again straight after itself kept once: Whisper's short-window
-    decoding loop ("Go back! Go back! Go back!"); a patient's own "no, no" has no full stop."""
+    """The text with a sentence, or a run of sentences, said again straight after itself kept
+    once: Whisper's short-window decoding loop ("Go back! Go back! Go back!", "Yes. I take a water
+    pill. Yes. I take a water pill."); a patient's own "no, no" has no full stop."""
     kept: list[str] = []
     for sentence in _SENTENCE_END.split(text):
-        if not kept or normalize(sentence) != normalize(kept[-1]):
-            kept.append(sentence)
+        kept.append(sentence)
+        for size in range(1, len(kept) // 2 + 1):  # the run just completed repeats the one before
+            if [normalize(s) for s in kept[-size:]] == [normalize(s) for s in kept[-2 * size:-size]]:
+                del kept[-size:]
+                break
     # the token limit cuts a loop mid-sentence: "Eighty one. Eight"
     if len(kept) > 1 and kept[-1][-1:] not in ".?!" and normalize(kept[-2]).startswith(normalize(kept[-1])):
         kept.pop()
-    return " ".join(kept)
+    return _without_word_loop(" ".join(kept))
+
+
+LOOP_REPEATS = 3  # a run of words said this often in a row is a loop ("no, no" is a patient's own)
+
+
+def _without_word_loop(text: str) -> str:
+    """A loop without full stops ("67 67 67 67 67 ...", cut off by the token limit) as its run
+    of one to four words said once: it used to be rejected as a loop, and lost the answer."""
+    words = text.split()
+    plain = [normalize(word) for word in words]
+    for size in range(1, 5):
+        if len(words) < LOOP_REPEATS * size:
+            break
+        # every word repeats the run, the last one perhaps cut short
+        if all(plain[i] == plain[i % size] for i in range(len(words) - 1)) and \
+                plain[(len(words) - 1) % size].startswith(plain[-1]):
+            return " ".join(words[:size]).rstrip(",")
+    return text
 
 
 def compression_ratio(text: str) -> float:
@@ -170,8 +205,9 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(self, model_dir: Path | None = None, *, beam_size: int = BEAM_SIZE, pad_s: float | None = PAD_S,
-                 hint: bool = True, threads: int = 1, verify: bool = True) -> None:
-        """``pad_s`` None: the full 30 s window (faster-whisper's own behaviour, for measuring)."""
+                 hint: bool = True, threads: int | None = None, verify: bool = True) -> None:
+        """``pad_s`` None: the full 30 s window (faster-whisper's own behaviour, for measuring).
+        ``threads`` None: one per core this process may use, at most MAX_THREADS."""
         import ctranslate2
 
         folder = Path(model_dir) if model_dir is not None else wheel_model_dir()
@@ -180,6 +216,7 @@ class WhisperRecognizer:
                                     f"`kiosk model download {MODEL_NAME}`")
         if verify:
             check_model(folder)
+        threads = threads or default_threads()
         began = time.perf_counter()
         self._model = ctranslate2.models.Whisper(str(folder), device="cpu", compute_type=COMPUTE_TYPE,
                                                  intra_threads=threads)
@@ -193,6 +230,7 @@ class WhisperRecognizer:
         self._prompts: dict[Grammar, list[int]] = {}
         self._prompt: list[int] = []
         self._audio: list[bytes] = []
+        self._early: tuple[Transcript, WhisperScored | None] | None = None  # speculate()'s result
         self.last: WhisperScored | None = None
 
     # -- the Recognizer protocol ------------------------------------------------------------
@@ -202,13 +240,29 @@ class WhisperRecognizer:
     def start(self, grammar: Grammar) -> None:
         self._prompt = self._prompt_for(grammar)
         self._audio.clear()
+        self._early = None
 
     def feed(self, pcm: bytes, original: bytes | None = None) -> None:
         self._audio.append(pcm)
+        self._early = None  # more was said: a speculative result no longer holds
+
+    def speculate(self) -> None:
+        """Decode what was fed so far, as finish() would, and keep it: the Listener calls this when
+        the pause after the words begins, so the answer is ready when the pause is long enough."""
+        self._early = (self._decode(), self.last)
 
     def finish(self) -> Transcript:
-        samples = np.frombuffer(b"".join(self._audio), dtype="<i2").astype(np.float32) / 32768
+        early, self._early = self._early, None
+        if early is not None:
+            self._audio.clear()
+            self.last = early[1]
+            return early[0]
+        transcript = self._decode()
         self._audio.clear()
+        return transcript
+
+    def _decode(self) -> Transcript:
+        samples = np.frombuffer(b"".join(self._audio), dtype="<i2").astype(np.float32) / 32768
         if len(samples) < SAMPLE_RATE // 10:
             self.last = WhisperScored("", 1.0, -math.inf, 0.0, "no speech")
             return Transcript("", 0.0)

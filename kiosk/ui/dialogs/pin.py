@@ -59,9 +59,12 @@ class PinGuard:
 class PinDialog(ModalScreen[bool]):
     """Dismisses with True for the right PIN; False on cancel or after three wrong tries."""
 
+    # All priority: Enter must be OK even on a focused key button, and a priority binding runs at
+    # once while an ordinary one waits in the focused widget's queue, so digits typed in one burst
+    # with Enter would be checked before they arrived unless they are priority too.
     BINDINGS = [
-        *(Binding(str(n), f"digit('{n}')", show=False) for n in range(10)),
-        Binding("backspace", "erase", show=False),
+        *(Binding(str(n), f"digit('{n}')", show=False, priority=True) for n in range(10)),
+        Binding("backspace", "erase", show=False, priority=True),
         Binding("enter", "check", show=False, priority=True),
         Binding("escape", "cancel", show=False),
     ]
@@ -104,8 +107,7 @@ class PinDialog(ModalScreen[bool]):
         self._show("")
 
     def on_mount(self) -> None:
-        if self._guard.wait_s() > 0:
-            self._show(self._wait_text())
+        self._show(self._wait_text() if self._guard.wait_s() > 0 else "")  # "_": where the digits will go
 
     def action_check(self) -> None:
         if self._guard.wait_s() > 0:  # too soon after a wrong PIN: not even checked

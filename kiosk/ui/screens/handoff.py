@@ -1,14 +1,15 @@
-"""The code for the desk: the clinician summary as a QR code, as big as the screen allows.
+"""The code for the desk: the clinician summary as a QR code, alone on the screen.
 
-It holds the short form of the summary (ResultEvent.summary.compact()); staff scan it with a
-phone or tablet. Any key or touch goes back to the result.
+It holds the short form of the summary (ResultEvent.summary.compact(), at most QR version 6:
+23 rows of half blocks); staff scan it with a phone or tablet. The words go beside the code, not
+above it, so that the code fits the 24 rows of an 80x24 terminal. Any key or touch goes back.
 """
 
 from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -26,10 +27,11 @@ class CodeScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         words = self._words
-        with Vertical(id="code-page"):
-            yield Static(words["code_title"], id="code-title", markup=False)
+        with Horizontal(id="code-page"):
             yield QrCode(self.code, words["code_too_small"], id="qr")
-            yield Static(words["code_back"], id="code-back", markup=False)
+            with Vertical(id="code-words"):
+                yield Static(words["code_title"], id="code-title", markup=False)
+                yield Static(words["code_back"], id="code-back", markup=False)
 
     def on_key(self, event: events.Key) -> None:
         event.stop()

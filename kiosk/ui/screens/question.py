@@ -27,7 +27,7 @@ class QuestionScreen(Screen):
         Binding("b", "command('back')", show=False),
         Binding("h", "command('help')", show=False),
         Binding("w", "command('why')", show=False),
-        Binding("s", "restart", show=False),
+        Binding("s", "command('restart')", show=False),  # the session asks once before it starts over
         Binding("enter,space", "press_focused", show=False),
         Binding("left,up", "app.focus_previous", show=False),
         Binding("right,down", "app.focus_next", show=False),
@@ -36,7 +36,6 @@ class QuestionScreen(Screen):
     AUTO_FOCUS = ""
 
     question_text = ""
-    _restart_asked = False  # "S" once asks to confirm; a second "S" starts over
 
     def __init__(self, words: Prompts) -> None:
         super().__init__()
@@ -58,7 +57,6 @@ class QuestionScreen(Screen):
 
     async def show_question(self, question: QuestionEvent, notice: str = "") -> None:
         self.question_text = question.text
-        self._restart_asked = False
         self.query_one(QuestionProgress).show(question.progress)
         self.query_one("#question-text", Static).update(question.text)
         self.set_notice(notice)
@@ -94,15 +92,6 @@ class QuestionScreen(Screen):
             first = self.query("Button.answer").first()
             first.focus()
 
-    def action_restart(self) -> None:
-        """Starting over loses every answer: the first "S" asks, the second does it."""
-        if not self._restart_asked:
-            self._restart_asked = True
-            self.set_notice(self._words["restart_confirm"], warning=True)
-            return
-        self._restart_asked = False
-        self.post_message(CommandChosen("restart"))
-
     def action_choose(self, number: int) -> None:
         self.post_message(AnswerChosen(number))
 
@@ -115,7 +104,4 @@ class QuestionScreen(Screen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("command-"):
             event.stop()
-            if event.button.id == "command-restart":
-                self.action_restart()
-                return
             self.action_command(event.button.id.removeprefix("command-"))

@@ -14,7 +14,7 @@ from textual.widgets import Button, Static
 from kiosk.engine.knowledge import Prompts
 from kiosk.ui.messages import StartAsked
 from kiosk.ui.touch import in_staff_corner
-from kiosk.ui.voice import VoiceStatus
+from kiosk.ui.voice import VoiceStatus, voice_words
 from kiosk.ui.widgets.listening import ListeningIndicator
 
 class WelcomeScreen(Screen):
@@ -40,7 +40,7 @@ class WelcomeScreen(Screen):
             yield ListeningIndicator(words, id="listening")
 
     def on_mount(self) -> None:
-        self.show_voice_status(self._voice.summary, self._voice.hearing)
+        self.show_voice_status(voice_words(self._voice, self._words), self._voice.hearing)
 
     def show_voice_status(self, summary: str, hearing: bool) -> None:
         self.query_one("#voice-status", Static).update(summary)
