@@ -3,6 +3,7 @@ folder of synthesized clips, and a helper to run the real `kiosk` command."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -24,8 +25,13 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One folder for every speech test's clips: make_clip names a clip by all its settings, so
-    tests that ask for the same clip share one file."""
-    return tmp_path_factory.mktemp("clips")
+    tests that ask for the same clip share one file, synthesized once per run. With pytest-xdist
+    the workers share it too (the folder above each worker's own; make_clip writes atomically)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return tmp_path_factory.mktemp("clips")
+    shared = tmp_path_factory.getbasetemp().parent / "clips"
+    shared.mkdir(exist_ok=True)
+    return shared
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ raises OSError when libatomic.so.1 is missing). Fault injection at the import of
 from __future__ import annotations
 
 import importlib.abc
+import re
 import sys
 from pathlib import Path
 
@@ -75,12 +76,17 @@ def test_auto_starts_whisper_and_says_engine_model_and_noise_removal():
     assert "Noise removal:" in choice.message and choice.skipped == ()
 
 
-def test_settings_and_the_command_line_offer_exactly_the_registry():
+def test_settings_and_the_command_line_offer_exactly_the_registry(capsys):
     names = registry.engine_names()
     assert names[0] == "auto" and set(names[1:]) == {e.name for e in registry.ENGINES}
     assert SETTING_ENGINES == names
-    hear = build_parser()._subparsers._group_actions[0].choices["hear"]
-    engine = next(a for a in hear._actions if a.dest == "engine")
-    assert tuple(engine.choices) == names
+    parser = build_parser()
+    for name in names:
+        assert parser.parse_args(["hear", "--question", "age", "--engine", name, "a.wav"]).engine == name
+    with pytest.raises(SystemExit):
+        parser.parse_args(["hear", "--question", "age", "--engine", "nonsense", "a.wav"])
+    refused = capsys.readouterr().err  # what a user reads: the choices, in the registry's order
+    offered = re.findall(r"[\w.-]+", refused.partition("choose from")[2].partition(")")[0])
+    assert "invalid choice: 'nonsense'" in refused and tuple(offered) == names, refused
     assert set(registry.AUTO_ORDER) == {e.name for e in registry.ENGINES}
     assert create_recognizer("nonsense", None).recognizer is None

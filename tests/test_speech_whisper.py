@@ -91,11 +91,11 @@ def test_noise_and_silence_give_nothing(whisper, kb, tmp_path, kind, level):
 
 def test_phrases_whisper_invents_on_noise_are_dropped_at_the_recognizer(whisper):
     for invented in ("Thank you.", "We hope you enjoyed this video!", "you", "Thanks for watching."):
-        assert whisper._judge(invented, 0.2, -0.4).rejected == "invented"
-    assert whisper._judge("Yes, thank you.", 0.2, -0.4).rejected == ""  # an answer with thanks is an answer
-    assert whisper._judge("Yes.", 0.9, -1.5).rejected == "no speech"
-    assert whisper._judge("Yes.", 0.1, -1.5).rejected == "unsure"
-    assert whisper._judge("yes " * 30, 0.1, -0.2).rejected == "loop"
+        assert whisper.judge(invented, 0.2, -0.4).rejected == "invented"
+    assert whisper.judge("Yes, thank you.", 0.2, -0.4).rejected == ""  # an answer with thanks is an answer
+    assert whisper.judge("Yes.", 0.9, -1.5).rejected == "no speech"
+    assert whisper.judge("Yes.", 0.1, -1.5).rejected == "unsure"
+    assert whisper.judge("yes " * 30, 0.1, -0.2).rejected == "loop"
 
 
 def test_a_short_window_decoding_loop_is_kept_once():

@@ -226,7 +226,7 @@ async def test_a_hung_voice_costs_one_time_limit_then_the_next_patient_gets_a_fr
             await pilot.press(str(no))
             assert await wait_until(lambda checks=checks: tts.checks_started > checks, START_S), "the next question started a check"
             await app.workers.wait_for_complete()
-            assert tts.gave_up and tts._worker is None, "no speaking child: the question was shown only"
+            assert tts.gave_up and tts.child_pid is None, "no speaking child: the question was shown only"
         assert answered >= 1
         await asyncio.to_thread(tts.wait_for_check)
         assert not tts.checking

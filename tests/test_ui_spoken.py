@@ -65,8 +65,8 @@ def speak(text: str, path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
-    answers, expected = plan_answers(KB)
+def test_a_whole_interview_by_voice_reaches_the_expected_result(kb, tmp_path):
+    answers, expected = plan_answers(kb)
     spoken = ["start", *answers, "finish"]
     folder = tmp_path / "answers"
     folder.mkdir()
@@ -74,8 +74,8 @@ def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
         speak(text, folder / f"{number:02d}.wav")
 
     settings = Settings(engine="pocketsphinx", mic_file=folder, mute=True, idle_timeout=600)
-    voice = VoiceAdapter(settings)
-    app = create_app(settings, kb=KB, voice=voice)
+    voice = VoiceAdapter(settings, realtime=False)  # the recordings as fast as they are heard
+    app = create_app(settings, kb=kb, voice=voice)
     seen: list[str] = []
     engines: set[str | None] = set()  # read while listening: once the recordings run out it is cleared
 
@@ -109,7 +109,7 @@ def test_a_whole_interview_by_voice_reaches_the_expected_result(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-def test_the_staff_microphone_test_reports_what_it_heard(tmp_path):
+def test_the_staff_microphone_test_reports_what_it_heard(kb, tmp_path):
     folder = tmp_path / "mic"
     folder.mkdir()
     # two recordings: the welcome may already be listening when staff press the key, and use one
@@ -117,7 +117,7 @@ def test_the_staff_microphone_test_reports_what_it_heard(tmp_path):
     speak("testing", folder / "02.wav")
     settings = Settings(engine="pocketsphinx", mic_file=folder, mute=True, pin="2468")
     voice = VoiceAdapter(settings)
-    app = create_app(settings, kb=KB, voice=voice)
+    app = create_app(settings, kb=kb, voice=voice)
 
     async def scenario() -> str:
         async with app.run_test(size=(80, 24)) as pilot:

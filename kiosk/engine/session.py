@@ -90,6 +90,12 @@ class Session:
     def outcome(self) -> ResultEvent | EmergencyEvent | AbortedEvent | None:
         return self._ended
 
+    @property
+    def holds_answers(self) -> bool:
+        """Whether anything from the patient's answers is still kept (False once wiped)."""
+        state = self._interview.state
+        return bool(state.findings or state.values or state.asked or self._interview.history)
+
     def grammar(self) -> Grammar | None:
         """Phrases and words the current question accepts (for speech recognizers)."""
         if self._question is None:

@@ -51,6 +51,9 @@ class SpeechService:
     _turn_lock: threading.Lock = field(default_factory=threading.Lock)
     _speaking: bool = False
     _running: str = ""
+    # Recorded answers (mic_file) play at the pace of speech, so the screen behaves as live; a
+    # test sets False to play them as fast as the listener takes them (the same audio, no waiting).
+    realtime: bool = True
 
     def open(self, engine: str | None = None) -> VoiceStatus:
         self.close()
@@ -88,7 +91,7 @@ class SpeechService:
             from .microphone import open_microphone
             from .select import create_recognizer
 
-            mic_choice = open_microphone(s.microphone, s.mic_file)
+            mic_choice = open_microphone(s.microphone, s.mic_file, realtime=self.realtime)
             if mic_choice.microphone is None:
                 detail = getattr(mic_choice, "detail", "")
                 problems.append(mic_choice.message + (f" ({detail})" if detail else ""))

@@ -88,9 +88,10 @@ def speech_timeout_s(text: str, rate: int | None) -> float:
 
 
 def cue_timeout_s(path: Path) -> float:
-    """How long playing an earcon may take: its length (a WAV header tells it) plus a margin."""
+    """How long playing an earcon may take: its length (a WAV header tells it) plus the same
+    margin as a sentence (2 s was overrun by a busy 2-core machine, which then rested the voice)."""
     with wave.open(str(path), "rb") as sound:
-        return 2.0 + sound.getnframes() / sound.getframerate()
+        return 3.0 + sound.getnframes() / sound.getframerate()
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,6 +222,13 @@ class Pyttsx3Speech:
         check = self._check
         if check is not None:
             check.join(timeout_s)
+
+    @property
+    def child_pid(self) -> int | None:
+        """The speech child's process id while one is kept, else None (a hung or crashed child
+        is dropped, and none is started while resting)."""
+        worker = self._worker
+        return worker.process.pid if worker is not None else None
 
     def start(self, timeout_s: float | None = None) -> bool:
         """Start the child and wait until it is ready (at most ``timeout_s``, by default the

@@ -7,6 +7,7 @@ Every clip has 0.5 s before and 1.0 s after the words, so where speech really en
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -164,8 +165,14 @@ def make_clip(folder: Path, text: str, voice: str, speed: int = 150, noise: str 
         words = speech(text, voice, speed)
         audio = mix(words, noise, snr_db, np.random.default_rng(seed))
         peak = max(1.0, float(np.max(np.abs(audio))) / 0.95)
-        soundfile.write(str(path), audio / peak, SAMPLE_RATE, subtype="PCM_16")
-        (path.with_suffix(".end")).write_text(str(LEAD_S + len(words) / SAMPLE_RATE))
+        # Written under a temporary name, then renamed: the folder may be shared by test workers
+        # running at once (pytest-xdist), and none may read a half-written clip. The .end comes
+        # first, as the .wav is what says the clip is there.
+        part = path.with_name(f"{path.stem}.{os.getpid()}.part")
+        part.write_text(str(LEAD_S + len(words) / SAMPLE_RATE))
+        os.replace(part, path.with_suffix(".end"))
+        soundfile.write(str(part), audio / peak, SAMPLE_RATE, subtype="PCM_16", format="WAV")
+        os.replace(part, path)
     return Clip(path, float(path.with_suffix(".end").read_text()))
 
 

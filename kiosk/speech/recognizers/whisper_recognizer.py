@@ -291,14 +291,16 @@ class WhisperRecognizer:
         # ctranslate2 scores are log probabilities divided by the length (length_penalty 1);
         # faster-whisper's avg_logprob counts the end token too
         avg_logprob = result.scores[0] * len(best_ids) / (len(best_ids) + 1)
-        scored = self._judge(texts[0], result.no_speech_prob, avg_logprob)
+        scored = self.judge(texts[0], result.no_speech_prob, avg_logprob)
         self.last = scored
         if scored.rejected:
             return Transcript("", _confidence(avg_logprob))
         alternatives = tuple(dict.fromkeys(t for t in texts[1:] if t and t != texts[0]))
         return Transcript(texts[0], _confidence(avg_logprob), alternatives)
 
-    def _judge(self, text: str, no_speech: float, avg_logprob: float) -> WhisperScored:
+    def judge(self, text: str, no_speech: float, avg_logprob: float) -> WhisperScored:
+        """The verdict on one decoded text, by its no-speech probability, log-probability and
+        compression: public so the rules can be checked on their own, without audio."""
         ratio = compression_ratio(text)
         if not normalize(text) or no_speech > NO_SPEECH and avg_logprob < LOW_LOGPROB:
             why = "no speech"
