@@ -19,6 +19,7 @@ import pytest
 
 from kiosk.engine.events import URGENCY_LEVELS
 from tests.support import InProcessKiosk, KioskProcess, SimulatedPatient, Story, load_stories, run_story
+from tests.support.patient import DEFAULT_TIMEOUT_S
 from tests.support.stories import Expectation
 
 INTENTS = {"yes", "no", "unknown", "number", "duration", "choices", "none",
@@ -169,7 +170,7 @@ def test_end_of_input_at_the_first_question_aborts(command: KioskProcess) -> Non
     first_question(command)
     command.close_input()
     assert command.read_rest() == [{"type": "aborted"}]
-    assert command.process.wait(timeout=10) == 0
+    assert command.process.wait(timeout=DEFAULT_TIMEOUT_S) == 0
 
 
 def test_end_of_input_midway_aborts(command: KioskProcess) -> None:
@@ -177,7 +178,7 @@ def test_end_of_input_midway_aborts(command: KioskProcess) -> None:
     advance(command, question)
     command.close_input()
     assert command.read_rest() == [{"type": "aborted"}]
-    assert command.process.wait(timeout=10) == 0
+    assert command.process.wait(timeout=DEFAULT_TIMEOUT_S) == 0
 
 
 # -- bad input never crashes ------------------------------------------------------------------

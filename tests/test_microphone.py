@@ -121,18 +121,42 @@ def test_folder_plays_one_file_per_answer_in_name_order_then_silence(speech, tmp
     assert mic.current_file is None
 
 
-def test_realtime_pacing_takes_as_long_as_the_audio(speech):
-    mic = FileMicrophone(speech["original"], realtime=True, tail_s=0.2)
-    started = time.monotonic()
-    audio = b"".join(mic.chunks())
-    elapsed = time.monotonic() - started
-    duration = len(audio) / (2 * SAMPLE_RATE)
-    assert duration - 0.1 <= elapsed <= duration + 0.5
+class PacingClock:
+    """Time for a FileMicrophone that passes only when it sleeps, or when the test says the
+    machine was busy: the pacing is checked exactly, not by timing a loaded machine."""
 
-    fast = FileMicrophone(speech["original"], realtime=False, tail_s=0.2)
-    started = time.monotonic()
-    list(fast.chunks())
-    assert time.monotonic() - started < duration / 4
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_realtime_pacing_takes_as_long_as_the_audio(speech):
+    clock = PacingClock()
+    mic = FileMicrophone(speech["original"], realtime=True, tail_s=0.2, clock=clock, sleep=clock.sleep)
+    delivered, offset = [], 0
+    for chunk in mic.chunks():
+        delivered.append((clock.now - 100.0, offset / (2 * SAMPLE_RATE)))
+        offset += len(chunk)
+        if len(delivered) == 10:
+            clock.now += 0.3  # the listener was late for one chunk (a busy machine)
+    duration = offset / (2 * SAMPLE_RATE)
+    assert duration > 1.0
+    on_time = [when == pytest.approx(due) for when, due in delivered[:10]]
+    assert all(on_time), "each chunk comes when its audio is due, counted from the start"
+    assert delivered[-1][0] == pytest.approx(delivered[-1][1]), "a late chunk is caught up, not added on"
+    assert sum(clock.slept) == pytest.approx(delivered[-1][1] - 0.3)
+
+    fast_clock = PacingClock()
+    fast = FileMicrophone(speech["original"], realtime=False, tail_s=0.2, clock=fast_clock, sleep=fast_clock.sleep)
+    assert len(b"".join(fast.chunks())) == offset
+    assert fast_clock.slept == [], "realtime=False plays the file without waiting"
 
 
 def test_file_level_follows_the_speech(speech):
@@ -337,7 +361,9 @@ def test_a_microphone_that_stops_delivering_ends_the_utterance():
     assert pcm(next(chunks))[0] == 5000
     started = time.monotonic()
     assert list(chunks) == [], "unplugged: no more audio, and the iterator ends"
-    assert 0.4 < time.monotonic() - started < 1.5
+    # not before the stall limit (0.5 s); the upper bound only says it ended, a busy machine
+    # may take a while longer
+    assert 0.4 < time.monotonic() - started < 10
     assert "stopped sending sound" in mic.problem
     mic.close()
 

@@ -30,6 +30,7 @@ from tests.support.probes import load_probes, run_probe
 from tests.support.stories import Expectation
 from tests.support.kiosk_app import (
     IDLE_TIMEOUT,
+    SETTLE_S,
     TWO_IDLE_CHECKS_S,
     Clock,
     begin,
@@ -360,7 +361,7 @@ async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(t
         await pilot.pause()
         assert app.session.current.id == "chest_pain"
         clock.advance(IDLE_TIMEOUT + 0.1)
-        assert await wait_until(lambda: isinstance(app.screen, EmergencyScreen), 3.0)
+        assert await wait_until(lambda: isinstance(app.screen, EmergencyScreen), SETTLE_S)
         assert text_of(app, "#emergency-words").startswith("SAFETY CHECK")
         await settle(pilot)
         line = log.read_text().strip()

@@ -22,6 +22,7 @@ from tests.support.kiosk_app import (
     IDLE_TIMEOUT,
     KB,
     PIN,
+    SETTLE_S,
     TWO_IDLE_CHECKS_S,
     Clock,
     answer_until_the_end,
@@ -202,7 +203,7 @@ async def test_idle_wipes_the_session_and_returns_to_the_welcome():
         await asyncio.sleep(TWO_IDLE_CHECKS_S)
         assert app.session.current is not None  # not yet idle long enough
         clock.advance(0.3)
-        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)
+        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), SETTLE_S)
         assert app.session.current is None
         await pilot.press("space")  # a key held from the last patient does not start a new one at once
         await pilot.pause()
@@ -225,7 +226,7 @@ async def test_idle_on_the_result_screen_also_wipes_but_after_the_longer_result_
         await pilot.pause()
         assert isinstance(app.screen, ResultScreen)
         clock.advance(31)  # past result_timeout
-        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)
+        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), SETTLE_S)
         await pilot.pause()
         assert not app.session.finished
 
@@ -323,12 +324,12 @@ async def test_a_staff_screen_left_open_closes_itself_but_the_emergency_stays():
         await open_staff(pilot)
         assert isinstance(app.screen, StaffScreen)
         clock.advance(IDLE_TIMEOUT + 0.1)
-        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), 3.0)  # a patient cannot find it open
+        assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), SETTLE_S)  # a patient cannot find it open
         await pilot.pause()
 
         await to_the_emergency(pilot)
         await open_staff(pilot)
         clock.advance(IDLE_TIMEOUT + 0.1)
-        assert await wait_until(lambda: not isinstance(app.screen, StaffScreen), 3.0)
+        assert await wait_until(lambda: not isinstance(app.screen, StaffScreen), SETTLE_S)
         await pilot.pause()
         assert isinstance(app.screen, EmergencyScreen) and app.emergency_active

@@ -358,8 +358,12 @@ class FileMicrophone:
 
     def __init__(self, path: Path, *, realtime: bool = True, chunk_ms: int = CHUNK_MS,
                  tail_s: float = FILE_TAIL_SILENCE_S,
-                 exhausted_silence_s: float = EXHAUSTED_SILENCE_S) -> None:
+                 exhausted_silence_s: float = EXHAUSTED_SILENCE_S,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.path = Path(path)
+        self._clock = clock  # a test's clock shows the pacing without timing a loaded machine
+        self._sleep = sleep
         self.files = wav_files(self.path)
         for file in self.files:
             _check_readable(file)
@@ -395,17 +399,17 @@ class FileMicrophone:
         return self._paced(audio)
 
     def _paced(self, audio: bytes) -> Iterator[bytes]:
-        started = time.monotonic()
+        started = self._clock()
         for offset in range(0, len(audio), self.chunk_bytes):
             if self._closed:
                 return
             chunk = audio[offset:offset + self.chunk_bytes]
             self._level = pcm_level(np.frombuffer(chunk, dtype=np.int16))
             if self.realtime:
-                due = started + offset / (2 * SAMPLE_RATE)
-                delay = due - time.monotonic()
+                due = started + offset / (2 * SAMPLE_RATE)  # from the start: a late chunk does not delay the rest
+                delay = due - self._clock()
                 if delay > 0:
-                    time.sleep(delay)
+                    self._sleep(delay)
             yield chunk
         self._level = 0.0
 

@@ -367,22 +367,32 @@ def download_model(plan: DownloadPlan, *, cache: Path | None = None,
     clean_stale_temporaries(cache)
     progress = _Progress(progress_stream or sys.stderr, plan.name, plan.size)
     prefix = f".{plan.name}-p{os.getpid()}-"
-    handle, archive_name = tempfile.mkstemp(prefix=prefix, suffix=".zip.part", dir=cache)
-    archive = Path(archive_name)
-    unpacked = Path(tempfile.mkdtemp(prefix=prefix, suffix=".unpack", dir=cache))
-    try:
+    try:  # the temporaries are made inside: a SIGTERM just after one was made left it behind
+        handle, archive_name = tempfile.mkstemp(prefix=prefix, suffix=".zip.part", dir=cache)
+        unpacked = Path(tempfile.mkdtemp(prefix=prefix, suffix=".unpack", dir=cache))
         with os.fdopen(handle, "wb") as target:
             received, sha256 = _fetch(plan, target, progress, timeout_s, deadline_s)
         _verify(plan, received, sha256)
-        model = _extract(archive, unpacked)
+        model = _extract(Path(archive_name), unpacked)
         os.replace(model, destination)  # atomic on one file system; fails if someone else won
     except OSError as error:
         raise ModelError(f"Could not install {plan.name} into {cache}: {error}. "
                          "Nothing was installed.") from error
     finally:
-        archive.unlink(missing_ok=True)
-        shutil.rmtree(unpacked, ignore_errors=True)
+        _remove_temporaries(cache, prefix)
     return destination
+
+
+def _remove_temporaries(cache: Path, prefix: str) -> None:
+    """This download's temporaries, found by their name (which carries this process's id), so
+    one is removed even when a SIGTERM came before its name was kept in a variable."""
+    for path in cache.iterdir():
+        if not path.name.startswith(prefix):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -421,12 +431,22 @@ def download_whisper(base_url: str | None = None, *, cache: Path | None = None,
 
 
 def run_model_command(args) -> int:  # argparse.Namespace from kiosk.cli
-    out: Callable[[str], None] = print
     if args.model_command == "list":
-        return _list_command(out)
-    if threading.current_thread() is threading.main_thread():
-        # SIGTERM (a stopped service, `kill`) ends the download through its clean-up code
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        return _list_command(print)
+    if threading.current_thread() is not threading.main_thread():
+        return _download_command(args)
+    # SIGTERM (a stopped service, `kill`) ends the download through its clean-up code; the
+    # handler before it comes back afterwards (called in-process, e.g. by the tests, it stayed
+    # and turned a later SIGTERM into a SystemExit inside whatever code was running)
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return _download_command(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _download_command(args) -> int:  # argparse.Namespace from kiosk.cli
+    out: Callable[[str], None] = print
     if args.name == "whisper-tiny.en":
         try:
             path = download_whisper(getattr(args, "url", None))

@@ -147,6 +147,14 @@ class SpeechService:
             if self._microphone is not None:
                 self._microphone.mute(False)
 
+    def check_speaker(self) -> None:
+        """Staff asked for a speaker test: a voice that gave up is checked now, and this waits for
+        the check (bounded by its own time limits; staff wait for it, a patient never does)."""
+        tts = self._tts
+        if getattr(tts, "gave_up", False) and hasattr(tts, "try_again"):
+            tts.try_again()
+            tts.wait_for_check()
+
     def interrupt(self) -> None:
         """The patient answered by key or touch: cut the sentence being spoken (any thread)."""
         stop = getattr(self._tts, "stop", None)
@@ -194,9 +202,13 @@ class SpeechService:
             return 0.0
 
     def forget(self) -> None:
-        """The session was wiped: let go of any audio kept in memory from it."""
+        """The session was wiped: let go of any audio kept in memory from it, and let a voice
+        that gave up try again for the next patient (a check in the background: nobody waits)."""
         if self._listener is not None:
             self._listener.forget()
+        try_again = getattr(self._tts, "try_again", None)
+        if try_again is not None:
+            try_again()
 
     def close(self) -> None:
         for part in (self._microphone, self._tts):

@@ -5,10 +5,15 @@ freeze the kiosk in front of a patient. So the engine lives in a child process (
 as ``python -m kiosk.speech.tts``) that the kiosk talks to with one JSON line per request; every
 request has a time limit in proportion to the text, and a child that overruns it is killed.
 When speech fails, ``say()`` returns False and ``problem`` says why in plain words; the screen
-still shows every question, so the interview goes on. After ``max_failures`` failures in a row it
-rests for ``retry_after_s`` (each try may cost a time limit) and then tries again: a voice that
-broke for a moment comes back by itself. Stopping a sentence (the patient answered by key or
-touch) is never a failure.
+still shows every question, so the interview goes on. A hang (no answer within the time limit)
+rests the voice at once, and so do ``max_failures`` quick failures in a row: while it rests,
+``say()`` returns False at once, so a hung espeak costs the patient one time limit, not one per
+sentence. It comes back by itself through a check in the background: a fresh child renders a
+short sentence in memory and plays a moment of silence (the whole path, nothing the patient
+hears), within its own time limits. A check is started at the next question and at the next
+session (``try_again()``); after a second hang in one session only the next session checks, so a
+voice that passes the check but hangs on real sentences costs at most two time limits a session.
+Stopping a sentence (the patient answered by key or touch) is never a failure.
 
 Nothing is written to a file to speak: the child renders into memory (espeak-ng's samples,
 collected from the library pyttsx3 loaded) and plays from there, so no sentence — and what the
@@ -30,7 +35,6 @@ import queue
 import subprocess
 import sys
 import threading
-import time
 import wave
 from collections import deque
 from dataclasses import asdict, dataclass
@@ -45,8 +49,14 @@ if TYPE_CHECKING:
 
 DEFAULT_RATE = SPEECH_RATE  # the settings' default (kiosk/config.py), for callers that pass no rate
 STARTUP_TIMEOUT_S = 15.0  # a cold Raspberry Pi needs a few seconds to import numpy and pyttsx3
-MAX_FAILURES = 2  # after this many failures in a row, rest: each try may cost a timeout
-RETRY_AFTER_S = 60.0  # then try again (next question or next patient): the speaker may be back
+# The kiosk's own start (create_tts) and speak_to_wav: nobody is waiting for a sentence (keys
+# and touch work meanwhile), so a slow start is not taken for a hang. A start took 13 s with
+# both cores of a 2-core machine busy.
+FIRST_START_TIMEOUT_S = 60.0
+MAX_FAILURES = 2  # quick failures (a crash, an error) in a row before it rests; a hang rests at once
+MAX_HANGS_PER_SESSION = 2  # after this many hangs in one session, only the next session checks again
+CHECK_TEXT = "Yes."  # what a background check renders in memory (never played: nobody hears it)
+CHECK_SILENCE_S = 0.1  # the moment of silence a check plays, so the speaker path is checked too
 ESPEAK_RATE = 22050  # samples a second: espeak-ng's voices all render at this rate
 RENDER_TRIES = 3  # an empty render is retried this many times in all before it counts as a failure
 
@@ -166,8 +176,8 @@ def worker_command(settings: VoiceSettings) -> list[str]:
 class Pyttsx3Speech:
     """Speaks through pyttsx3 in a child process; never blocks longer than its time limits.
 
-    ``command`` replaces the child's command line (tests use a child that hangs); ``clock``
-    lets a test move time on instead of waiting ``retry_after_s``.
+    ``command`` replaces the child's command line (tests use a child that hangs, or the real
+    child with a stand-in espeak or speaker).
     """
 
     name = "pyttsx3"
@@ -175,49 +185,58 @@ class Pyttsx3Speech:
     def __init__(self, settings: VoiceSettings = VoiceSettings(), *,
                  command: Sequence[str] | None = None,
                  startup_timeout_s: float = STARTUP_TIMEOUT_S,
-                 max_failures: int = MAX_FAILURES,
-                 retry_after_s: float = RETRY_AFTER_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 max_failures: int = MAX_FAILURES) -> None:
         self.settings = settings
         self._command = list(command) if command else worker_command(settings)
         self.startup_timeout_s = startup_timeout_s
         self.max_failures = max_failures
-        self.retry_after_s = retry_after_s
-        self._clock = clock
         self.problem: str | None = None  # plain words for the staff screen; None while all is well
         self.warnings: list[str] = []  # e.g. an unknown voice name (speech still works)
         self.output: str | None = None  # the speaker the child found
         self._failures = 0
-        self._resting_since: float | None = None  # when it last gave up
+        self._resting = False  # gave up: say() returns False at once until a check passes
+        self._hangs = 0  # hangs this session (see MAX_HANGS_PER_SESSION)
         self._worker: _Worker | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held by say(): one sentence at a time
+        self._check_lock = threading.Lock()  # the background check's state; never held for long
+        self._check: threading.Thread | None = None
+        self._check_worker: _Worker | None = None
+        self.checks_started = 0  # background checks so far: each question or session while resting
         self._closed = False
         self._stops = 0  # counts stop() calls: a failure during a stopped sentence is no failure
 
     @property
     def gave_up(self) -> bool:
-        """True while resting after ``max_failures`` failures in a row (or once closed)."""
-        if self._closed:
-            return True
-        if self._resting_since is None:
-            return False
-        if self._clock() - self._resting_since >= self.retry_after_s:
-            self._resting_since = None  # rested long enough: the next sentence tries again
-            self._failures = self.max_failures - 1  # one more failure rests again at once
-            return False
-        return True
+        """True while resting (until a background check passes), or once closed."""
+        return self._closed or self._resting
 
-    def start(self) -> bool:
-        """Start the child and wait until it is ready. False (and ``problem``) if it is not."""
+    @property
+    def checking(self) -> bool:
+        """True while a background check of a resting voice runs."""
+        check = self._check
+        return check is not None and check.is_alive()
+
+    def wait_for_check(self, timeout_s: float | None = None) -> None:
+        """Block until the background check (if any) has ended; for tests and scripts."""
+        check = self._check
+        if check is not None:
+            check.join(timeout_s)
+
+    def start(self, timeout_s: float | None = None) -> bool:
+        """Start the child and wait until it is ready (at most ``timeout_s``, by default the
+        start-up limit). False (and ``problem``) if it is not."""
         with self._lock:
-            return self._ensure_worker(self._stops) is not None
+            return self._ensure_worker(self._stops, timeout_s) is not None
 
     def say(self, text: str) -> bool:
         if not text.strip():
             return True
         with self._lock:
             stops = self._stops
-            worker = None if self.gave_up else self._ensure_worker(stops)
+            if self._resting:
+                self._start_check()  # the next question: a check the patient does not wait for
+                return False
+            worker = self._ensure_worker(stops)
             if worker is None:
                 return False
             timeout_s = speech_timeout_s(text, self.settings.rate)
@@ -244,6 +263,14 @@ class Pyttsx3Speech:
             message = {"op": "save", "text": text, "path": str(Path(path).resolve())}
             return self._run(worker, message, speech_timeout_s(text, self.settings.rate), stops)
 
+    def try_again(self) -> None:
+        """A new session: a resting voice is checked again in the background (nobody waits for
+        it), and this session's hangs are forgotten. Safe from any thread; returns at once."""
+        with self._check_lock:
+            self._hangs = 0
+        if self._resting:
+            self._start_check()
+
     def stop(self) -> None:
         """Cut off the sentence being spoken (the patient answered by touch). The blocked
         ``say()`` returns False at once; this is not a failure and the next ``say()`` works."""
@@ -252,7 +279,7 @@ class Pyttsx3Speech:
         if worker is not None:
             worker.stop()  # killing the child is the only sure way to silence PortAudio and espeak
 
-    def _ensure_worker(self, stops: int) -> _Worker | None:
+    def _ensure_worker(self, stops: int, timeout_s: float | None = None) -> _Worker | None:
         if self._worker is not None and self._worker.process.poll() is None:
             return self._worker
         self._worker = None
@@ -261,28 +288,41 @@ class Pyttsx3Speech:
         except OSError as error:
             self._fail(f"Speech could not start ({error}).", stops)
             return None
-        try:
-            ready = worker.reply(self.startup_timeout_s)
-            problem = None if ready.get("ready") else ready.get("problem", "Speech could not start.")
-        except WorkerTimeout:
-            problem = f"Speech did not start within {self.startup_timeout_s:.0f} seconds and was stopped."
-        except SpeechError as error:
-            problem = f"Speech could not start: {error}."
-        if problem is not None:
-            worker.stop()
-            self._fail(problem, stops)
+        self._worker = worker  # already now, so stop() and close() can end a child still starting
+        ready, problem, hung = self._wait_ready(worker, timeout_s or self.startup_timeout_s)
+        if self._closed or self._stops != stops:
+            self._drop_worker()  # closed or stopped while it started: nothing more to say
             return None
+        if problem is not None:
+            self._drop_worker()
+            self._fail(problem, stops, hung=hung)
+            return None
+        self._take_worker(worker, ready)
+        return worker
+
+    def _wait_ready(self, worker: _Worker, timeout_s: float) -> tuple[dict[str, Any], str | None, bool]:
+        """The child's ready message, or why it is not ready and whether it hung."""
+        try:
+            ready = worker.reply(timeout_s)
+        except WorkerTimeout:
+            return {}, f"Speech did not start within {timeout_s:.0f} seconds and was stopped.", True
+        except SpeechError as error:
+            return {}, f"Speech could not start: {error}.", False
+        if not ready.get("ready"):
+            return ready, ready.get("problem", "Speech could not start."), False
+        return ready, None, False
+
+    def _take_worker(self, worker: _Worker, ready: dict[str, Any]) -> None:
         self.warnings = list(ready.get("warnings", []))
         self.output = ready.get("output")
         self._worker = worker
-        return worker
 
     def _run(self, worker: _Worker, message: dict[str, Any], timeout_s: float, stops: int) -> bool:
         try:
             reply = worker.request(message, timeout_s)
         except WorkerTimeout:
             self._drop_worker()
-            self._fail(f"Speech stopped responding (no end after {timeout_s:.0f} seconds).", stops)
+            self._fail(f"Speech stopped responding (no end after {timeout_s:.0f} seconds).", stops, hung=True)
             return False
         except SpeechError as error:
             self._drop_worker()
@@ -292,22 +332,68 @@ class Pyttsx3Speech:
             self._fail(reply.get("problem") or "Speech failed.", stops)
             return False
         self._failures = 0
-        self._resting_since = None
         self.problem = None
         return True
 
-    def _fail(self, problem: str, stops: int) -> None:
-        """Count a failure, unless the sentence was stopped on purpose (or speech closed)."""
+    def _fail(self, problem: str, stops: int, *, hung: bool = False) -> None:
+        """Count a failure, unless the sentence was stopped on purpose (or speech closed). A hang
+        rests at once: every further try would cost the patient another time limit."""
         if self._closed or self._stops != stops:
             return
         self._failures += 1
-        if self._failures >= self.max_failures and self._resting_since is None:
-            self._resting_since = self._clock()
-            retry = f" It will try again in {self.retry_after_s:.0f} seconds."
-        else:
-            retry = ""
+        with self._check_lock:
+            self._hangs += hung
+            checks_left = self._hangs < MAX_HANGS_PER_SESSION
+        if hung or self._failures >= self.max_failures:
+            self._resting = True
         text = problem if ON_SCREEN in problem else f"{problem} {ON_SCREEN}"
-        self.problem = text + retry
+        if self._resting:
+            text += (" Speech is checked again in the background at the next question." if checks_left
+                     else " Speech is tried again for the next patient.")
+        self.problem = text
+
+    # -- the background check of a resting voice ----------------------------------------------
+    def _start_check(self) -> None:
+        with self._check_lock:
+            if self._closed or self._hangs >= MAX_HANGS_PER_SESSION or self.checking:
+                return
+            self._check = threading.Thread(target=self._run_check, name="speech-check", daemon=True)
+            self._check.start()
+            self.checks_started += 1
+
+    def _run_check(self) -> None:
+        """A fresh child renders CHECK_TEXT in memory and plays a moment of silence, each within
+        its time limit; when it passes, it becomes the voice and the rest is over."""
+        try:
+            worker = _Worker(self._command)
+        except OSError:
+            return
+        with self._check_lock:
+            if self._closed:  # close() set _closed before it looked for a check's child
+                worker.stop()
+                return
+            self._check_worker = worker
+        ready, problem, _ = self._wait_ready(worker, self.startup_timeout_s)
+        passed = False
+        if problem is None:
+            try:
+                limit = speech_timeout_s(CHECK_TEXT, self.settings.rate)
+                passed = bool(worker.request({"op": "check"}, limit).get("ok"))
+            except SpeechError:  # WorkerTimeout included: the voice keeps resting
+                pass
+        with self._check_lock:
+            self._check_worker = None
+        if passed:
+            with self._lock:  # say() holds it only for a moment while resting
+                passed = self._resting and not self._closed
+                if passed:
+                    self._drop_worker()
+                    self._take_worker(worker, ready)
+                    self._failures = 0
+                    self._resting = False
+                    self.problem = None
+        if not passed:
+            worker.stop()
 
     def _drop_worker(self) -> None:
         if self._worker is not None:
@@ -317,9 +403,11 @@ class Pyttsx3Speech:
     def close(self) -> None:
         """Safe at any time and from any thread; a ``say()`` in progress returns False."""
         self._closed = True
-        worker = self._worker
-        if worker is not None:
-            worker.stop()  # not under the lock: say() may hold it for its whole time limit
+        with self._check_lock:
+            checking = self._check_worker
+        for worker in (self._worker, checking):
+            if worker is not None:
+                worker.stop()  # not under the lock: say() may hold it for its whole time limit
         with self._lock:
             self._drop_worker()
 
@@ -354,7 +442,7 @@ def create_tts(voice: str | None = None, rate: int | None = None, volume: float 
     if mute:
         return MutedSpeech()
     speech = Pyttsx3Speech(VoiceSettings(voice, rate, volume))
-    if not speech.start():
+    if not speech.start(FIRST_START_TIMEOUT_S):
         speech.close()
         return MutedSpeech(speech.problem or "Speech could not start.")
     if speech.output is None:
@@ -368,7 +456,8 @@ def speak_to_wav(text: str, path: Path, voice: str | None = None, rate: int | No
     """Write what the kiosk would say to a WAV (22.05 kHz mono from espeak-ng), with the same
     engine and settings as ``say()``. Raises SpeechError when it cannot."""
     path = Path(path)
-    speech = Pyttsx3Speech(VoiceSettings(voice, rate, volume), max_failures=1)
+    speech = Pyttsx3Speech(VoiceSettings(voice, rate, volume), max_failures=1,
+                           startup_timeout_s=FIRST_START_TIMEOUT_S)
     try:
         if not speech.save(text, path):
             raise SpeechError(speech.problem or "speech failed")
@@ -393,6 +482,7 @@ def _worker_main(argv: list[str]) -> int:
                         "problem": f"Speech could not start ({type(error).__name__}: {error})."})
         return 1
     output, output_problem = _find_speaker()
+    _load_player()
     _send(replies, {"ready": True, "output": output, "warnings": warnings,
                     "output_problem": output_problem})
     for line in sys.stdin:
@@ -400,6 +490,8 @@ def _worker_main(argv: list[str]) -> int:
         try:
             if request["op"] == "save":
                 _render(engine, request["text"], Path(request["path"]))
+            elif request["op"] == "check":
+                _check(engine)
             elif request["op"] == "cue":
                 _play(Path(request["path"]).read_bytes())
             else:
@@ -460,6 +552,17 @@ def _find_speaker() -> tuple[str | None, str | None]:
         return str(info["name"]), None
     except Exception as error:  # noqa: BLE001 - OSError (no PortAudio) or PortAudioError
         return None, f"{type(error).__name__}: {error}"
+
+
+def _load_player() -> None:
+    """Import what playing needs before the child says it is ready. The first sentence's time
+    limit is for speaking: with numpy and soundfile imported on the first sentence, a fresh
+    child on a busy machine overran the limit of a short sentence ("Yes.", 3.75 s)."""
+    try:
+        import numpy  # noqa: F401
+        import soundfile  # noqa: F401
+    except (ImportError, OSError):  # playing will then fail with its own clear problem
+        pass
 
 
 def _render_wav(synth: Callable[[str], bytes], text: str) -> bytes:
@@ -531,12 +634,28 @@ def _speak(engine: Any, text: str) -> None:
     _play(_render_wav(_espeak_synth, text))
 
 
-def _play(wav: bytes) -> None:
+def _check(engine: Any) -> None:
+    """The whole path, silently: espeak renders a short sentence in memory (not played) and the
+    speaker plays a moment of silence. Raises as speaking would; a hang is the kiosk's timeout."""
+    if not _uses_espeak(engine):
+        return  # Windows SAPI5 and macOS NSSS cannot render without speaking: a live child will do
     import numpy as np
-    import sounddevice
+
+    _render_wav(_espeak_synth, CHECK_TEXT)
+    _play_samples(np.zeros(int(ESPEAK_RATE * CHECK_SILENCE_S), dtype=np.float32), ESPEAK_RATE)
+
+
+def _play(wav: bytes) -> None:
     import soundfile
 
     data, rate = soundfile.read(io.BytesIO(wav), dtype="float32")
+    _play_samples(data, rate)
+
+
+def _play_samples(data: Any, rate: int) -> None:
+    import numpy as np
+    import sounddevice
+
     try:
         sounddevice.play(data, rate, blocking=True)
     except sounddevice.PortAudioError as error:

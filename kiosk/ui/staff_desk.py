@@ -123,6 +123,7 @@ class StaffDesk:
 
     def _test_speaker(self, voice: VoiceAdapter) -> None:
         with voice.turn():
+            voice.check_speaker()  # a voice that gave up gets a real try when staff ask
             spoke = voice.say("This is the kiosk speaker test.")
         problem = getattr(voice, "speech_problem", None)  # the speaker's own reason, not the microphone's
         report = "Speaker test: the voice spoke." if spoke else (

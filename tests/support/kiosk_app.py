@@ -28,6 +28,9 @@ PIN = "2468"
 # (real time) lets it look at the clock at least twice.
 IDLE_TIMEOUT = 0.6
 TWO_IDLE_CHECKS_S = 0.35
+# How long wait_until may wait for the app to get there: a bound on a hang only (it returns
+# the moment the condition holds); a loaded machine can hold the app's event loop back for seconds.
+SETTLE_S = 60.0
 
 
 def sync(scenario: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:

@@ -41,7 +41,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Events after which the patient must act (or the interview is over). An emergency is always
 # followed by a result, so it is not a turn of its own.
 TURN_EVENTS = frozenset({"question", "reprompt", "result", "aborted"})
-DEFAULT_TIMEOUT_S = 20.0  # per event; generous for a cold start on a busy 2-core CI machine
+# Per event: only bounds a hang (a read returns the moment the event comes). 20 s was too little
+# for the first event, which waits for Python to start and the knowledge base to load: with both
+# cores busy (scripts/repeat_tests.sh) a cold `kiosk --jsonl` took more than 20 s.
+DEFAULT_TIMEOUT_S = 180.0
 MAX_TURNS = 150  # an interview that needs more answers than this is stuck in a loop
 
 

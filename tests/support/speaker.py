@@ -3,7 +3,8 @@
 It is a module named ``sounddevice`` written into a folder that goes first on the speech child's
 path, so the real pyttsx3 + espeak-ng child (kiosk/speech/tts.py) renders real speech and then
 "plays" it: it sleeps for the sound's real length (a sentence can be cut off mid-way) and, when
-``FAKE_SPEAKER_LOG`` names a file, notes each finished play there as its length in seconds.
+``FAKE_SPEAKER_LOG`` names a file, notes each finished play there as its length in seconds (and
+each started one in the same name + ``.started``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ class PortAudioError(Exception):
 def query_devices(kind=None):
     return {"name": "stand-in speaker", "default_samplerate": 22050.0}
 def play(data, rate, blocking=False):
-    time.sleep(len(data) / rate)
     log = os.environ.get("FAKE_SPEAKER_LOG")
+    if log:  # a play that started, so a test can stop a sentence while it plays
+        with open(log + ".started", "a") as notes:
+            notes.write(f"{len(data) / rate:.2f}\\n")
+    time.sleep(len(data) / rate)
     if log:
         with open(log, "a") as notes:
             notes.write(f"{len(data) / rate:.2f}\\n")
