@@ -225,8 +225,10 @@ def hint_for(grammar: Grammar) -> str:
     """Whisper's prompt for one question: how answers to it are written. The question's own
     choices come first; yes/no and the commands always; a number or a length of time written
     out in words when the question asks for one (so "sixty seven" is not "60 sandburned").
-    Example answers are deliberately not the benchmark's phrases."""
-    parts = ["Yes.", "No.", "I don't know."]
+    Example answers are deliberately not the benchmark's phrases. The don't-know answer is
+    written "Maybe." (also an "unknown" answer): with "I don't know." Whisper wrote a "no" heard
+    in noise as "I don't know."; "Not sure." primed "not" in nonsense (docs/speech.md)."""
+    parts = ["Yes.", "No.", "Maybe."]
     parts += [item[:1].upper() + item[1:] + "." for item in dict.fromkeys(grammar.items)][:HINT_PHRASES]
     phrases = set(grammar.phrases)
     if any(p.endswith("years old") for p in phrases):
