@@ -1,7 +1,8 @@
 """`kiosk --jsonl`: the interview with no screen and no audio (docs/jsonl-protocol.md).
 
 Standard input: one answer a line, as a patient would say it, or a JSON object for an answer
-button, silence or the idle timer ({"choose": N}, {"noinput": true}, {"idle": true}). Standard output: one JSON event a
+button, silence or the idle timer ({"choose": N}, {"noinput": true}, {"idle": true}), or for a
+transcript with its recognizer's confidence ({"text": "yes", "confidence": 0.4}). Standard output: one JSON event a
 line, flushed at once so a program can hold a conversation with it.
 """
 
@@ -42,6 +43,9 @@ def run_jsonl(stdin: IO[str], stdout: IO[str], intents: Path | None = None, *,
 
 def respond(session: Session, line: str) -> list[Event]:
     """A line is an answer in words, or one of the objects for keys, silence and the idle timer."""
+    heard = _heard(line)
+    if heard is not None:  # words with the recognizer's confidence, as the speech loop gives them
+        return session.answer(heard[0][:MAX_ANSWER_CHARS], heard[1])
     action = _action(line)
     if action is None:
         return session.answer(line[:MAX_ANSWER_CHARS])
@@ -57,15 +61,33 @@ def respond(session: Session, line: str) -> list[Event]:
     return events
 
 
-def _action(line: str) -> tuple[str, int] | None:
-    """{"choose": N}, {"noinput": true} or {"idle": true}; anything else is an answer in words."""
+def _object(line: str) -> dict | None:
+    """The line as a JSON object, or None when it is not one (then it is an answer in words)."""
     if not line.lstrip().startswith("{"):
         return None
     try:
         data = json.loads(line)
     except ValueError:
         return None
-    if not isinstance(data, dict) or len(data) != 1:
+    return data if isinstance(data, dict) else None
+
+
+def _heard(line: str) -> tuple[str, float] | None:
+    """{"text": "yes", "confidence": 0.4}: a transcript and how sure the recognizer was (0 to 1)."""
+    data = _object(line)
+    if data is None or set(data) != {"text", "confidence"}:
+        return None
+    text, confidence = data["text"], data["confidence"]
+    if not isinstance(text, str) or isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
+            or not 0 <= confidence <= 1:
+        return None
+    return text, float(confidence)
+
+
+def _action(line: str) -> tuple[str, int] | None:
+    """{"choose": N}, {"noinput": true} or {"idle": true}; anything else is an answer in words."""
+    data = _object(line)
+    if data is None or len(data) != 1:
         return None
     (name, value), = data.items()
     if name == "choose" and isinstance(value, int) and not isinstance(value, bool):

@@ -311,3 +311,15 @@ def test_impossible_age_is_reprompted_not_accepted(kiosk: KioskProcess, line: st
     assert turn[-1]["type"] == "reprompt", f"{line!r} is not a possible age: {turn}"
     assert turn[-1]["question"] == question["id"]
     assert advance(kiosk, question)["id"] != question["id"]
+
+
+def test_a_transcript_with_low_confidence_is_read_back_first(kiosk: KioskProcess) -> None:
+    """{"text": ..., "confidence": ...}: the speech loop's answer; unclear ones are confirmed."""
+    first_question(kiosk)
+    turn = say(kiosk, '{"text": "no", "confidence": 0.3}')
+    assert turn[0]["intent"] == "no" and turn[-1]["type"] == "reprompt" and turn[-1]["reason"] == "confirm"
+    assert turn[-1]["text"] == "You said you have none of these. Is that right?"
+    turn = say(kiosk, "yes")
+    assert turn[-1]["type"] == "question" and turn[-1]["id"] == "warning_signs"
+    turn = say(kiosk, '{"text": "none of those", "confidence": 0.9}')  # sure enough: straight on
+    assert turn[-1]["type"] == "question" and turn[-1]["id"] == "age"

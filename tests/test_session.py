@@ -283,3 +283,85 @@ def test_a_cause_an_answer_points_to_is_listed_even_when_another_fits_better(kb)
     assert list(causes)[0] == "parkinsons"
     assert "medication_side_effect" in causes
     assert any("Parkinson's medicine" in line for line in causes["medication_side_effect"].why)
+
+
+# -- answers heard with low confidence are read back first (questions.yaml confirm_below_confidence)
+def _to_age(session: Session) -> QuestionEvent:
+    session.start()
+    session.answer("no")
+    return _question(session.answer("none of those"))
+
+
+def test_an_unclear_spoken_age_is_read_back_and_counts_only_on_a_yes(kb):
+    session = Session(kb)
+    assert _to_age(session).id == "age"
+    events = session.answer("seventy six", confidence=0.3)
+    assert [type(e) for e in events] == [AnswerEvent, RepromptEvent]
+    assert events[0].value == 76 and events[0].confidence == 0.3
+    assert events[1].reason == "confirm" and events[1].text == "You said 76. Is that right?"
+    assert session.current.id == "age"
+    events = session.answer("yes")
+    assert [type(e) for e in events] == [AnswerEvent, QuestionEvent] and events[1].id == "duration"
+
+
+def test_a_new_number_in_the_reply_is_the_answer(kb):
+    session = Session(kb)
+    _to_age(session)
+    session.answer("seventy six", confidence=0.3)
+    events = session.answer("no, sixty seven")
+    answer = next(e for e in events if isinstance(e, AnswerEvent))
+    assert answer.intent == "number" and answer.value == 67
+    assert _question(events).id == "duration"
+
+
+def test_no_to_the_read_back_asks_again_and_records_nothing(kb):
+    session = Session(kb)
+    _to_age(session)
+    session.answer("seventy six", confidence=0.3)
+    events = session.answer("no")
+    assert isinstance(events[-1], RepromptEvent) and events[-1].reason == "try_again"
+    assert "How old are you?" in events[-1].text and session.current.id == "age"
+    assert _question(session.answer("sixty")).id == "duration"  # a sure answer goes straight through
+
+
+def test_an_unclear_no_to_the_red_flags_is_checked_in_one_turn(kb):
+    session = Session(kb)
+    session.start()
+    events = session.answer("no", confidence=0.4)
+    assert events[-1].reason == "confirm" and events[-1].text == "You said you have none of these. Is that right?"
+    assert _question(session.answer("yes")).id == "warning_signs"
+
+
+def test_an_unclear_yes_no_answer_reads_back_the_finding(kb):
+    session = Session(kb)
+    question = _through_screening(session)
+    finding = kb.findings[question.findings[0]]
+    events = session.answer("yes", confidence=0.5) if question.kind == "yes_no" else session.answer("none", confidence=0.5)
+    expected = finding.said_yes if question.kind == "yes_no" else kb.prompts["said_none"]
+    assert events[-1].reason == "confirm" and events[-1].text == f"{expected} Is that right?"
+
+
+def test_a_red_flag_heard_unclearly_is_still_an_emergency_at_once(kb):
+    session = Session(kb)
+    session.start()
+    events = session.answer("I have chest pain", confidence=0.2)
+    assert [type(e) for e in events] == [AnswerEvent, EmergencyEvent, ResultEvent]
+
+
+def test_a_sure_answer_or_a_lower_threshold_is_not_read_back(kb):
+    from dataclasses import replace
+    session = Session(kb)
+    _to_age(session)
+    assert _question(session.answer("seventy six", confidence=0.6)).id == "duration"  # the threshold is "below"
+    relaxed = replace(kb, settings=replace(kb.settings, confirm_below_confidence=0.2))
+    session = Session(relaxed)
+    _to_age(session)
+    assert _question(session.answer("seventy six", confidence=0.3)).id == "duration"
+
+
+def test_walking_away_from_an_unconfirmed_answer_to_a_safety_question_is_a_staff_check(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no", confidence=0.3)  # "You said you have none of these. Is that right?"
+    events = session.idle()
+    assert isinstance(events[0], EmergencyEvent) and events[0].kind == "staff_check"

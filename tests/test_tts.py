@@ -29,14 +29,9 @@ from kiosk.speech.tts import (
     speak_to_wav,
     speech_timeout_s,
 )
-from tests.support.speaker import plays, stand_in_speaker
+from tests.support.speaker import DIES_WHEN_SPEAKING, HANGS_AT_START, HANGS_WHEN_SPEAKING, START_S, plays, stand_in_speaker
 
 
-# How long a healthy speech child may take to start before a test calls it hung. The kiosk's own
-# limit (15 s, for a cold Pi) was overrun with both cores busy (13 s measured, more in
-# scripts/repeat_tests.sh): a test about something else then failed on start-up. The wait ends
-# the moment the child is ready; tests about a hang at start set their own short limit.
-START_S = 120.0
 
 
 def machine_has_speaker() -> bool:
@@ -146,22 +141,6 @@ def test_an_unknown_voice_is_reported_and_speech_goes_on(tmp_path):
 
 
 # ---------------------------------------------------------------- engines that hang or break
-
-HANGS_AT_START = "import time; time.sleep(60)"
-HANGS_WHEN_SPEAKING = """
-import json, sys, time
-print(json.dumps({"ready": True, "output": "fake speaker"}), flush=True)
-for line in sys.stdin:
-    time.sleep(60)
-"""
-DIES_WHEN_SPEAKING = """
-import json, sys
-print(json.dumps({"ready": True, "output": "fake speaker"}), flush=True)
-sys.stdin.readline()
-print("Segmentation fault", file=sys.stderr, flush=True)
-sys.exit(139)
-"""
-
 
 def test_an_engine_that_hangs_while_speaking_times_out_and_returns_false():
     speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_WHEN_SPEAKING], startup_timeout_s=START_S)

@@ -15,17 +15,17 @@ from kiosk.speech.tts import Pyttsx3Speech, VoiceSettings
 from kiosk.stafflog import StaffLog
 from kiosk.ui.app import KioskApp
 from kiosk.ui.dialogs.pin import PinDialog
-from kiosk.ui.messages import VoiceHeard
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
-from kiosk.ui.voice import Heard, VoiceAdapter, VoiceStatus
+from kiosk.ui.voice import VoiceAdapter, VoiceStatus
 from tests.support.kiosk_app import (
     KB,
     PIN,
     Clock,
     answer_until_the_end,
     begin,
+    hear,
     kiosk,
     settle,
     sync,
@@ -33,16 +33,11 @@ from tests.support.kiosk_app import (
     to_the_emergency,
     wait_until,
 )
-from tests.test_tts import DIES_WHEN_SPEAKING, HANGS_WHEN_SPEAKING, START_S
+from tests.support.speaker import DIES_WHEN_SPEAKING, HANGS_WHEN_SPEAKING, START_S
 
 
 def staff_status(app: KioskApp) -> str:
     return str(app.screen.query_one("#staff-status", Static).render())
-
-
-def hear(app: KioskApp, words: str) -> None:
-    """What the speech worker posts when the recognizer heard ``words`` (the app's own message)."""
-    app.post_message(VoiceHeard(app.speech.live, Heard(words, 0.9, False)))  # the live turn
 
 
 async def idle_check(pilot, app: KioskApp) -> None:

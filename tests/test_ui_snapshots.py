@@ -22,10 +22,8 @@ from kiosk.engine.events import (
 )
 from kiosk.engine.session import Session
 from kiosk.ui.app import KioskApp
-from kiosk.ui.messages import VoiceHeard
-from kiosk.ui.voice import Heard
 from kiosk.ui.widgets.listening import ListeningIndicator
-from tests.support.kiosk_app import KB
+from tests.support.kiosk_app import KB, hear
 
 SIZES = [(80, 24), (120, 40)]
 YES_NO = (
@@ -90,7 +88,7 @@ def show(heard=False, listening=None):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         if heard:  # what the speech thread posts when it heard an answer in the live turn
-            pilot.app.post_message(VoiceHeard(pilot.app.speech.live, Heard("yes a bit", 0.45, False)))
+            hear(pilot.app, "yes a bit", confidence=0.45)
             await pilot.pause()
             await pilot.app.workers.wait_for_complete()
         if listening is not None:

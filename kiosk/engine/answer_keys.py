@@ -59,7 +59,7 @@ def _inside(start: float, end: float | None, top: float | None) -> float:
 
 
 def _label(kind: str, start: float | None, end: float | None, prompts: Prompts) -> str:
-    name = _days if kind == "duration" else _years
+    name = days_words if kind == "duration" else _years
     if start is None:
         return prompts[f"key_{kind}_under"].format(high=name(end))
     if end is None:
@@ -84,8 +84,12 @@ def _years(value: float | None) -> str:
     return f"{value:g}"
 
 
-def _days(value: float | None) -> str:
+def days_words(value: float | None) -> str:
+    """14 -> "2 weeks", 0.5 -> "12 hours": a duration as a button or a read-back says it."""
     assert value is not None
+    if 0 < value < 1:
+        hours = round(value * 24)
+        return f"{hours} hour{'' if hours == 1 else 's'}" if hours else "less than an hour"
     for days, one, many in DURATION_NAMES:
         if value >= days and (value / days).is_integer():
             count = int(value / days)

@@ -190,6 +190,9 @@ class InterviewSettings:
     min_information_gain: float  # bits; a question worth less than this is not asked
     max_causes_shown: int
     min_cause_score_shown: float
+    # An answer heard with less confidence than this (a speech recognizer's 0..1) is read back
+    # and confirmed in one short turn ("You said 67. Is that right?") before it counts.
+    confirm_below_confidence: float
 
 
 @dataclass(frozen=True)

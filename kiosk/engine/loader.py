@@ -47,6 +47,7 @@ INTERVIEW_LIMITS: dict[str, tuple[float, float, type]] = {
     "min_information_gain": (0.0, 2.0, float),
     "max_causes_shown": (1, 15, int),
     "min_cause_score_shown": (0.0, 0.5, float),
+    "confirm_below_confidence": (0.0, 1.0, float),
 }
 # The knowledge base's schema: for each kind of mapping, the keys it may have (ID stands for any
 # id). The loader checks every such mapping against its row; docs/authoring.md's key reference
@@ -76,7 +77,8 @@ REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "dis
                     "no_clear_cause", "because_self_care", "staff_check_unclear", "staff_check_left",
                     "staff_check_advice", "no_such_key", "key_number_under", "key_number_between",
                     "key_number_over", "key_duration_under", "key_duration_between", "key_duration_over",
-                    "confirm", "not_sure_about")
+                    "confirm", "not_sure_about", "said_number", "said_duration", "said_unknown", "said_none",
+                    "said_choices", "try_again")
 # Words on the kiosk's screens (kiosk/ui): in prompts.yaml so staff can edit them; all required,
 # so a missing one is a load error with its file, not a blank on a patient's screen.
 SCREEN_PROMPTS = (
@@ -252,6 +254,7 @@ class _Builder:
         lists_raw = c.mapping(raw, "lists", "lists")
         lists: dict[str, tuple[str, ...]] = {}
         ranges: dict[str, tuple[int, int]] = {}
+        values: dict[str, tuple[float | None, ...]] = {}
         for name, value in lists_raw.items():
             path = f"lists.{name}"
             if isinstance(value, dict):
@@ -261,17 +264,39 @@ class _Builder:
                     c.problem(lists_raw, name, path, "a number range is written {range: [low, high]}, whole numbers")
                     continue
                 ranges[name] = (bounds[0], bounds[1])
+            elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+                valued = self._valued_items(c, lists_raw, name, value)
+                lists[name], values[name] = tuple(i for i, _ in valued), tuple(v for _, v in valued)
             else:
                 lists[name] = c.texts(lists_raw, name, "lists")
         rules_raw = c.mapping(raw, "rules", "rules", required=False)
         rules = {name: c.text(rules_raw, name, "rules") for name in rules_raw}
-        vocab = Vocabulary(lists, ranges, rules)
+        vocab = Vocabulary(lists, ranges, rules, values)
         for name, items in lists.items():
             for index, item in enumerate(items):
                 self._template(c, lists_raw[name], index, f"lists.{name}[{index}]", item, vocab)
         for name, text in rules.items():
             self._template(c, rules_raw, name, f"rules.{name}", text, vocab)
         return vocab
+
+    @staticmethod
+    def _valued_items(c: _Check, container: dict, name: str, raw: list) -> list[tuple[str, float | None]]:
+        """A list whose items say what number they stand for: {"a couple of": 2}, or a plain
+        template naming another such list ("{count_number}") whose number it takes."""
+        items: list[tuple[str, float | None]] = []
+        for index, item in enumerate(raw):
+            if isinstance(item, str) and item.strip():
+                items.append((item.strip(), None))
+                continue
+            if isinstance(item, dict) and len(item) == 1:
+                (text, number), = item.items()
+                if isinstance(text, str) and text.strip() and isinstance(number, (int, float)) \
+                        and not isinstance(number, bool):
+                    items.append((text.strip(), float(number)))
+                    continue
+            c.problem(raw, index, f"lists.{name}[{index}]",
+                      'an item is a template, or {"template": number} for the number it stands for')
+        return items
 
     def _template(self, c: _Check, container: Any, key: Any, path: str, text: str, vocab: Vocabulary | None = None) -> None:
         """A phrase template that cannot be read is reported with its file, line and key."""
@@ -353,6 +378,9 @@ class _Builder:
         out: dict[str, Finding] = {}
         for fid, raw, path in c.entries(table, "findings"):
             out[fid] = self._finding(c, fid, raw, path)
+            if out[fid].kind in ("number", "duration") and fid not in self.vocabulary.rules:
+                c.problem(table, fid, path, f"a {out[fid].kind} needs the rule '{fid}' in vocabulary.yaml: "
+                          "how patients say it")
         band_ids = [b.id for f in out.values() for b in f.bands]
         for bid in {b for b in band_ids if band_ids.count(b) > 1 or b in out}:
             c.problem(table, None, f"findings (band {bid})", "band id is used twice or clashes with a finding id")

@@ -21,8 +21,8 @@ row that was not understood or not heard, is never passed over: at a group quest
 these?") each warning sign is then asked on its own; at a single warning-sign question it ends
 the interview with a staff check (an EmergencyEvent of kind "staff_check"). Going idle or away
 while a warning sign is open (after a yes that did not say which, during the one-by-one
-questions, or after an answer not understood or not heard at a safety question) is a staff check
-too, never a silent wipe.
+questions, after an answer not understood or not heard at a safety question, or while an unclear
+answer to one waits for "Is that right?") is a staff check too, never a silent wipe.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .events import (
+    COMMAND_INTENTS,
     AbortedEvent,
     AnswerEvent,
     EmergencyEvent,
@@ -39,16 +40,24 @@ from .events import (
     RepromptEvent,
     ResultEvent,
 )
+from .answer_keys import days_words
 from .interview import Interview
 from .knowledge import KEYS_AFTER_FAILED_TRIES, KnowledgeBase, Question
+from .numbers import tidy_number
 from .understanding import Grammar, Reading, grammar_for, intents_grammar, read
+
+# The question a reply to "Is that right?" answers: a plain yes or no (red flags still heard).
+CHECK = Question("check", "yes_no", "", "", (), (), "adaptive", "", "")
 
 
 @dataclass(frozen=True)
 class _Confirm:
-    question: str  # the question the volunteered findings were said at
-    findings: tuple[str, ...]
+    """What waits for "Is that right?": findings volunteered, or an answer not heard clearly."""
+
+    question: str  # the question they were said at
+    findings: tuple[str, ...]  # volunteered findings, counted on a yes
     answered: bool  # the question itself was answered, so the interview moves on after this
+    heard: Intent | None = None  # an answer heard with low confidence, recorded only on a yes
 
 SAFETY_TRIES = 3  # answers in a row not understood or not heard at a safety question, then the next step
 OPEN_AFTER_TRIES = 1  # an answer not understood or not heard at a safety question leaves it open
@@ -105,11 +114,14 @@ class Session:
         if self._restart_asked and (restart := self._restart_reply(text, confidence)):
             return restart
         if self._confirm is not None:
-            return self._confirmed(text)
-        reading = read(self.kb, self._interview.question(self._question.id), text)
+            return self._confirmed(text, confidence)
+        question = self._interview.question(self._question.id)
+        reading = read(self.kb, question, text)
         intent = reading.intent
         if confidence < 1.0 and intent.name != "no_match":
             intent = replace(intent, confidence=confidence)
+        if self._doubtful(question, reading, intent):
+            return self._confirm_heard(reading, intent, text)
         if reading.red_flags or reading.volunteered or intent.denied or intent.unsure:
             return self._own_words(reading, intent, text)
         return self.apply(intent, text)
@@ -149,36 +161,40 @@ class Session:
         question = self._question
         if question is None:
             return []
-        events: list[Event] = [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)]
+        return [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)] + \
+            self._record(question, intent, text, from_keys)
+
+    def _record(self, question: QuestionEvent, intent: Intent, text: str = "", from_keys: bool = False) -> list[Event]:
+        """What follows an answer: the next question, a reprompt, an explanation or the end."""
         name = intent.name
         restart_asked, self._restart_asked = self._restart_asked, False  # any other answer goes on
         if name == "no_match":
-            return events + self._unclear("no_match")
+            return self._unclear("no_match")
         if name == "unknown" and question.kind != "multi" and self._is_safety(question):
-            return events + self._staff_check("unclear")  # this was already the clear follow-up
+            return self._staff_check("unclear")  # this was already the clear follow-up
         if name == "yes" and question.kind == "multi" and not from_keys and not self._asked_which:
             # A spoken "yes" to "any of these?": asking which is one turn; one question per
             # finding is several. Keys cannot name choices, so they go to the follow-ups.
             self._asked_which = True
-            return events + [RepromptEvent(question.id, "which", self.kb.prompts["which_ones"])]
+            return [RepromptEvent(question.id, "which", self.kb.prompts["which_ones"])]
         if name == "repeat":
-            return events + [question]
+            return [question]
         if name in ("help", "why"):
-            return events + [self._explain(name)]
+            return [self._explain(name)]
         if name == "restart":
             if restart_asked:
-                return events + self.start()
+                return self.start()
             self._restart_asked = True  # every answer is lost: one turn to make sure
-            return events + [RepromptEvent(question.id, "restart", self.kb.prompts["restart_confirm"])]
+            return [RepromptEvent(question.id, "restart", self.kb.prompts["restart_confirm"])]
         if name == "back":
             self._interview.go_back()
-            return events + self._ask_next()
+            return self._ask_next()
         problem = self._interview.record(question.id, intent, band=text if from_keys else "")
         if problem == "no_match":
-            return events + self._unclear(problem)
+            return self._unclear(problem)
         if problem:
-            return events + [self._reprompt(problem)]
-        return events + self._ask_next()
+            return [self._reprompt(problem)]
+        return self._ask_next()
 
     def abort(self) -> list[Event]:
         """The patient walked away (or input ended): like idle, a wipe or a staff check."""
@@ -226,18 +242,89 @@ class Session:
         prompt = RepromptEvent(question.id, "confirm", f"{said} {self.kb.prompts['confirm']}", findings=fresh)
         return events[:1] + [prompt]
 
-    def _confirmed(self, text: str) -> list[Event]:
-        """The reply to "You said … Is that right?": yes counts the findings, anything else drops them."""
+    def _confirmed(self, text: str, confidence: float) -> list[Event]:
+        """The reply to "You said … Is that right?": yes counts what was read back.
+
+        Volunteered findings: anything but yes drops them. An answer not heard clearly: no asks
+        the question again; a new answer ("no, sixty seven") is read as the answer. A red flag
+        said in the reply is an emergency, like anywhere else.
+        """
         assert self._question is not None and self._confirm is not None
         pending, self._confirm = self._confirm, None
-        check = self._interview.question(pending.findings[0])
-        intent = read(self.kb, check, text).intent
-        events: list[Event] = [AnswerEvent(pending.question, text, intent.name, intent.value, intent.confidence)]
+        reading = read(self.kb, CHECK, text)
+        intent = reading.intent
+        if pending.heard is not None and intent.name not in ("yes", "no") or self._new_quantity(pending, text):
+            return self.answer(text, confidence)  # not a reply to the check: an answer to the question
+        events: list[Event] = [AnswerEvent(pending.question, text, intent.name, intent.value, confidence)]
+        if reading.red_flags:
+            self._interview.note({f: True for f in reading.red_flags})
+            return events + self._ask_next()
         if intent.name == "yes":
             self._interview.note({f: True for f in pending.findings})
+            if pending.heard is not None:  # its answer event went out with the read-back
+                return events + self._record(self._question, pending.heard)
+        if pending.heard is not None:
+            return events + [RepromptEvent(pending.question, "try_again",
+                                           f"{self.kb.prompts['try_again']} {self._question.text}")]
         if pending.answered:
             return events + self._ask_next()
         return events + [self._question]
+
+    def _new_quantity(self, pending: _Confirm, text: str) -> bool:
+        """ "No, sixty seven" to "You said 76. Is that right?" is the age, not just a no."""
+        if pending.heard is None or pending.heard.name not in ("number", "duration"):
+            return False
+        return read(self.kb, self._interview.question(pending.question), text).intent.name == pending.heard.name
+
+    # -- answers not heard clearly ----------------------------------------------------------
+    def _doubtful(self, question: Question, reading: Reading, intent: Intent) -> bool:
+        """Heard with low confidence, and worth a check. Never a red flag said present: an
+        emergency is not held back for a read-back (safety before brevity)."""
+        if intent.confidence >= self.kb.settings.confirm_below_confidence:
+            return False
+        if intent.name in COMMAND_INTENTS or intent.name == "no_match" or reading.red_flags:
+            return False
+        if intent.name == "yes" and question.kind == "multi":
+            return False  # "which ones?" follows anyway
+        said_yes = intent.name == "yes" or (intent.name == "choices" and bool(intent.value))
+        return not (said_yes and any(self.kb.findings[f].red_flag for f in self._meant(question, intent)
+                                     if f in self.kb.findings))
+
+    @staticmethod
+    def _meant(question: Question, intent: Intent) -> tuple[str, ...]:
+        return tuple(intent.value) if intent.name == "choices" else question.findings
+
+    def _confirm_heard(self, reading: Reading, intent: Intent, text: str) -> list[Event]:
+        """ "You said your hands tingle. Is that right?" before an unclear answer counts."""
+        assert self._question is not None
+        question = self._interview.question(self._question.id)
+        fresh = tuple(f for f in reading.volunteered if not self._interview.known(f))
+        self._confirm = _Confirm(question.id, fresh, False, intent)
+        said = " ".join([self._read_back(question, intent)] + [self.kb.findings[f].said_yes for f in fresh])
+        return [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence),
+                RepromptEvent(question.id, "confirm", f"{said} {self.kb.prompts['confirm']}".strip(), findings=fresh)]
+
+    def _read_back(self, question: Question, intent: Intent) -> str:
+        """The answer in plain words: "You said you are 67.", "You said your hands tingle."."""
+        prompts, findings = self.kb.prompts, self.kb.findings
+        if intent.name == "number":
+            return prompts["said_number"].format(value=tidy_number(intent.value))
+        if intent.name == "duration":
+            return prompts["said_duration"].format(value=days_words(intent.value))
+        if intent.name == "unknown":
+            return prompts["said_unknown"]
+        if intent.name == "none" or (intent.name == "no" and question.choices):
+            return prompts["said_none"]
+        if intent.name in ("yes", "no") and question.findings:
+            finding = findings[question.findings[0]]
+            return finding.said_yes if intent.value else finding.said_no
+        if intent.name == "choices":
+            labels = {c.id: c.label for c in question.choices}
+            picked = [findings[c].said_yes if c in findings else "" for c in intent.value]
+            others = [labels[c] for c in intent.value if c not in findings]
+            said = [p for p in picked if p] + ([prompts["said_choices"].format(labels=", ".join(others))] if others else [])
+            return " ".join(said + [self._understood(question.id, intent)]).strip()
+        return ""
 
     def _restart_reply(self, text: str, confidence: float) -> list[Event]:
         """The reply to "Do you want to start again?": yes (or "start over" again) starts over, no
@@ -289,6 +376,8 @@ class Session:
             return False
         if self._interview.open_red_flags():
             return True
+        if self._confirm is not None and self._confirm.heard is not None and self._is_safety(question):
+            return True  # an unclear answer to a safety question was never confirmed: not settled
         return self._is_safety(question) and (self._asked_which or self._failed_tries >= OPEN_AFTER_TRIES)
 
     def _unclear(self, reason: str) -> list[Event]:

@@ -7,7 +7,13 @@ Modelled on hassil (Home Assistant's intent templates), cut down to what a staff
     [a|b]      optional: nothing, or one of the alternatives
     {name}     one item of the list ``name`` in vocabulary.yaml (items may be templates too)
     <name>     the rule ``name`` in vocabulary.yaml (a template used in many places)
-    {name}     where the list is a number range ({range: [1, 120]}): any number in it, in words or digits
+    {name}     where the list is a number range ({range: [1, 120]}): a number in words or digits
+               (the range is what recognizer grammars offer; any number said is read, and the
+               finding's min and max say whether it is possible)
+    {name}     where list items say what they stand for ({"a couple of": 2}): that number
+
+A template with such lists has a value: ``Compiler(vocab, capture=True)`` names a group for each
+list said, and ``said_values`` reads back (list name, number) pairs from a match.
 
 Templates are matched against normalized words (see ``understanding.normalize``), so case,
 apostrophes and punctuation never matter. A template compiles to one regular expression over
@@ -22,11 +28,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .numbers import number_words
+from .numbers import SPOKEN_NUMBER, number_value, number_words
 
 # Lists whose words, where a template says them, deny the finding: "{my} {hand} [{not}] [{is}] cold",
 # "{not_both} (the one|my right hand)". Every list named not... is one.
 NEGATION_LIST = "not"
+VALUE_GROUP = "value"  # the named groups of number ranges and valued lists (capture mode)
 
 
 def negated(match: re.Match[str]) -> bool:
@@ -69,6 +76,9 @@ class Vocabulary:
     lists: dict[str, tuple[str, ...]] = field(default_factory=dict)  # items are templates
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)  # inclusive number ranges
     rules: dict[str, str] = field(default_factory=dict)
+    # For lists whose items stand for numbers ({"a few": 3}): each item's number, None for an
+    # item whose number is that of the list it names ("{count_number}").
+    values: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
 
 
 def _norm_word(word: str) -> str:
@@ -159,8 +169,10 @@ def problems(text: str, vocab: Vocabulary) -> list[str]:
 class Compiler:
     """Turns templates into regular expressions over " word word word" (a space before each word)."""
 
-    def __init__(self, vocab: Vocabulary) -> None:
+    def __init__(self, vocab: Vocabulary, capture: bool = False) -> None:
         self.vocab = vocab
+        self.capture = capture  # a named group for each number range or valued list said
+        self._plain = Compiler(vocab) if capture else self
         self._cache: dict[str, str] = {}
         self._groups = 0
 
@@ -168,7 +180,7 @@ class Compiler:
         return re.compile(self.regex(text) + r"(?= |$)")
 
     def regex(self, text: str, depth: int = 0) -> str:
-        if "{" + NEGATION_LIST in text or text not in self._cache:  # a negation group must be named afresh
+        if self.capture or "{" + NEGATION_LIST in text or text not in self._cache:  # named groups: afresh
             self._cache[text] = self._node(parse(text), depth)
         return self._cache[text]
 
@@ -185,14 +197,41 @@ class Compiler:
         if node.kind == "rule":
             return "(?:" + self.regex(self.vocab.rules[node.name], depth + 1) + ")"
         if node.name in self.vocab.ranges:
-            low, high = self.vocab.ranges[node.name]
-            spoken = sorted((number_words(n) for n in range(low, high + 1)), key=len, reverse=True)
-            return "(?: \\d+|" + "|".join(" " + re.escape(s) for s in spoken) + ")"
+            return self._valued(node.name, SPOKEN_NUMBER)
+        if node.name in self.vocab.values:  # what it says is read back by said_values, not by groups inside
+            items = sorted((self._plain.regex(t, depth + 1) for t in self.vocab.lists[node.name]), key=len, reverse=True)
+            return self._valued(node.name, "(?:" + "|".join(items) + ")")
         items = sorted((self.regex(t, depth + 1) for t in self.vocab.lists[node.name]), key=len, reverse=True)
         if node.name.startswith(NEGATION_LIST):  # a named group, so a match can tell it was said
             self._groups += 1
             return f"(?P<{NEGATION_LIST}_{self._groups}>" + "|".join(items) + ")"
         return "(?:" + "|".join(items) + ")"
+
+    def _valued(self, name: str, body: str) -> str:
+        if not self.capture:
+            return body
+        self._groups += 1
+        return f"(?P<{VALUE_GROUP}{self._groups}_{name}>{body})"
+
+    def said_values(self, match: re.Match[str]) -> list[tuple[str, float]]:
+        """(list name, number) for each number range or valued list a capture match said, in order."""
+        said = [(match.start(g), g.split("_", 1)[1], text) for g, text in match.groupdict().items()
+                if g.startswith(VALUE_GROUP) and text is not None]
+        return [(name, value) for _, name, text in sorted(said) if (value := self.value(name, text)) is not None]
+
+    def value(self, name: str, said: str) -> float | None:
+        """The number that ``said`` (" a couple of") stands for in the list ``name``."""
+        if name in self.vocab.ranges:
+            return number_value(said)
+        for item, value in zip(self.vocab.lists[name], self.vocab.values[name]):
+            if re.fullmatch(self._plain.regex(item), said):
+                if value is not None:
+                    return value
+                capture = Compiler(self.vocab, capture=True)
+                inner = re.fullmatch(capture.regex(item), said)
+                found = capture.said_values(inner) if inner else []
+                return found[0][1] if found else None
+        return None
 
 
 # -- expanding (for recognizer grammars) -----------------------------------------------------

@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 
 from .events import COMMAND_INTENTS, Intent, IntentName
 from .knowledge import KnowledgeBase, Question
-from .numbers import parse_duration_days, parse_numbers, tidy_number
+from .numbers import tidy_number
 from .templates import Compiler, expand, negated
 
 ANSWER_INTENTS = ("yes", "no", "unknown")
@@ -35,6 +35,12 @@ State = Literal["yes", "no", "unknown"]
 # fingers" is a complaint, and the templates that say so include the word.
 NEGATORS = frozenset({"no", "not", "never", "without", "nor", "none", "dont", "doesnt", "didnt", "havent",
                       "hasnt", "hadnt", "isnt", "arent", "wasnt", "werent", "wont", "aint", "neither"})
+# Words that deny a finding named after them, though none of their words does alone ("nothing
+# helps my numbness" is a complaint): "there's nothing wrong with my breathing".
+DENYING_PHRASES = ("nothing wrong", "nothing the matter", "nothing up with", "no problem with", "no problems with")
+# A complaint said in the negative ("I can't breathe properly", "I don't drink enough"): a bare
+# "no" after it agrees with it rather than denying it.
+NEGATIVE_FORMS = NEGATORS | {"cant", "cannot", "couldnt", "unable"}
 # Words after which a new clause starts ("and I…", "but…").
 BREAKS = frozenset({"but", "though", "although", "however", "also", "plus", "except", "whereas", "besides",
                     "otherwise", "apart", "anyway"})
@@ -50,7 +56,7 @@ FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ehm", "hmm", "hm", 
 # pain yesterday but not now").
 # "my eyesight's fine", "no, my balance is ok": the finding is named only to say it is fine.
 FINE = frozenset({"fine", "ok", "okay", "good", "normal", "alright", "perfect", "great", "grand", "ace", "champion"})
-LINKS = frozenset({"is", "are", "seems", "seem", "feels", "feel", "has", "have", "been", "s", "all", "totally",
+LINKS = frozenset({"is", "are", "seems", "seem", "feels", "feel", "has", "have", "been", "s", "all", "totally", "as",
                    "perfectly", "pretty", "absolutely", "completely", "quite", "both"})
 STILL_NOT = frozenset({"now", "anymore", "today", "moment", "currently", "lately", "recently", "really"})
 
@@ -114,6 +120,11 @@ class _Patterns:
     findings: dict[str, list[re.Pattern[str]]]  # finding id -> its label, id words and templates
     choices: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)  # "q:choice" of custom choices
     plain: dict[str, list[str]] = field(default_factory=dict)  # plain answers spelt out, for typo matching
+    # Number and duration findings: their vocabulary rule (<age>, <duration>), with a group for
+    # each number said, and the compiler that reads the groups back.
+    quantities: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    alone: dict[str, re.Pattern[str]] = field(default_factory=dict)  # <age_alone>: only as the whole answer
+    capture: Compiler | None = None
 
 
 _COMPILED: dict[int, tuple[KnowledgeBase, _Patterns]] = {}
@@ -136,6 +147,12 @@ def _patterns(kb: KnowledgeBase) -> _Patterns:
         answers={name: compile_all(kb.answers.phrases(name)) for name in (*ANSWER_INTENTS, "none")},
         findings={fid: compile_all(finding_templates(kb, fid)) for fid, f in kb.findings.items() if f.kind == "yes_no"},
     )
+    patterns.capture = Compiler(kb.vocabulary, capture=True)
+    for fid, finding in kb.findings.items():
+        if finding.kind in ("number", "duration") and fid in kb.vocabulary.rules:
+            patterns.quantities[fid] = re.compile(patterns.capture.regex(f"<{fid}>") + "(?= |$)")
+        if finding.kind in ("number", "duration") and f"{fid}_alone" in kb.vocabulary.rules:
+            patterns.alone[fid] = re.compile(patterns.capture.regex(f"<{fid}_alone>"))
     for question in kb.questions.values():
         for choice in question.choices:
             if choice.id not in kb.findings:
@@ -179,7 +196,7 @@ def read(kb: KnowledgeBase, question: Question, text: str) -> Reading:
         m.key[8:] for m in mentions if m.key.startswith("finding:") and m.state == "yes"
         and m.key[8:] not in asked and m.key[8:] not in red))
     if question.kind in ("number", "duration"):
-        intent = _quantity(question, tokens, mentions)
+        intent = _quantity(patterns, question, joined, mentions)
     elif question.kind in ("choice", "multi"):
         intent = _choices(question, mentions, clause)
     else:
@@ -193,6 +210,7 @@ def _tokens(text: str) -> tuple[list[str], set[int]]:
     breaks: set[int] = set()
     # "uh huh" and "mm hmm" are answers, not fillers: keep them as one word each.
     text = re.sub(r"\b(uh|uhh|mm|mhm|um)[\s-]+(huh|hmm|hm)\b", "uh huh", text, flags=re.IGNORECASE).replace("uh huh", "uhhuh")
+    text = re.sub(r"\b([A-Za-z]+)['\u2019]s (?=(been|got|gone|had)\b)", _apostrophe_has, text)
     text = re.sub(r"\b([A-Za-z]+)['\u2019]s\b", _apostrophe_s, text)
     for part in re.split(r"[,;:!?]|\.(?!\d)|\s-\s|\u2014|\.\.\.", text):
         words = [w for w in normalize(part).split() if w not in FILLERS]
@@ -209,6 +227,12 @@ def _tokens(text: str) -> tuple[list[str], set[int]]:
 # "it's", "that's", "there's" are templates' words; a name's own "'s" stays ("Parkinson's").
 _KEEP_S = frozenset({"it", "that", "there", "what", "let", "he", "she", "who", "here", "parkinson", "raynaud",
                      "reynaud", "writer", "huntington"})
+
+
+def _apostrophe_has(match: re.Match[str]) -> str:
+    """"my chest's been aching" -> "my chest has been aching" ("it's been" is the templates')."""
+    word = match.group(1)
+    return match.group(0) if word.lower() in _KEEP_S else f"{word} has "
 
 
 def _apostrophe_s(match: re.Match[str]) -> str:
@@ -317,11 +341,19 @@ def _with_states(mentions: list[Mention], tokens: list[str], clause: list[int], 
             # A red flag said with a hedge ("I think I might be having a stroke") still counts:
             # safety first. Any other hedged finding is "not sure".
             state = "yes" if _is_red_flag(m.key, red) else "unknown"
-        elif _said_fine(tokens, m.end, clause, c) or any(t in NEGATORS for t in before) or (after and after[0] in NEGATORS) \
-                or _denied_by_next_clause(c, mentions, named, tokens, clause):
+        elif _said_fine(tokens, m.end, clause, c) or _denies(before) or (after and after[0] in NEGATORS) \
+                or (_denied_by_next_clause(c, mentions, named, tokens, clause)
+                    and not any(t in NEGATIVE_FORMS for t in tokens[m.start:m.end])):
+            # (a complaint said in the negative, "I don't drink enough, no": the "no" agrees)
             state = "no"
         out.append(Mention(m.key, m.start, m.end, state))
     return out
+
+
+def _denies(before: list[str]) -> bool:
+    """A denial in the clause before the finding: "not", "don't"…, or "nothing wrong with"."""
+    said = " " + " ".join(before) + " "
+    return any(t in NEGATORS for t in before) or any(f" {p} " in said for p in DENYING_PHRASES)
 
 
 def _denied_by_next_clause(c: int, mentions: list[Mention], named: list[Mention], tokens: list[str],
@@ -394,20 +426,47 @@ def _choices(question: Question, mentions: list[Mention], clause: list[int]) -> 
     return _single_intent(plain) or Intent("no_match")
 
 
-def _quantity(question: Question, tokens: list[str], mentions: list[Mention]) -> Intent:
+def _quantity(patterns: _Patterns, question: Question, joined: str, mentions: list[Mention]) -> Intent:
+    """An age or a duration, read with the finding's rule in vocabulary.yaml."""
+    said = _said_numbers(patterns, question.findings[0] if question.findings else question.id, joined)
     if question.kind == "duration":
-        days = parse_duration_days(tokens)
+        days = next((d for d in map(duration_days, said) if d is not None), None)
         if days is not None:
             return Intent("duration", tidy_number(days))
     else:
-        numbers = parse_numbers(tokens)
+        numbers = [values[0][1] for values in said if values]
         if len(numbers) == 1:
-            return Intent("number", tidy_number(numbers[0][0]))
+            return Intent("number", tidy_number(numbers[0]))
         if len(numbers) == 2:  # "sixty or seventy": in between
-            return Intent("number", tidy_number(round((numbers[0][0] + numbers[1][0]) / 2)))
+            return Intent("number", tidy_number(round((numbers[0] + numbers[1]) / 2)))
     if any(m.key == "unknown" for m in mentions):
         return Intent("unknown")
     return Intent("no_match")
+
+
+def _said_numbers(patterns: _Patterns, fid: str, joined: str) -> list[list[tuple[str, float]]]:
+    """(list name, number) pairs of each match of the finding's rule, left to right."""
+    pattern, alone, capture = patterns.quantities.get(fid), patterns.alone.get(fid), patterns.capture
+    if capture is None:
+        return []
+    whole = alone.fullmatch(joined) if alone is not None else None
+    if whole is not None:
+        return [capture.said_values(whole)]
+    return [capture.said_values(m) for m in pattern.finditer(joined)] if pattern is not None else []
+
+
+# The lists of vocabulary.yaml's duration rule: the days are (count + and_a_half) x unit; any
+# other number said there ({since}, {a_while}) is already days.
+COUNTS = ("count", "and_a_half")
+
+
+def duration_days(said: list[tuple[str, float]]) -> float | None:
+    units = [value for name, value in said if name == "unit"]
+    if units:
+        count = sum(value for name, value in said if name in COUNTS) or 1.0
+        return round(count * units[0], 3)
+    days = [value for name, value in said if name not in COUNTS]
+    return days[0] if days else None
 
 
 def _fuzzy_whole(kb: KnowledgeBase, question: Question, tokens: list[str]) -> list[Mention]:
@@ -464,7 +523,7 @@ def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
     elif question.kind == "yes_no":
         phrases += [p for t in finding_templates(kb, question.id) for p in expand(t, vocab, PER_TEMPLATE)]
     elif question.kind == "number":
-        phrases += expand("<age>", vocab, QUANTITY_PHRASES, per_item=3)
+        phrases += expand("<age_years>", vocab, QUANTITY_PHRASES, per_item=3)
     elif question.kind == "duration":
         phrases += expand("<how_long>", vocab, QUANTITY_PHRASES, per_item=2)
         phrases += expand("<since>", vocab, 40)

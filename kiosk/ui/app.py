@@ -244,6 +244,7 @@ class KioskApp(App[int]):
                 continue
             if isinstance(event, AnswerEvent):
                 screen.show_answer(event, spoken)
+                to_say += [event.understood] if event.understood else []  # said before the follow-up
             elif isinstance(event, QuestionEvent):
                 notice = self._take_intro()
                 await screen.show_question(event, notice)

@@ -19,8 +19,10 @@ from kiosk.engine.loader import load_knowledge_base
 from kiosk.stafflog import StaffLog
 from kiosk.ui.app import KioskApp
 from kiosk.ui.dialogs.pin import PinDialog
+from kiosk.ui.messages import VoiceHeard
 from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.result import ResultScreen
+from kiosk.ui.voice import Heard
 
 KB = load_knowledge_base()
 PIN = "2468"
@@ -63,6 +65,11 @@ def kiosk(clock: Clock | None = None, *, staff_log: StaffLog | None = None, **ov
 
 def text_of(app: KioskApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
+
+
+def hear(app: KioskApp, words: str, confidence: float = 0.9) -> None:
+    """What the speech thread posts when the recognizer heard ``words`` in the live turn."""
+    app.post_message(VoiceHeard(app.speech.live, Heard(words, confidence, False)))
 
 
 async def settle(pilot: Any) -> None:

@@ -16,6 +16,8 @@ def caption_words(answer: AnswerEvent, spoken: bool, words: Prompts) -> str:
     if not spoken:
         return words["caption_chose"].format(answer=answer.text)
     said = words["caption_heard"].format(answer=answer.text)
+    if answer.understood:  # a partly understood answer: what it did say, before the questions on the rest
+        said += "\n" + answer.understood
     if answer.confidence < UNSURE_BELOW and answer.intent != "no_match":
         said += "\n" + words["caption_unsure"]
     return said
