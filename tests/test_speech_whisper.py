@@ -116,8 +116,8 @@ def test_a_bare_yes_or_no_needs_an_answers_shape(kb, question, heard, kept):
 
 def test_the_recognizer_drops_a_no_read_into_nonsense(whisper, kb):
     whisper.start(grammar_for(kb, kb.questions["fatigue"]))
-    assert whisper._judge("But not to run in late.", 0.1, -0.4).rejected == "not an answer"
-    assert whisper._judge("No, I have not.", 0.1, -0.4).rejected == ""
+    assert whisper.judge("But not to run in late.", 0.1, -0.4).rejected == "not an answer"
+    assert whisper.judge("No, I have not.", 0.1, -0.4).rejected == ""
 
 
 def test_a_short_window_decoding_loop_is_kept_once():
