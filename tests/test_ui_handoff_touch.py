@@ -16,7 +16,7 @@ from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.touch import HOLD_S, TAPS
 from tests.test_handoff import decode, screen_picture
-from tests.support.kiosk_app import KB, PIN, Clock, begin, kiosk, open_staff, settle, sync, text_of, to_the_result, wait_until
+from tests.support.kiosk_app import KB, PIN, Clock, begin, hear, kiosk, open_staff, settle, sync, text_of, to_the_result, wait_until
 
 
 @sync
@@ -203,12 +203,9 @@ async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports
 
 @sync
 async def test_start_over_by_voice_and_by_touch_each_ask_once_first():
-    from tests.test_ui_reliability import hear
-
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
+        await begin(pilot)
         await pilot.press("2", "2")
         await pilot.pause()
         asked = app.session.current.progress.asked

@@ -10,14 +10,10 @@ import threading
 from textual.widgets import Static
 
 from kiosk.config import Settings
-from kiosk.engine.loader import load_knowledge_base
 from kiosk.ui.app import KioskApp
-from kiosk.ui.messages import VoiceHeard
 from kiosk.ui.screens.question import QuestionScreen
-from kiosk.ui.voice import Heard, VoiceAdapter, VoiceStatus
-from tests.test_ui_app import PIN, sync
-
-KB = load_knowledge_base()
+from kiosk.ui.voice import VoiceAdapter, VoiceStatus
+from tests.support.kiosk_app import KB, PIN, hear, sync, wait_until
 
 
 class RecordingSpeaker:
@@ -68,7 +64,7 @@ async def test_a_partly_understood_answer_is_shown_and_said_before_the_rest_is_a
         assert first is not None and first.id == "red_flags_now"
         await _said_after(pilot, 0, first.text)
         before = len(RECORDER.said)
-        app.post_message(VoiceHeard(app.speech.live, Heard("no chest pain", 0.9, False)))  # the live turn
+        hear(app, "no chest pain")  # the live turn
         understood = "You said you have no chest pain."
         follow_up = KB.questions["breathing_difficulty"].text
         said = await _said_after(pilot, before, follow_up)
@@ -78,17 +74,9 @@ async def test_a_partly_understood_answer_is_shown_and_said_before_the_rest_is_a
         assert '"no chest pain"' in caption and understood in caption
         # an answer that was understood whole says nothing extra
         before = len(RECORDER.said)
-        app.post_message(VoiceHeard(app.speech.live, Heard("no", 0.9, False)))
-        nxt = await _wait_for_question(pilot, "breathing_difficulty")
-        said = await _said_after(pilot, before, nxt)
+        hear(app, "no")
+        moved_on = lambda: app.session.current is not None and app.session.current.id != "breathing_difficulty"
+        assert await wait_until(moved_on, 10.0), "the interview did not move on"
+        said = await _said_after(pilot, before, app.session.current.text)
         assert not any(s.startswith("You said") for s in said), said
 
-
-async def _wait_for_question(pilot, previous: str) -> str:
-    app = pilot.app
-    for _ in range(200):
-        await pilot.pause(0.05)
-        current = app.session.current
-        if current is not None and current.id != previous:
-            return current.text
-    raise AssertionError("the interview did not move on")
