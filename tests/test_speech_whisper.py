@@ -120,6 +120,23 @@ def test_the_recognizer_drops_a_no_read_into_nonsense(whisper, kb):
     assert whisper.judge("No, I have not.", 0.1, -0.4).rejected == ""
 
 
+def test_the_answer_shape_is_judged_by_the_kiosks_own_intents_not_the_shipped_ones(whisper, tmp_path):
+    """A staff folder's question (here the lump question under a new id): the grammar brings
+    the knowledge base the kiosk runs with, so its questions are the ones judged by."""
+    import shutil
+
+    from kiosk.engine.loader import intents_dir, load_knowledge_base
+
+    staff = tmp_path / "intents"
+    shutil.copytree(intents_dir(), staff)
+    questions = staff / "questions.yaml"
+    questions.write_text(questions.read_text().replace("\n  hand_changes:", "\n  lumps_or_thinning:"))
+    kb = load_knowledge_base(staff)
+    whisper.start(grammar_for(kb, kb.questions["lumps_or_thinning"]))
+    assert whisper.judge("But not to run in late.", 0.1, -0.4).rejected == "not an answer"
+    assert whisper.judge("No, I have not.", 0.1, -0.4).rejected == ""
+
+
 def test_a_short_window_decoding_loop_is_kept_once():
     assert without_repeats("Go back! Go back! Go back!") == "Go back!"
     assert without_repeats("Yes. I take a water pill. Yes. I take a water pill.") == "Yes. I take a water pill."

@@ -90,6 +90,10 @@ class Grammar:
     phrases: tuple[str, ...]
     items: tuple[str, ...]
     words: frozenset[str]
+    # The knowledge base the grammar was made from, for a recognizer that judges a transcript by
+    # the text understanding (Whisper's answer-shape check): the kiosk's own intents/, which may
+    # be a staff folder, not the shipped one. Not part of the grammar's identity.
+    knowledge: KnowledgeBase | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -529,7 +533,7 @@ def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
         phrases += expand("<since>", vocab, 40)
     unique = tuple(dict.fromkeys(p.lower() for p in phrases))
     words = frozenset(w for p in unique for w in p.split())
-    return Grammar(question.id, unique, tuple(dict.fromkeys(items)), words)
+    return Grammar(question.id, unique, tuple(dict.fromkeys(items)), words, knowledge=kb)
 
 
 def intents_grammar(kb: KnowledgeBase, name: str, intents: tuple[str, ...]) -> Grammar:

@@ -246,7 +246,8 @@ class WhisperRecognizer:
                  knowledge: KnowledgeBase | None = None) -> None:
         """``pad_s`` None: the full 30 s window (faster-whisper's own behaviour, for measuring).
         ``threads`` None: one per core this process may use, at most MAX_THREADS.
-        ``knowledge``: the questions whose answers' shape is judged (None: the shipped intents/)."""
+        ``knowledge``: the questions whose answers' shape is judged (None: those of the grammar
+        being listened for, else the shipped intents/)."""
         import ctranslate2
 
         folder = Path(model_dir) if model_dir is not None else wheel_model_dir()
@@ -269,6 +270,7 @@ class WhisperRecognizer:
         self._prompts: dict[Grammar, list[int]] = {}
         self._prompt: list[int] = []
         self._knowledge = knowledge
+        self._question_knowledge: KnowledgeBase | None = None  # the current grammar's, if it has one
         self._question = ""
         self._audio: list[bytes] = []
         self._early: tuple[Transcript, WhisperScored | None] | None = None  # speculate()'s result
@@ -281,6 +283,7 @@ class WhisperRecognizer:
     def start(self, grammar: Grammar) -> None:
         self._prompt = self._prompt_for(grammar)
         self._question = grammar.question
+        self._question_knowledge = grammar.knowledge
         self._audio.clear()
         self._early = None
 
@@ -352,11 +355,16 @@ class WhisperRecognizer:
             why = "loop"
         elif normalize(text) in hallucinations():
             why = "invented"
-        elif self._question and not shaped_like_an_answer(self._knowledge or shipped_knowledge(), self._question, text):
+        elif self._question and not shaped_like_an_answer(self._judging_knowledge(), self._question, text):
             why = "not an answer"
         else:
             why = ""
         return WhisperScored(text, round(no_speech, 3), round(avg_logprob, 3), round(ratio, 2), why)
+
+    def _judging_knowledge(self) -> KnowledgeBase:
+        """The questions to judge an answer's shape by: the ones given, else those the current
+        grammar was made from (the kiosk's own), else the shipped intents/ (loaded once)."""
+        return self._knowledge or self._question_knowledge or shipped_knowledge()
 
     @staticmethod
     def _max_new_tokens(samples: int) -> int:
