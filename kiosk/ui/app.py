@@ -187,7 +187,7 @@ class KioskApp(App[int]):
             self.sessions += 1
             self.staff_log.event("session started", f"number {self.sessions} since start")
             self._intro_pending = True
-            self.question_screen = QuestionScreen(self.kb.prompts)
+            self.question_screen = QuestionScreen(self.kb.prompts, self.kb.settings.confirm_below_confidence)
             await self.switch_screen(self.question_screen)
             await self._handle(self.session.start())
 

@@ -37,16 +37,17 @@ class QuestionScreen(Screen):
 
     question_text = ""
 
-    def __init__(self, words: Prompts) -> None:
+    def __init__(self, words: Prompts, unsure_below: float) -> None:
         super().__init__()
         self._words = words
+        self._unsure_below = unsure_below
 
     def compose(self) -> ComposeResult:
         words = self._words
         with Vertical(id="question-page"):
             yield QuestionProgress(words, id="progress")
             # above the question: it is about the last answer, not about the question now shown
-            yield Caption(words, id="caption")
+            yield Caption(words, self._unsure_below, id="caption")
             yield Static("", id="notice", markup=False)
             yield Static("", id="question-text", markup=False)
             yield AnswerButtons(id="answers")
