@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.abc
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -56,6 +57,16 @@ def test_a_vosk_library_that_cannot_load_falls_back_and_says_why(vosk_without_li
     assert auto.recognizer is not None and auto.recognizer.name == "pocketsphinx", auto.message
     assert "vosk: libatomic.so.1" in auto.message and "PocketSphinx" in auto.message
     assert [why.split(":")[0] for why in auto.skipped] == ["whisper", "vosk"]
+
+
+def test_setup_installs_the_library_vosk_needs_on_a_pi():
+    """The other half of fault 8: on aarch64 libvosk.so needs libatomic.so.1 (package libatomic1),
+    which x86 machines like this one do not need, so only setup.sh's package list can show it.
+    The list setup.sh really installs, not its comments."""
+    root = Path(__file__).resolve().parent.parent
+    listed = subprocess.run(["bash", "-c", 'source ./setup.sh && printf "%s\\n" "${APT_PACKAGES[@]}"'],
+                            cwd=root, capture_output=True, text=True, timeout=60, check=True)
+    assert "libatomic1" in listed.stdout.split()
 
 
 def test_without_whisper_weights_auto_goes_on_to_the_next_engine(monkeypatch, tmp_path):
