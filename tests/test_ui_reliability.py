@@ -203,7 +203,7 @@ async def test_a_hung_voice_costs_one_time_limit_then_the_next_patient_gets_a_fr
     app = KioskApp(settings, shipped_kb(), voice, clock=clock, staff_log=log)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
-        tts = voice._tts
+        tts = voice.tts
         await pilot.press("space")
         # the first sentence hangs to its time limit (waiting on the problem itself: the turn's
         # worker may not have started yet when the key press returns)
