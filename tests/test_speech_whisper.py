@@ -182,7 +182,7 @@ def test_a_damaged_or_incomplete_model_is_refused(tmp_path):
 
 def test_kiosk_hear_with_whisper_keeps_the_json_contract(clips):
     clip = make_clip(clips, "i'm sixty two", HEART, 150, "pink", 10.0)
-    done = run_kiosk("hear", "--engine", "whisper", "--question", "age", str(clip.path), timeout=120)
+    done = run_kiosk("hear", "--engine", "whisper", "--question", "age", str(clip.path))
     assert done.returncode == 0, done.stderr
     line = json.loads(done.stdout.splitlines()[0])
     assert line["engine"] == "whisper" and (line["intent"], line["value"]) == ("number", 62), line
