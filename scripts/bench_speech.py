@@ -483,6 +483,8 @@ def main() -> int:
                         "(0 or less: the full 30 s window, as faster-whisper does)")
     parser.add_argument("--no-hint", action="store_true", help="Whisper: no question phrases in the prompt")
     parser.add_argument("--dfn", action="store_true", help="Whisper: DeepFilterNet3 noise removal in front")
+    parser.add_argument("--no-rescore", action="store_true",
+                        help="Whisper: no rescoring by sound against the question's phrases (kiosk/speech/rescore.py)")
     parser.add_argument("--no-one-core", action="store_true", help="skip the taskset -c 0 kiosk hear pass")
     parser.add_argument("--misses", action="store_true", help="list every miss: what was said, heard, understood")
     args = parser.parse_args()
@@ -502,6 +504,8 @@ def main() -> int:
                 whisper["hint"] = False
             if args.dfn:
                 whisper["denoise"] = "dfn"
+            if args.no_rescore:
+                whisper["rescore"] = False
             bench_whisper(clips, args.quick, whisper, sets)
         if args.engine in ("pocketsphinx", "all"):
             options: dict = {"noise_floor": args.noise_floor} if args.noise_floor is not None else {}

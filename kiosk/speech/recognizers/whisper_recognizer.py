@@ -45,6 +45,7 @@ from kiosk.engine.knowledge import KnowledgeBase
 from kiosk.engine.understanding import FILLERS, Grammar, normalize, read
 
 from ..protocols import SAMPLE_RATE, Transcript
+from ..rescore import SoundRescorer
 from .whisper_features import log_mel
 
 MODEL_NAME = "whisper-tiny.en"
@@ -243,11 +244,13 @@ class WhisperRecognizer:
 
     def __init__(self, model_dir: Path | None = None, *, beam_size: int = BEAM_SIZE, pad_s: float | None = PAD_S,
                  hint: bool = True, threads: int | None = None, verify: bool = True,
-                 knowledge: KnowledgeBase | None = None) -> None:
+                 knowledge: KnowledgeBase | None = None, rescore: bool = True) -> None:
         """``pad_s`` None: the full 30 s window (faster-whisper's own behaviour, for measuring).
         ``threads`` None: one per core this process may use, at most MAX_THREADS.
         ``knowledge``: the questions whose answers' shape is judged (None: those of the grammar
-        being listened for, else the shipped intents/)."""
+        being listened for, else the shipped intents/).
+        ``rescore``: a reading that sounds like one of the question's phrases, but means something
+        else, is taken as that phrase (kiosk/speech/rescore.py), where the CMU dictionary is."""
         import ctranslate2
 
         folder = Path(model_dir) if model_dir is not None else wheel_model_dir()
@@ -272,6 +275,11 @@ class WhisperRecognizer:
         self._knowledge = knowledge
         self._question_knowledge: KnowledgeBase | None = None  # the current grammar's, if it has one
         self._question = ""
+        self._grammar: Grammar | None = None
+        # loaded with the model (0.5 s), not at the first answer
+        self._rescorer = SoundRescorer() if rescore and SoundRescorer.available() else None
+        if self._rescorer is not None:
+            self._rescorer.load()
         self._audio: list[bytes] = []
         self._early: tuple[Transcript, WhisperScored | None] | None = None  # speculate()'s result
         self.last: WhisperScored | None = None
@@ -283,6 +291,7 @@ class WhisperRecognizer:
     def start(self, grammar: Grammar) -> None:
         self._prompt = self._prompt_for(grammar)
         self._question = grammar.question
+        self._grammar = grammar
         self._question_knowledge = grammar.knowledge
         self._audio.clear()
         self._early = None
@@ -341,7 +350,10 @@ class WhisperRecognizer:
         if scored.rejected:
             return Transcript("", _confidence(avg_logprob))
         alternatives = tuple(dict.fromkeys(t for t in texts[1:] if t and t != texts[0]))
-        return Transcript(texts[0], _confidence(avg_logprob), alternatives)
+        transcript = Transcript(texts[0], _confidence(avg_logprob), alternatives)
+        if self._rescorer is not None and self._grammar is not None:
+            transcript = self._rescorer.rescore(self._grammar, self._judging_knowledge(), transcript)
+        return transcript
 
     def judge(self, text: str, no_speech: float, avg_logprob: float) -> WhisperScored:
         """The verdict on one decoded text, by its no-speech probability, log-probability and
