@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.engine import load_knowledge_base
 from kiosk.engine.knowledge import KnowledgeBase
+from tests.support.knowledge import shipped_kb
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
-    return load_knowledge_base()
+    return shipped_kb()  # the one the UI tests' kiosk() uses: loaded once per process
 
 
 @pytest.fixture(scope="session")
@@ -73,25 +73,35 @@ def _fresh_front_ends() -> FreshFrontEnds:
 @pytest.fixture
 def sphinx(_loaded_sphinx, _fresh_front_ends):
     """The kiosk's PocketSphinx with DeepFilterNet in front, as a new patient meets it: the
-    recognizer is loaded once, but a test that played audio through DeepFilterNet leaves it with
-    the room it learned (the kiosk wipes that between patients, Listener.forget), so the next
-    test gets a new one. Without that, a test's result depended on the tests before it."""
+    recognizer is loaded once, but a test that played audio through it leaves the decoders with
+    the voice they adapted to and DeepFilterNet with the room it learned (the kiosk wipes both
+    between patients, Listener.forget), so the next test gets them fresh: reset() for the
+    decoders, a new DeepFilterNet state (made ahead, in a thread) for the front end. Without
+    that, a test's result depended on the tests before it."""
     recognizer = _loaded_sphinx
     used = recognizer.front_end
     if used is not None and used.audio_s > 0:
         recognizer.front_end = _fresh_front_ends.take()
         used.close()
+    recognizer.reset()
     recognizer.last = None
     return recognizer
 
 
 @pytest.fixture(scope="session")
-def gate_sphinx():
-    """PocketSphinx with the spectral gate only (DeepFilterNet's fallback); the gate keeps no
-    state between answers, so one is shared."""
+def _loaded_gate_sphinx():
     from kiosk.speech.recognizers.pocketsphinx_recognizer import PocketSphinxRecognizer
 
     return PocketSphinxRecognizer(denoise="gate")
+
+
+@pytest.fixture
+def gate_sphinx(_loaded_gate_sphinx):
+    """PocketSphinx with the spectral gate only (DeepFilterNet's fallback), loaded once; the gate
+    keeps no state between answers, the decoders do, so they are reset for each test."""
+    _loaded_gate_sphinx.reset()
+    _loaded_gate_sphinx.last = None
+    return _loaded_gate_sphinx
 
 
 def run_kiosk(*args: str, stdin: str = "", cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
@@ -31,9 +30,10 @@ from tests.support.stories import Expectation
 from tests.support.kiosk_app import (
     IDLE_TIMEOUT,
     SETTLE_S,
-    TWO_IDLE_CHECKS_S,
     Clock,
     begin,
+    idle_check,
+    shipped_kb,
     kiosk,
     settle,
     sync,
@@ -248,7 +248,7 @@ def _run(kb: KnowledgeBase, yes: frozenset[str], name: str, value: int, by_key: 
     return session.outcome
 
 
-@pytest.mark.parametrize(("rule", "name", "threshold", "yes"), list(_threshold_cases(load_knowledge_base())))
+@pytest.mark.parametrize(("rule", "name", "threshold", "yes"), list(_threshold_cases(shipped_kb())))
 def test_key_and_spoken_value_agree_on_both_sides_of_every_threshold(kb, rule, name, threshold, yes):
     levels = []
     for value in (int(threshold) - 1, int(threshold)):
@@ -368,8 +368,7 @@ async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(t
         line = log.read_text().strip()
         assert "STAFF CHECK" in line and line.endswith("reason: staff_check_left"), line
         clock.advance(10 * IDLE_TIMEOUT)  # the idle timer never wipes it: staff clear it with the PIN
-        await asyncio.sleep(TWO_IDLE_CHECKS_S)
-        await pilot.pause()
+        await idle_check(pilot)
         assert isinstance(app.screen, EmergencyScreen) and app.session.finished
 
 

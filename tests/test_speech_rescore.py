@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.engine import Session
 from kiosk.engine.understanding import grammar_for, phrase_grammar, understand
 from kiosk.speech import pronounce
 from kiosk.speech.listener import Listener
@@ -58,6 +59,18 @@ def test_a_reading_that_sounds_like_a_phrase_but_says_something_else_is_the_phra
 ])
 def test_other_readings_reach_the_understanding_as_whisper_wrote_them(kb, question, heard):
     assert rescored(kb, question, heard) == Transcript(heard, 0.8)
+
+
+def test_a_denial_guessed_by_sound_is_read_back_before_it_counts(kb):
+    """ "I don't know" written "I know." sounds like the phrase "no": at the red-flag question a
+    guess by sound is asked about, never counted as "none of these" without a word."""
+    grammar = grammar_for(kb, kb.questions["red_flags_now"])
+    out = SoundRescorer().rescore(grammar, kb, Transcript("I know.", 0.95))  # Whisper is sure of its words
+    assert out.text == "no" and out.confidence < kb.settings.confirm_below_confidence
+    session = Session(kb)
+    assert session.start()[-1].id == "red_flags_now"
+    events = session.answer(out.text, confidence=out.confidence)
+    assert events[-1].reason == "confirm" and session.current.id == "red_flags_now"
 
 
 def test_a_screens_own_grammar_is_not_rescored(kb):

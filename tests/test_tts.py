@@ -23,6 +23,7 @@ from kiosk.speech.protocols import TextToSpeech
 from kiosk.speech.tts import (
     CHECK_SILENCE_S,
     NO_SPEAKER,
+    TIME_LIMIT_MARGIN_S,
     MutedSpeech,
     Pyttsx3Speech,
     SpeechError,
@@ -31,7 +32,15 @@ from kiosk.speech.tts import (
     speak_to_wav,
     speech_timeout_s,
 )
-from tests.support.speaker import DIES_WHEN_SPEAKING, HANGS_AT_START, HANGS_WHEN_SPEAKING, START_S, plays, stand_in_speaker
+from tests.support.speaker import (
+    DIES_WHEN_SPEAKING,
+    HANG_MARGIN_S,
+    HANGS_AT_START,
+    HANGS_WHEN_SPEAKING,
+    START_S,
+    plays,
+    stand_in_speaker,
+)
 
 
 
@@ -145,10 +154,11 @@ def test_an_unknown_voice_is_reported_and_speech_goes_on(tmp_path):
 # ---------------------------------------------------------------- engines that hang or break
 
 def test_an_engine_that_hangs_while_speaking_times_out_and_returns_false():
-    speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_WHEN_SPEAKING], startup_timeout_s=START_S)
+    speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_WHEN_SPEAKING], startup_timeout_s=START_S,
+                           margin_s=HANG_MARGIN_S)
     text = "Yes."
-    limit = speech_timeout_s(text, None)
-    assert limit < 5
+    limit = speech_timeout_s(text, None, HANG_MARGIN_S)
+    assert limit < 5 and speech_timeout_s(text, None) < 5
     try:
         assert speech.start()  # the time limit is the sentence's: start-up is not timed here
         started = time.monotonic()
@@ -282,6 +292,7 @@ def test_an_earcon_plays_the_whole_file_through_the_speech_child(tmp_path, monke
     from kiosk.speech.earcons import EARCONS, earcon_path
 
     command, played, writes = audited_child(tmp_path, monkeypatch)
+    monkeypatch.setenv("FAKE_SPEAKER_SPEED", "5")  # played to its end, 5x faster: the lengths noted are real
     speech = Pyttsx3Speech(command=command)
     try:
         for name in EARCONS:
@@ -300,8 +311,8 @@ def test_an_earcon_on_a_stuck_speaker_is_given_up_at_its_time_limit():
     from kiosk.speech.earcons import earcon_path
     from kiosk.speech.tts import cue_timeout_s
 
-    speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_WHEN_SPEAKING])
-    limit = cue_timeout_s(earcon_path("listening"))
+    speech = Pyttsx3Speech(command=[sys.executable, "-c", HANGS_WHEN_SPEAKING], margin_s=HANG_MARGIN_S)
+    limit = cue_timeout_s(earcon_path("listening"), HANG_MARGIN_S)
     try:
         started = time.monotonic()
         assert speech.cue("listening") is False
@@ -496,7 +507,8 @@ def test_a_hung_espeak_costs_one_time_limit_then_gives_up_at_once_until_a_check_
     command, played, _ = audited_child(tmp_path, monkeypatch)
     hung = tmp_path / "espeak-hangs"
     monkeypatch.setenv("ESPEAK_HANGS_WHILE", str(hung))
-    speech = Pyttsx3Speech(command=command, startup_timeout_s=START_S)
+    # the hangs wait out a short margin; while espeak works, sentences get the kiosk's own
+    speech = Pyttsx3Speech(command=command, startup_timeout_s=START_S, margin_s=HANG_MARGIN_S)
 
     def spoken() -> list[str]:  # what the stand-in speaker played, without the checks' silences
         lines = played.read_text().split() if played.exists() else []
@@ -504,7 +516,7 @@ def test_a_hung_espeak_costs_one_time_limit_then_gives_up_at_once_until_a_check_
 
     try:
         hung.touch()
-        limit = speech_timeout_s("Yes.", None)
+        limit = speech_timeout_s("Yes.", None, HANG_MARGIN_S)
         started = time.monotonic()
         assert speech.say("Yes.") is False
         assert time.monotonic() - started > limit - 0.2, "the first hang is only found at its time limit"
@@ -517,14 +529,17 @@ def test_a_hung_espeak_costs_one_time_limit_then_gives_up_at_once_until_a_check_
         assert speech.gave_up, "the check hung too; it was stopped at its limit and the voice rests on"
 
         hung.unlink()  # espeak works again
+        speech.margin_s = TIME_LIMIT_MARGIN_S
         assert speech.say(LONG_QUESTION) is False, "this question is shown only: it starts a check"
         speech.wait_for_check()
         assert not speech.gave_up and speech.problem is None, "the check passed: the voice is back"
         assert speech.say("Yes.") is True and len(spoken()) == 1
 
         hung.touch()  # a second hang in this session
+        speech.margin_s = HANG_MARGIN_S
         assert speech.say("Yes.") is False and speech.gave_up
         hung.unlink()
+        speech.margin_s = TIME_LIMIT_MARGIN_S
         checks = speech.checks_started
         assert speech.say("Yes.") is False
         assert speech.checks_started == checks, "after a second hang only the next session checks again"
@@ -546,13 +561,14 @@ def test_the_staff_speaker_test_checks_a_resting_voice_at_once(tmp_path, monkeyp
     command, played, _ = audited_child(tmp_path, monkeypatch)
     hung = tmp_path / "espeak-hangs"
     monkeypatch.setenv("ESPEAK_HANGS_WHILE", str(hung))
-    speech = Pyttsx3Speech(command=command, startup_timeout_s=START_S)
+    speech = Pyttsx3Speech(command=command, startup_timeout_s=START_S, margin_s=HANG_MARGIN_S)
     service = SpeechService(Settings())
     service._tts = speech
     try:
         hung.touch()
         assert service.say("Yes.") is False and speech.gave_up
         hung.unlink()
+        speech.margin_s = TIME_LIMIT_MARGIN_S  # espeak works again: the kiosk's own time limits
         service.check_speaker()
         assert not speech.gave_up and not speech.checking
         assert service.say("This is the kiosk speaker test.") is True

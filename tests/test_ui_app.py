@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shlex
 
@@ -20,13 +19,12 @@ from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import VoiceAdapter
 from tests.support.kiosk_app import (
     IDLE_TIMEOUT,
-    KB,
     PIN,
     SETTLE_S,
-    TWO_IDLE_CHECKS_S,
     Clock,
     answer_until_the_end,
     begin,
+    idle_check,
     kiosk,
     open_staff,
     settle,
@@ -34,6 +32,7 @@ from tests.support.kiosk_app import (
     text_of,
     to_the_emergency,
     to_the_result,
+    shipped_kb,
     wait_until,
 )
 
@@ -61,7 +60,7 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         result = app.screen.result
         assert result.urgency.level not in ("emergency",)
         banner = app.screen.query_one("#banner", Static)
-        assert str(banner.render()) == banner_words(result, KB.prompts)
+        assert str(banner.render()) == banner_words(result, shipped_kb().prompts)
         assert banner.has_class(f"level-{result.urgency.level}")
         assert result.urgency.label in str(banner.render())  # words, not only colour
         causes = [str(s.render()) for s in app.screen.query(".cause")]
@@ -74,7 +73,7 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         assert 'say "' not in text_of(app, "#closing").lower()
         # "No" to everything points to no cause: the screen says so plainly before listing them
         assert text_of(app, "#no-clear-cause") == result.note == app.kb.prompts["no_clear_cause"]
-        assert result.note in result_speech(result, KB.prompts)  # and says so
+        assert result.note in result_speech(result, shipped_kb().prompts)  # and says so
 
         await pilot.press("1", "2", "3")  # stray answer keys do not throw the result away
         await pilot.pause()
@@ -161,8 +160,7 @@ async def test_emergency_alerts_staff_and_stays_until_staff_clear_it(tmp_path):
         await pilot.press("1", "2", "d", "r", "s", "escape", "enter", "space", "ctrl+c", "ctrl+q")
         await pilot.click("#emergency-words")
         clock.advance(10 * IDLE_TIMEOUT)
-        await asyncio.sleep(TWO_IDLE_CHECKS_S)
-        await pilot.pause()
+        await idle_check(pilot)
         assert isinstance(app.screen, EmergencyScreen) and app.is_running
         await open_staff(pilot, pin="0000")
         assert isinstance(app.screen, PinDialog)  # wrong PIN: still asking
@@ -200,7 +198,7 @@ async def test_idle_wipes_the_session_and_returns_to_the_welcome():
         await pilot.pause()
         assert app.session.current.progress.asked == 2
         clock.advance(IDLE_TIMEOUT - 0.2)
-        await asyncio.sleep(TWO_IDLE_CHECKS_S)
+        await idle_check(pilot)
         assert app.session.current is not None  # not yet idle long enough
         clock.advance(0.3)
         assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), SETTLE_S)
@@ -222,8 +220,7 @@ async def test_idle_on_the_result_screen_also_wipes_but_after_the_longer_result_
         await to_the_result(pilot)
         assert app.session.finished
         clock.advance(30)  # far past idle_timeout: a result stays, time to walk to the desk
-        await asyncio.sleep(TWO_IDLE_CHECKS_S)
-        await pilot.pause()
+        await idle_check(pilot)
         assert isinstance(app.screen, ResultScreen)
         clock.advance(31)  # past result_timeout
         assert await wait_until(lambda: isinstance(app.screen, WelcomeScreen), SETTLE_S)
@@ -281,11 +278,11 @@ async def test_the_staff_key_comes_from_the_settings():
 @sync
 async def test_without_a_microphone_the_screen_says_so_and_keys_still_work(tmp_path):
     settings = Settings(pin=PIN, mute=True, mic_file=tmp_path / "no-such-answers")
-    app = create_app(settings, kb=KB, voice=VoiceAdapter(settings))
+    app = create_app(settings, kb=shipped_kb(), voice=VoiceAdapter(settings))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert not app.speech.status.hearing and not app.speech.status.speaking
-        assert text_of(app, "#voice-status") == KB.prompts["voice_off"]
+        assert text_of(app, "#voice-status") == shipped_kb().prompts["voice_off"]
         await begin(pilot)
         assert "Voice is off" in str(app.screen.query_one("#listening").render())
         await pilot.press("2")

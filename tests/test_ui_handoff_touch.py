@@ -16,7 +16,7 @@ from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.touch import HOLD_S, TAPS
 from tests.test_handoff import decode, screen_picture
-from tests.support.kiosk_app import KB, PIN, Clock, begin, hear, kiosk, open_staff, settle, sync, text_of, to_the_result, wait_until
+from tests.support.kiosk_app import Clock, PIN, begin, hear, kiosk, open_staff, settle, shipped_kb, sync, text_of, to_the_result, wait_until
 
 
 @sync
@@ -186,7 +186,7 @@ async def test_staff_screen_starts_on_back_not_quit_and_an_engine_switch_reports
     soundfile.write(quiet, np.zeros(16000, dtype=np.int16), 16000)
     settings = Settings(pin=PIN, engine="pocketsphinx", mute=True, mic_file=quiet)
     voice = VoiceAdapter(settings)
-    app = create_app(settings, kb=KB, voice=voice)
+    app = create_app(settings, kb=shipped_kb(), voice=voice)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             assert await wait_until(lambda: not app.speech.opening, 60)

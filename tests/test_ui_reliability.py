@@ -20,29 +20,25 @@ from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.voice import VoiceAdapter, VoiceStatus
 from tests.support.kiosk_app import (
-    KB,
     PIN,
     Clock,
     answer_until_the_end,
     begin,
+    idle_check,
     hear,
     kiosk,
     settle,
     sync,
     text_of,
     to_the_emergency,
+    shipped_kb,
     wait_until,
 )
-from tests.support.speaker import DIES_WHEN_SPEAKING, HANGS_WHEN_SPEAKING, START_S
+from tests.support.speaker import DIES_WHEN_SPEAKING, HANG_MARGIN_S, HANGS_WHEN_SPEAKING, START_S
 
 
 def staff_status(app: KioskApp) -> str:
     return str(app.screen.query_one("#staff-status", Static).render())
-
-
-async def idle_check(pilot, app: KioskApp) -> None:
-    await app.idle_tick()  # what the interval timer runs, without waiting for it
-    await pilot.pause()
 
 
 @sync
@@ -52,7 +48,7 @@ async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen()
     app = kiosk(clock, idle_timeout=30)
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)
-        red_flags = set(KB.red_flags())
+        red_flags = set(shipped_kb().red_flags())
         while set(app.session.current.findings) & red_flags:  # "no" past the safety questions:
             no = next(o.number for o in app.session.current.options if o.intent.name in ("no", "none"))
             await pilot.press(str(no))  # idle at one of them is a staff check, by design
@@ -62,7 +58,7 @@ async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen()
             clock.now += 10
             hear(app, "and now the weather for the weekend looks sunny")
             await pilot.pause()
-            await idle_check(pilot, app)
+            await idle_check(pilot)
         assert isinstance(app.screen, WelcomeScreen), "the room's talk kept the last patient's interview up"
         assert app.session.current is None
 
@@ -82,7 +78,7 @@ async def test_understood_answers_keys_and_touch_keep_the_interview():
             else:
                 await pilot.click("#question-text")
             await pilot.pause()
-            await idle_check(pilot, app)
+            await idle_check(pilot)
             assert isinstance(app.screen, QuestionScreen), step
 
 
@@ -158,7 +154,7 @@ async def test_a_voice_that_gives_up_says_so_on_screen_and_to_staff():
     settings = Settings(pin=PIN)
     log = StaffLog(None)
     voice = CrashingVoice(settings)
-    app = KioskApp(settings, KB, voice, staff_log=log)
+    app = KioskApp(settings, shipped_kb(), voice, staff_log=log)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await begin(pilot)
@@ -185,11 +181,12 @@ async def test_a_voice_that_gives_up_says_so_on_screen_and_to_staff():
 
 class HungVoice(VoiceAdapter):
     """The real adapter with a real Pyttsx3Speech whose child never finishes a sentence (a hung
-    espeak); a fast rate keeps its time limits short."""
+    espeak); a fast rate and a short margin keep its time limits short."""
 
     def open(self, engine=None):
         self.close()
-        self._tts = Pyttsx3Speech(VoiceSettings(rate=1000), command=[sys.executable, "-c", HANGS_WHEN_SPEAKING], startup_timeout_s=START_S)
+        self._tts = Pyttsx3Speech(VoiceSettings(rate=1000), command=[sys.executable, "-c", HANGS_WHEN_SPEAKING],
+                                  startup_timeout_s=START_S, margin_s=HANG_MARGIN_S)
         self.status = VoiceStatus(False, True, "", ())
         return self.status
 
@@ -203,10 +200,10 @@ async def test_a_hung_voice_costs_one_time_limit_then_the_next_patient_gets_a_fr
     settings = Settings(pin=PIN, idle_timeout=30)
     log = StaffLog(None)
     voice = HungVoice(settings)
-    app = KioskApp(settings, KB, voice, clock=clock, staff_log=log)
+    app = KioskApp(settings, shipped_kb(), voice, clock=clock, staff_log=log)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
-        tts = voice._tts
+        tts = voice.tts
         await pilot.press("space")
         # the first sentence hangs to its time limit (waiting on the problem itself: the turn's
         # worker may not have started yet when the key press returns)
@@ -216,7 +213,7 @@ async def test_a_hung_voice_costs_one_time_limit_then_the_next_patient_gets_a_fr
         assert "cannot speak" in text_of(app, "#notice") or "Voice is off" in text_of(app, "#notice")
         assert any("speaker: Speech stopped responding" in line for line in log.recent)
 
-        red_flags = set(KB.red_flags())
+        red_flags = set(shipped_kb().red_flags())
         answered = 0
         while isinstance(app.screen, QuestionScreen) and set(app.session.current.findings) & red_flags:
             answered += 1
@@ -233,7 +230,7 @@ async def test_a_hung_voice_costs_one_time_limit_then_the_next_patient_gets_a_fr
 
         checks = tts.checks_started
         clock.now += 31  # the patient walked away: the session is wiped
-        await idle_check(pilot, app)
+        await idle_check(pilot)
         assert isinstance(app.screen, WelcomeScreen)
         # counted, not watched: a busy machine may let the (failing) check end before this line
         assert tts.checks_started == checks + 1, "the wipe checks the voice again for the next patient"
@@ -261,7 +258,7 @@ async def test_the_staff_log_records_what_happened_and_never_what_was_said(tmp_p
         hear(app, "no none of those marmalade")
         await pilot.pause()
         clock.now += 100  # abandoned: wiped
-        await idle_check(pilot, app)
+        await idle_check(pilot)
         assert isinstance(app.screen, WelcomeScreen)
         await begin(pilot)
         hear(app, "yes quixotic chest pain")

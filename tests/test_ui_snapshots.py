@@ -23,7 +23,7 @@ from kiosk.engine.events import (
 from kiosk.engine.session import Session
 from kiosk.ui.app import KioskApp
 from kiosk.ui.widgets.listening import ListeningIndicator
-from tests.support.kiosk_app import KB, hear
+from tests.support.kiosk_app import hear, shipped_kb
 
 SIZES = [(80, 24), (120, 40)]
 YES_NO = (
@@ -66,7 +66,7 @@ class ScriptedSession(Session):
     usual doors (the welcome's key, a heard answer), with nothing left to chance."""
 
     def __init__(self, first: list[Event], heard: list[Event]) -> None:
-        super().__init__(KB)
+        super().__init__(shipped_kb())
         self._first, self._heard = first, heard
 
     def start(self) -> list[Event]:
@@ -77,7 +77,7 @@ class ScriptedSession(Session):
 
 
 def fixed_app(first=(), heard=()):
-    return KioskApp(Settings(), KB, session=ScriptedSession(list(first), list(heard)))
+    return KioskApp(Settings(), shipped_kb(), session=ScriptedSession(list(first), list(heard)))
 
 
 def show(heard=False, listening=None):

@@ -13,7 +13,7 @@ from kiosk.config import Settings
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.voice import VoiceAdapter, VoiceStatus
-from tests.support.kiosk_app import KB, PIN, hear, sync, wait_until
+from tests.support.kiosk_app import PIN, hear, shipped_kb, sync, wait_until
 
 
 class RecordingSpeaker:
@@ -57,7 +57,7 @@ async def _said_after(pilot, count: int, text: str, seconds: float = 10.0) -> li
 @sync
 async def test_a_partly_understood_answer_is_shown_and_said_before_the_rest_is_asked():
     RECORDER.said.clear()
-    app = KioskApp(Settings(pin=PIN, idle_timeout=600), KB, voice=SpeakingVoice(Settings(mute=False)))
+    app = KioskApp(Settings(pin=PIN, idle_timeout=600), shipped_kb(), voice=SpeakingVoice(Settings(mute=False)))
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.press("space")
         first = app.session.current
@@ -66,7 +66,7 @@ async def test_a_partly_understood_answer_is_shown_and_said_before_the_rest_is_a
         before = len(RECORDER.said)
         hear(app, "no chest pain")  # the live turn
         understood = "You said you have no chest pain."
-        follow_up = KB.questions["breathing_difficulty"].text
+        follow_up = shipped_kb().questions["breathing_difficulty"].text
         said = await _said_after(pilot, before, follow_up)
         assert isinstance(app.screen, QuestionScreen) and app.session.current.id == "breathing_difficulty"
         assert understood in said and said.index(understood) < said.index(follow_up), said

@@ -50,6 +50,9 @@ class Listener:
         front_end = getattr(self.recognizer, "front_end", None)
         if front_end is not None:
             front_end.reset()  # its state is learned from the same audio
+        reset: Callable[[], None] | None = getattr(self.recognizer, "reset", None)
+        if reset is not None:
+            reset()  # and so is what the recognizer adapted to (PocketSphinx's cepstral mean)
 
     def listen(
         self,

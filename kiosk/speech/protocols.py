@@ -52,7 +52,11 @@ class Recognizer(Protocol):
 
     May also have ``speculate()``: decode the audio fed so far and keep the result; the Listener
     calls it when the pause after the words begins. ``finish()`` must then return that very
-    result when nothing was fed since, and decode afresh otherwise."""
+    result when nothing was fed since, and decode afresh otherwise.
+
+    May also have ``reset()``: forget what it adapted to from earlier utterances (the voice, the
+    room); the Listener calls it when a session is wiped, so one patient never shapes how the
+    next is heard."""
 
     name: str  # "vosk" or "pocketsphinx"
     model: str  # which model (a path or a name), said at startup

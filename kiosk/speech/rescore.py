@@ -17,7 +17,8 @@ best reading means nothing and sounds like no phrase, its runner-up is compared 
 The phrases only guide: a transcript that sounds like no phrase ("yes I take a water pill", an
 out-of-scope "my phone is ringing") reaches the text understanding as Whisper wrote it. A
 rescued reading keeps Whisper's own words as its first alternative and a confidence lowered by
-how far the sounds were apart. Measured on the quick bench (docs/speech.md "Rescoring by sound").
+how far the sounds were apart, and always below the read-back threshold: it is checked with the
+patient before it counts. Measured on the quick bench (docs/speech.md "Rescoring by sound").
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class SoundRescorer:
         if found is None:
             return transcript
         distance, text = found
-        return Transcript(text, round(transcript.confidence * (1 - distance), 3),
+        return Transcript(text, _guessed(transcript.confidence * (1 - distance), kb),
                           (transcript.text, *transcript.alternatives))
 
     def _nearest(self, kb: KnowledgeBase, grammar: Grammar, question: Question, text: str,
@@ -116,6 +117,14 @@ class SoundRescorer:
             found = tuple(_Phrase(t, pronounce.sounds(t)) for t in dict.fromkeys(texts))
             self._phrases[grammar] = found
         return found
+
+
+def _guessed(confidence: float, kb: KnowledgeBase) -> float:
+    """A reading changed by sound is a guess, so it stays below the interview's read-back
+    threshold: the kiosk asks "You said no. Is that right?" before it counts. Else a patient's
+    "I don't know", written "I know." and taken as the phrase "no", would deny a red flag
+    without a word (safety before brevity; a red flag said present is never held back)."""
+    return round(max(0.0, min(confidence, kb.settings.confirm_below_confidence - 0.01)), 3)
 
 
 def _meaning(intent: Intent) -> tuple[str, object]:

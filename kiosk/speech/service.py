@@ -116,6 +116,12 @@ class SpeechService:
         return self._running if self._listener is not None else ""
 
     @property
+    def tts(self) -> Any:
+        """The voice in use (a TextToSpeech), None while speaking is off: for the staff tools and
+        tests that ask it about itself (a background check running, its child process)."""
+        return self._tts
+
+    @property
     def speech_problem(self) -> str | None:
         """Why the voice is not speaking right now (it tries again later); None while it works."""
         return getattr(self._tts, "problem", None) if self._tts is not None else None

@@ -59,6 +59,9 @@ CHECK_TEXT = "Yes."  # what a background check renders in memory (never played: 
 CHECK_SILENCE_S = 0.1  # the moment of silence a check plays, so the speaker path is checked too
 ESPEAK_RATE = 22050  # samples a second: espeak-ng's voices all render at this rate
 RENDER_TRIES = 3  # an empty render is retried this many times in all before it counts as a failure
+# Added to every sentence's and earcon's time limit: a busy 2-core machine overran 2 s. A
+# Pyttsx3Speech takes another (margin_s): tests of a child that hangs wait a short one out.
+TIME_LIMIT_MARGIN_S = 3.0
 
 # Staff wording (staff screen and staff log); patients see the voice_* prompts of intents/prompts.yaml.
 ON_SCREEN = "Questions are on the screen only."
@@ -76,7 +79,7 @@ class VoiceSettings:
     volume: float | None = None  # 0.0 to 1.0
 
 
-def speech_timeout_s(text: str, rate: int | None) -> float:
+def speech_timeout_s(text: str, rate: int | None, margin_s: float = TIME_LIMIT_MARGIN_S) -> float:
     """How long speaking ``text`` may take before it counts as hung.
 
     Twice the expected speaking time plus a margin: slow hardware and long pauses at commas
@@ -84,14 +87,14 @@ def speech_timeout_s(text: str, rate: int | None) -> float:
     """
     words = max(len(text.split()), len(text) / 6)
     expected = words * 60.0 / (rate or DEFAULT_RATE)
-    return 3.0 + 2.0 * expected
+    return margin_s + 2.0 * expected
 
 
-def cue_timeout_s(path: Path) -> float:
+def cue_timeout_s(path: Path, margin_s: float = TIME_LIMIT_MARGIN_S) -> float:
     """How long playing an earcon may take: its length (a WAV header tells it) plus the same
-    margin as a sentence (2 s was overrun by a busy 2-core machine, which then rested the voice)."""
+    margin as a sentence."""
     with wave.open(str(path), "rb") as sound:
-        return 3.0 + sound.getnframes() / sound.getframerate()
+        return margin_s + sound.getnframes() / sound.getframerate()
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,10 +189,12 @@ class Pyttsx3Speech:
     def __init__(self, settings: VoiceSettings = VoiceSettings(), *,
                  command: Sequence[str] | None = None,
                  startup_timeout_s: float = STARTUP_TIMEOUT_S,
-                 max_failures: int = MAX_FAILURES) -> None:
+                 max_failures: int = MAX_FAILURES,
+                 margin_s: float = TIME_LIMIT_MARGIN_S) -> None:
         self.settings = settings
         self._command = list(command) if command else worker_command(settings)
         self.startup_timeout_s = startup_timeout_s
+        self.margin_s = margin_s  # added to each sentence's and earcon's time limit
         self.max_failures = max_failures
         self.problem: str | None = None  # plain words for the staff screen; None while all is well
         self.warnings: list[str] = []  # e.g. an unknown voice name (speech still works)
@@ -247,7 +252,7 @@ class Pyttsx3Speech:
             worker = self._ensure_worker(stops)
             if worker is None:
                 return False
-            timeout_s = speech_timeout_s(text, self.settings.rate)
+            timeout_s = speech_timeout_s(text, self.settings.rate, self.margin_s)
             return self._run(worker, {"op": "say", "text": text}, timeout_s, stops)
 
     def cue(self, name: str) -> bool:
@@ -259,7 +264,7 @@ class Pyttsx3Speech:
             worker = None if self.gave_up else self._ensure_worker(stops)
             if worker is None:
                 return False
-            return self._run(worker, {"op": "cue", "path": str(path)}, cue_timeout_s(path), stops)
+            return self._run(worker, {"op": "cue", "path": str(path)}, cue_timeout_s(path, self.margin_s), stops)
 
     def save(self, text: str, path: Path) -> bool:
         """Render ``text`` into a WAV at ``path`` instead of the speaker; same engine, same rules."""
@@ -269,7 +274,7 @@ class Pyttsx3Speech:
             if worker is None:
                 return False
             message = {"op": "save", "text": text, "path": str(Path(path).resolve())}
-            return self._run(worker, message, speech_timeout_s(text, self.settings.rate), stops)
+            return self._run(worker, message, speech_timeout_s(text, self.settings.rate, self.margin_s), stops)
 
     def try_again(self) -> None:
         """A new session: a resting voice is checked again in the background (nobody waits for
@@ -385,7 +390,7 @@ class Pyttsx3Speech:
         passed = False
         if problem is None:
             try:
-                limit = speech_timeout_s(CHECK_TEXT, self.settings.rate)
+                limit = speech_timeout_s(CHECK_TEXT, self.settings.rate, self.margin_s)
                 passed = bool(worker.request({"op": "check"}, limit).get("ok"))
             except SpeechError:  # WorkerTimeout included: the voice keeps resting
                 pass

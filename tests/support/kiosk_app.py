@@ -15,7 +15,6 @@ from typing import Any
 from textual.widgets import Static
 
 from kiosk.config import Settings
-from kiosk.engine.loader import load_knowledge_base
 from kiosk.stafflog import StaffLog
 from kiosk.ui.app import KioskApp
 from kiosk.ui.dialogs.pin import PinDialog
@@ -23,13 +22,12 @@ from kiosk.ui.messages import VoiceHeard
 from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.result import ResultScreen
 from kiosk.ui.voice import Heard
+from tests.support.knowledge import shipped_kb
 
-KB = load_knowledge_base()
 PIN = "2468"
-# The idle check runs on a real timer, every idle_timeout / 4 (at least 0.1 s): waiting this long
-# (real time) lets it look at the clock at least twice.
+# The idle check runs on a real timer, every idle_timeout / 4 (at least 0.1 s): a test that waits
+# for the timer to act waits about 0.15 s; one that checks it does nothing runs idle_check().
 IDLE_TIMEOUT = 0.6
-TWO_IDLE_CHECKS_S = 0.35
 # How long wait_until may wait for the app to get there: a bound on a hang only (it returns
 # the moment the condition holds); a loaded machine can hold the app's event loop back for seconds.
 SETTLE_S = 60.0
@@ -60,7 +58,7 @@ class Clock:
 
 def kiosk(clock: Clock | None = None, *, staff_log: StaffLog | None = None, **overrides: Any) -> KioskApp:
     """The kiosk with the test PIN, voice off (keys and touch), and ``overrides`` as settings."""
-    return KioskApp(Settings(pin=PIN, **overrides), KB, clock=clock or time.monotonic, staff_log=staff_log)
+    return KioskApp(Settings(pin=PIN, **overrides), shipped_kb(), clock=clock or time.monotonic, staff_log=staff_log)
 
 
 def text_of(app: KioskApp, selector: str) -> str:
@@ -75,6 +73,12 @@ def hear(app: KioskApp, words: str, confidence: float = 0.9) -> None:
 async def settle(pilot: Any) -> None:
     """Let the threads (speech, alert, print) finish and the screen catch up with them."""
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def idle_check(pilot: Any) -> None:
+    """What the idle timer runs, run now (no waiting for the timer), and the screen after it."""
+    await pilot.app.idle_tick()
     await pilot.pause()
 
 

@@ -5,7 +5,9 @@ It is a module named ``sounddevice`` written into a folder that goes first on th
 path, so the real pyttsx3 + espeak-ng child (kiosk/speech/tts.py) renders real speech and then
 "plays" it: it sleeps for the sound's real length (a sentence can be cut off mid-way) and, when
 ``FAKE_SPEAKER_LOG`` names a file, notes each finished play there as its length in seconds (and
-each started one in the same name + ``.started``).
+each started one in the same name + ``.started``). ``FAKE_SPEAKER_SPEED`` (say 4) plays that
+many times faster, for a test about what is played in which order, not for how long; the
+lengths noted are the sounds' real ones.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def play(data, rate, blocking=False):
     if log:  # a play that started, so a test can stop a sentence while it plays
         with open(log + ".started", "a") as notes:
             notes.write(f"{len(data) / rate:.2f}\\n")
-    time.sleep(len(data) / rate)
+    time.sleep(len(data) / rate / float(os.environ.get("FAKE_SPEAKER_SPEED", "1")))
     if log:
         with open(log, "a") as notes:
             notes.write(f"{len(data) / rate:.2f}\\n")
@@ -64,3 +66,6 @@ def plays(log: Path) -> list[float]:
 # scripts/repeat_tests.sh): a test about something else then failed on start-up. The wait ends
 # the moment the child is ready; tests about a hang at start set their own short limit.
 START_S = 120.0
+# The time-limit margin (Pyttsx3Speech's margin_s) for a child that hangs: it overruns any limit,
+# so the test waits out a short one instead of the kiosk's 3 s on every hang.
+HANG_MARGIN_S = 0.5

@@ -199,6 +199,14 @@ class PocketSphinxRecognizer:
         self.last: Scored | None = None
 
     # -- the Recognizer protocol ------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget what the decoders learned from earlier utterances: PocketSphinx updates its
+        cepstral mean (and noise estimate) with every utterance, so what one answer was heard as
+        depended on the answers before it, another patient's included. The front end is the
+        Listener's to reset (Listener.forget)."""
+        for decoder in (self._grammar_decoder, self._phone_decoder):
+            decoder.reinit_feat()  # from the config: the model's initial mean, remove_noise as set
+
     def missing_words(self, grammar: Grammar) -> set[str]:
         return {w for w in grammar_words(grammar) if not self._knows(w)}
 
