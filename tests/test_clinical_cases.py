@@ -23,6 +23,10 @@ import pytest
 from tests.support import StoryOutcome, load_stories, run_stories, run_story, story_problems, urgency_rank
 from tests.support.stories import CAUSES, RED_FLAGS, Story
 
+# With `--dist loadgroup` (pyproject addopts) this file's tests run on one worker: its module fixtures
+# (every story interviewed, twice) are made once.
+pytestmark = pytest.mark.xdist_group("clinical_cases")
+
 STORIES = load_stories()
 IDS = [s.id for s in STORIES]
 RED_FLAG_STORIES = [s for s in STORIES if s.red_flags]

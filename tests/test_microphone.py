@@ -33,8 +33,10 @@ from kiosk.speech.microphone import (
 )
 from kiosk.speech.protocols import SAMPLE_RATE, Microphone
 
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("sox") is None,
-                                reason="espeak-ng and sox are installed by setup.sh")
+pytestmark = [pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("sox") is None,
+                                 reason="espeak-ng and sox are installed by setup.sh"),
+              # with `--dist loadgroup` (pyproject addopts): one worker, so the module fixture is made once
+              pytest.mark.xdist_group("microphone")]
 
 
 def espeak(text: str, path: Path) -> Path:

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# With `--dist loadgroup` (pyproject addopts) this file's tests run on one worker: the wheel is built once
+pytestmark = pytest.mark.xdist_group("packaging")
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -20,6 +20,9 @@ from tests.support.plain_language import (
     sentences,
 )
 
+# With `--dist loadgroup` (pyproject addopts) this file's tests run on one worker: its module fixture is made once
+pytestmark = pytest.mark.xdist_group("plain_language")
+
 
 @pytest.fixture(scope="module")
 def graded_sentences(kb):

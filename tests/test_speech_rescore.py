@@ -15,6 +15,9 @@ from kiosk.speech.protocols import Transcript
 from kiosk.speech.rescore import SoundRescorer
 from tests.support.speech_audio import ClipMicrophone, make_clip
 
+# With `--dist loadgroup` (pyproject addopts): on the worker that has Whisper loaded for test_speech_whisper
+pytestmark = pytest.mark.xdist_group("whisper")
+
 HEART = "hibari:heart/1/1.0/1.0"
 
 

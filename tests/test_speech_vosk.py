@@ -14,6 +14,10 @@ from kiosk.speech.recognizers.vosk_recognizer import VoskModelError, VoskRecogni
 from kiosk.speech.select import create_recognizer
 from tests.support.speech_audio import ClipMicrophone, make_clip
 
+# With `--dist loadgroup` (pyproject addopts) this file's tests run on one worker: the Korean
+# Vosk models are loaded once
+pytestmark = pytest.mark.xdist_group("vosk")
+
 YES, NO, DONT_KNOW, AGAIN = "네", "아니요", "몰라요", "다시"
 KOREAN = Grammar("ko_yes_no", (YES, NO, DONT_KNOW, AGAIN), (), frozenset({YES, NO, DONT_KNOW, AGAIN}))
 

@@ -29,6 +29,10 @@ from kiosk.speech.recognizers.whisper_recognizer import (
 from tests.conftest import run_kiosk
 from tests.support.speech_audio import ClipMicrophone, make_clip, mix, pcm, speech
 
+# With `--dist loadgroup` (pyproject addopts) this file's tests run on one worker: Whisper (100 MB) is
+# loaded by one worker only
+pytestmark = pytest.mark.xdist_group("whisper")
+
 SNR_DB = {"white": 20.0, "babble": 10.0, "pink": 5.0, None: 20.0}  # the bench's four conditions
 HEART = "hibari:heart/1/1.0/1.0"
 HEART_HIGH = "hibari:heart/2/0.9/1.12"

@@ -405,7 +405,7 @@ def test_stopped_sentences_never_silence_the_voice_and_leave_no_file(tmp_path, m
                 deadline = time.monotonic() + START_S
                 while plays_started() <= run and time.monotonic() < deadline:
                     time.sleep(0.05)
-                time.sleep(0.5)  # into the sentence, which plays for about 7 s
+                time.sleep(0.2)  # into the sentence, which plays for about 7 s
                 speech.stop()
                 stopped.set()
 
