@@ -91,3 +91,17 @@ def test_whisper_on_real_audio_is_rescored_by_sound(whisper, kb, clips, question
     heard = Listener(whisper).listen(ClipMicrophone(clip.path), grammar_for(kb, kb.questions[question]))
     understood = understand(kb, kb.questions[question], heard.transcript)
     assert (understood.name, understood.value) == (intent, value), (heard, whisper.last)
+
+
+def test_the_runner_up_counts_only_when_the_best_reading_means_nothing_and_it_sounds_like_a_phrase(kb):
+    rescorer = SoundRescorer()
+    tremor = grammar_for(kb, kb.questions["tremor"])
+    out = rescorer.rescore(tremor, kb, Transcript("That's really...", 0.8, ("That really.",)))
+    assert out.text == "not really" and out.alternatives == ("That's really...", "That really.")
+    # a runner-up that is understood as it stands is not taken: it let in out-of-scope speech
+    fatigue = grammar_for(kb, kb.questions["fatigue"])
+    kept = Transcript("It's monopter running late.", 0.8, ("It's not running late.",))
+    assert rescorer.rescore(fatigue, kb, kept) == kept
+    # nor when the best reading means something
+    understood = Transcript("No.", 0.8, ("That really.",))
+    assert rescorer.rescore(tremor, kb, understood) == understood

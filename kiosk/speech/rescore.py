@@ -11,7 +11,8 @@ its phonemes (kiosk/speech/pronounce.py), and the nearest phrase is taken instea
 - no phrase that means what Whisper's words mean is nearly as near (MARGIN): "No, I don't know."
   stays "I don't know" rather than becoming "no I don't".
 Commands are never the result, nor is a transcript that is a command changed: a command needs
-the whole utterance ("That's really." is not "that's wrong", which goes back).
+the whole utterance ("That's really." is not "that's wrong", which goes back). When Whisper's
+best reading means nothing and sounds like no phrase, its runner-up is compared the same way.
 
 The phrases only guide: a transcript that sounds like no phrase ("yes I take a water pill", an
 out-of-scope "my phone is ringing") reaches the text understanding as Whisper wrote it. A
@@ -66,26 +67,36 @@ class SoundRescorer:
         if question is None or not transcript.text:  # a screen's own grammar: nothing to judge by
             return transcript
         heard = _meaning(understand(kb, question, transcript.text))  # not kept: a patient's words
-        if heard[0] in COMMAND_INTENTS:
+        found = self._nearest(kb, grammar, question, transcript.text, heard)
+        if found is None and heard[0] == "no_match" and transcript.alternatives:
+            # Whisper's runner-up, only when it sounds like a phrase ("That really." for "not
+            # really"): taken as it stands, runners-up let in out-of-scope speech (docs/speech.md)
+            second = transcript.alternatives[0]
+            found = self._nearest(kb, grammar, question, second, _meaning(understand(kb, question, second)))
+        if found is None:
             return transcript
-        said = pronounce.sounds(transcript.text)
-        if not said:
-            return transcript
-        ranked = sorted((Levenshtein.normalized_distance(said, p.sounds), p.text) for p in self._for(grammar, question))
-        best: tuple[float, str] | None = None
-        for distance, text in ranked:
-            if distance > NEAR + MARGIN or best is not None and distance >= best[0] + MARGIN:
-                break  # nothing nearer can change the verdict
-            meaning = self._phrase_meaning(kb, question, text)
-            if meaning == heard:
-                return transcript  # a phrase that means what Whisper wrote is as near
-            if best is None and meaning[0] not in COMMAND_INTENTS and distance <= NEAR:
-                best = (distance, text)
-        if best is None:
-            return transcript
-        distance, text = best
+        distance, text = found
         return Transcript(text, _guessed(transcript.confidence * (1 - distance), kb),
                           (transcript.text, *transcript.alternatives))
+
+    def _nearest(self, kb: KnowledgeBase, grammar: Grammar, question: Question, text: str,
+                 heard: tuple[str, object]) -> tuple[float, str] | None:
+        """(distance, phrase) of the phrase ``text`` sounds like, when it means something else
+        than ``heard`` (what the text itself means) and nothing meaning ``heard`` is as near."""
+        said = pronounce.sounds(text)
+        if not said or heard[0] in COMMAND_INTENTS:
+            return None
+        ranked = sorted((Levenshtein.normalized_distance(said, p.sounds), p.text) for p in self._for(grammar, question))
+        best: tuple[float, str] | None = None
+        for distance, phrase in ranked:
+            if distance > NEAR + MARGIN or best is not None and distance >= best[0] + MARGIN:
+                break  # nothing farther can change the verdict
+            meaning = self._phrase_meaning(kb, question, phrase)
+            if meaning == heard:
+                return None  # a phrase that means what the text says is as near
+            if best is None and meaning[0] not in COMMAND_INTENTS and distance <= NEAR:
+                best = (distance, phrase)
+        return best
 
     def _phrase_meaning(self, kb: KnowledgeBase, question: Question, text: str) -> tuple[str, object]:
         """What a phrase of the grammar means, understood once (only the phrases near a
