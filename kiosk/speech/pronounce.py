@@ -15,6 +15,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from kiosk.engine import numbers
+
 # Voiced consonants coded as their voiceless pair (measured: merging vowels as well let in
 # out-of-scope speech; docs/speech.md)
 SAME_SOUND = {"D": "T", "B": "P", "G": "K", "Z": "S", "V": "F", "JH": "CH", "DH": "TH", "ZH": "SH"}
@@ -22,9 +24,6 @@ SAME_SOUND = {"D": "T", "B": "P", "G": "K", "Z": "S", "V": "F", "JH": "CH", "DH"
 LETTER_SOUND = dict(a="AH", b="B", c="K", d="D", e="EH", f="F", g="G", h="HH", i="IH", j="JH", k="K", l="L",
                     m="M", n="N", o="AA", p="P", q="K", r="R", s="S", t="T", u="AH", v="V", w="W", x="K S",
                     y="Y", z="Z")
-ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen").split()
-TENS = "- - twenty thirty forty fifty sixty seventy eighty ninety".split()
 _WORD = re.compile(r"[a-z']+|\d+")
 
 
@@ -66,14 +65,11 @@ def code(phones: list[str]) -> str:
 
 
 def number_words(n: int) -> str:
-    """67 -> "sixty seven" (Whisper writes numbers as digits); beyond 999 digit by digit."""
-    if n < 20:
-        return ONES[n]
-    if n < 100:
-        return TENS[n // 10] + ("" if n % 10 == 0 else " " + ONES[n % 10])
+    """67 -> "sixty seven" (Whisper writes numbers as digits): the engine's spelling without its
+    "and" ("one hundred two"); beyond 999 digit by digit."""
     if n < 1000:
-        return ONES[n // 100] + " hundred" + ("" if n % 100 == 0 else " " + number_words(n % 100))
-    return " ".join(ONES[int(d)] for d in str(n))
+        return numbers.number_words(n).replace(" and ", " ")
+    return " ".join(numbers.number_words(int(d)) for d in str(n))
 
 
 def sounds(text: str) -> str:
