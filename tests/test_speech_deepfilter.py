@@ -64,15 +64,15 @@ def test_answers_in_loud_noise_are_understood(kb, sphinx, clips, question_id, sa
                                               snr_db, intent, value):
     question = kb.questions[question_id]
     clip = make_clip(clips, said, voice, 150, noise, snr_db, seed)
-    listener = Listener(sphinx)
-    listener.forget()  # the model starts afresh, as after a wiped session (whatever ran before)
+    listener = Listener(sphinx)  # the model as new (the sphinx fixture), as after a wiped session
+    assert sphinx.front_end.learned_s == 0
     heard = listener.listen(ClipMicrophone(clip.path), grammar_for(kb, question))
     understood = understand(kb, question, heard.transcript)
     assert (understood.name, understood.value) == (intent, value), sphinx.last
     # (a quiet room: the answer is heard as recorded)
     assert sphinx.last.denoiser == ("dfn" if noise or not QUIET_ROOM_RAW else "")
     listener.forget()  # a wiped session: the model's learned state goes too
-    assert listener.room == b""
+    assert listener.room == b"" and sphinx.front_end.learned_s == 0
 
 
 OUT_OF_SCOPE_IN_NOISE = [
@@ -86,9 +86,8 @@ OUT_OF_SCOPE_IN_NOISE = [
 def test_out_of_scope_speech_is_still_no_match(kb, sphinx, clips, question_id, said, voice, seed, noise, snr_db):
     question = kb.questions[question_id]
     clip = make_clip(clips, said, voice, 150, noise, snr_db, seed)
-    listener = Listener(sphinx)
-    listener.forget()
-    heard = listener.listen(ClipMicrophone(clip.path), grammar_for(kb, question))
+    assert sphinx.front_end.learned_s == 0  # as new (the sphinx fixture)
+    heard = Listener(sphinx).listen(ClipMicrophone(clip.path), grammar_for(kb, question))
     assert heard.transcript == "", sphinx.last
     assert sphinx.last.denoiser == ("dfn" if noise or not QUIET_ROOM_RAW else "")
 

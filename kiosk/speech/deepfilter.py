@@ -90,6 +90,7 @@ class DeepFilter:
         self._out_ptr = self._out.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         self.compute_s = 0.0  # time spent cleaning, and how much audio: compute per second of audio
         self.audio_s = 0.0
+        self.learned_s = 0.0  # audio heard since the state was made or reset (0: as a new patient meets it)
         self._reset_stream()
 
     def _reset_stream(self) -> None:
@@ -111,6 +112,7 @@ class DeepFilter:
         if self._state:
             self._lib.df_free(self._state)
         self._state = self._lib.df_create(self._model, ATTENUATION_DB, None)
+        self.learned_s = 0.0
         self._reset_stream()
 
     def process(self, pcm: bytes) -> bytes:
@@ -172,6 +174,7 @@ class DeepFilter:
         self._phase = (self._phase + len(filtered)) % FACTOR
         self.compute_s += time.perf_counter() - began
         self.audio_s += len(samples) / 16000
+        self.learned_s += len(samples) / 16000
         return out
 
 
