@@ -45,6 +45,46 @@ def command() -> Iterator[KioskProcess]:
         yield process
 
 
+@pytest.fixture(scope="module")
+def _shared_command() -> Iterator[list[KioskProcess]]:
+    held: list[KioskProcess] = []
+    yield held
+    for process in held:
+        process.close_input()
+        process.kill()
+
+
+@pytest.fixture
+def at_first_question(_shared_command: list[KioskProcess]) -> tuple[KioskProcess, dict[str, Any]]:
+    """The real `python -m kiosk --jsonl` at its first question, for tests of what the command
+    does with the lines it reads: the one the test before left, told to start over, or a new one
+    when that one ended or does not answer "start over" as it should (a test that failed midway).
+    Every line still goes through the real command's stdin and stdout; what is saved is a Python
+    start-up and a knowledge-base load per test."""
+    question = _started_over(_shared_command[0]) if _shared_command else None
+    if question is None:
+        for process in _shared_command:
+            process.kill()
+        _shared_command[:] = [KioskProcess()]
+        question = first_question(_shared_command[0])
+    return _shared_command[0], question
+
+
+def _started_over(kiosk: KioskProcess) -> dict[str, Any] | None:
+    """The first question again after "start over" and "yes", or None if the kiosk did otherwise."""
+    if kiosk.process.poll() is not None:
+        return None
+    kiosk.send("start over")
+    turn = kiosk.read_turn()
+    if not turn or turn[-1]["type"] != "reprompt" or turn[-1].get("reason") != "restart":
+        return None
+    kiosk.send("yes")
+    turn = kiosk.read_turn()
+    if not turn or turn[-1]["type"] != "question" or turn[-1]["progress"]["asked"] != 1:
+        return None
+    return turn[-1]
+
+
 @pytest.fixture
 def kiosk() -> Iterator[KioskProcess]:
     """run_jsonl in-process: the same conversation, for tests about what is said, not how."""
@@ -196,8 +236,9 @@ BAD_LINES: list[str | bytes] = [
 
 
 @pytest.mark.parametrize("line", BAD_LINES, ids=range(len(BAD_LINES)))
-def test_bad_line_is_answered_and_loses_nothing(command: KioskProcess, line: str | bytes) -> None:
-    question = first_question(command)
+def test_bad_line_is_answered_and_loses_nothing(at_first_question: tuple[KioskProcess, dict[str, Any]],
+                                               line: str | bytes) -> None:
+    command, question = at_first_question
     turn = say(command, line)
     assert turn[-1]["type"] in ("reprompt", "question"), turn
     assert [p for e in turn for p in event_problems(e)] == []
@@ -207,10 +248,11 @@ def test_bad_line_is_answered_and_loses_nothing(command: KioskProcess, line: str
     assert nxt["progress"]["asked"] > current["progress"]["asked"]
 
 
-def test_several_bad_lines_in_a_row_then_a_good_answer(command: KioskProcess) -> None:
+def test_several_bad_lines_in_a_row_then_a_good_answer(
+        at_first_question: tuple[KioskProcess, dict[str, Any]]) -> None:
     """Past the safety check, bad lines are asked again for as long as it takes (a safety question
     moves on to its warning signs one by one instead: tests/test_safety.py)."""
-    question = first_question(command)
+    command, question = at_first_question
     while question["id"] != "age":
         question = advance(command, question)
     for line in ("", "xqzv blorf", b"\xff\xfe", "xqzv blorf", "?"):
