@@ -35,8 +35,9 @@ def vosk_recognizer(model_dir) -> VoskRecognizer:
 
 
 @pytest.fixture(scope="session")
-def grammar_only(model_dir) -> VoskRecognizer:
-    return VoskRecognizer(model_dir, free=False)
+def grammar_only(model_dir, vosk_recognizer) -> VoskRecognizer:
+    # the grammar alone, on the model the free recognizer loaded (it keeps none of an utterance in it)
+    return VoskRecognizer(model_dir, free=False, loaded=vosk_recognizer.loaded_model)
 
 
 def hear(recognizer, clips, said, voice, speed=150, noise=None, snr_db=20.0):

@@ -60,13 +60,16 @@ def load(model: Path | None = None) -> "VoskRecognizer":
 class VoskRecognizer:
     name = "vosk"
 
-    def __init__(self, model_dir: Path, min_word_confidence: float = MIN_WORD_CONFIDENCE, free: bool = True) -> None:
+    def __init__(self, model_dir: Path, min_word_confidence: float = MIN_WORD_CONFIDENCE, free: bool = True, *,
+                 loaded: vosk.Model | None = None) -> None:
+        """``loaded``: the model of ``model_dir`` as another recognizer loaded it (``loaded_model``),
+        shared instead of loaded again (about 3 s of CPU): the tests hear with both kinds."""
         vosk.SetLogLevel(-1)  # its own log would otherwise fill the kiosk's terminal
         if not Path(model_dir).is_dir():
             raise VoskModelError(f"no Vosk model folder at {model_dir}")
         began = time.perf_counter()
         try:
-            self._model = vosk.Model(str(model_dir))
+            self._model = loaded or vosk.Model(str(model_dir))
         except Exception as error:  # vosk raises a bare Exception when the folder is wrong
             raise VoskModelError(f"cannot load the Vosk model in {model_dir}: {error}") from error
         self.load_s = time.perf_counter() - began
@@ -83,6 +86,10 @@ class VoskRecognizer:
         self.last_result: dict = {}
         self.last: VoskScored | None = None
         self.last_free = ""  # the free transcript of the last utterance, before rejection
+
+    @property
+    def loaded_model(self) -> vosk.Model:
+        return self._model
 
     # -- the Recognizer protocol ------------------------------------------------------------
     def missing_words(self, grammar: Grammar) -> set[str]:
