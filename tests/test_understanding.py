@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-import yaml
+from tests.support.yamldata import read_data
 
 from kiosk.engine.understanding import grammar_for, normalize, understand
 from kiosk.paths import intents_dir
@@ -12,7 +12,7 @@ from kiosk.paths import intents_dir
 def _cases() -> list[tuple[str, dict]]:
     out = []
     for path in sorted((intents_dir() / "tests").glob("*.yaml")):
-        for block in yaml.safe_load(path.read_text()):
+        for block in read_data(path):
             for case in block["cases"]:
                 out.append((block["question"], case))
     return out

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from tests.support.yamldata import read_data
 
 from kiosk.engine.knowledge import KnowledgeBase
 from kiosk.engine.understanding import read
@@ -56,7 +56,7 @@ class Score:
 
 
 def load(path: Path) -> list[Line]:
-    return [Line(q, say, frozenset(yes), frozenset(no)) for q, say, yes, no in yaml.safe_load(path.read_text())]
+    return [Line(q, say, frozenset(yes), frozenset(no)) for q, say, yes, no in read_data(path)]
 
 
 def said(kb: KnowledgeBase, question_id: str, text: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tests.support.yamldata import read_data
 
 from tests.support import phrasing
 from tests.support.patient import PlannedAnswer, SimulatedPatient
@@ -24,7 +24,7 @@ JOINERS = (" and ", ", and ", ", also ", ", plus ", " and also ", ". And ")
 
 @lru_cache(maxsize=2)
 def phrase_book(path: Path = BOOK) -> dict[str, Any]:
-    return _keys(yaml.safe_load(path.read_text()))
+    return _keys(read_data(path))
 
 
 def _keys(data: Any) -> Any:

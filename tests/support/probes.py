@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tests.support.yamldata import read_data
 
 from kiosk.engine import Session
 from kiosk.engine.events import AnswerEvent, EmergencyEvent, Event, QuestionEvent
@@ -58,7 +58,7 @@ class ProbeOutcome:
 
 def load_probes(path: Path | None = None) -> list[Probe]:
     path = path or DEFAULT_PROBES
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_data(path)
     probes = [_probe(item, path) for item in raw]
     ids = [p.id for p in probes]
     if len(set(ids)) != len(ids):

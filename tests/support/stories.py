@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tests.support.yamldata import read_data
 
 from kiosk.engine.events import URGENCY_LEVELS  # the protocol's levels, least to most urgent
 
@@ -96,7 +96,7 @@ def urgency_rank(level: str | None) -> int:
 
 def load_stories(path: Path | None = None) -> list[Story]:
     path = path or DEFAULT_STORIES
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_data(path)
     if not isinstance(raw, list):
         raise StoryError(f"{path}: expected a list of stories")
     stories = [_story(item, index) for index, item in enumerate(raw)]
