@@ -452,12 +452,12 @@ def test_an_empty_render_is_retried_before_it_counts():
         calls.append(text)
         return b"" if len(calls) == 1 else b"\x01\x00" * 2205
 
-    wav = tts._render_wav(first_render_empty, "Hello")
+    wav = tts.render_wav(first_render_empty, "Hello")
     assert calls == ["Hello", "Hello"]
     data, rate = soundfile.read(io.BytesIO(wav), dtype="int16")
     assert rate == 22050 and len(data) == 2205
     with pytest.raises(SpeechError, match="no audio"):
-        tts._render_wav(lambda text: b"", "Hello")
+        tts.render_wav(lambda text: b"", "Hello")
 
 
 def test_each_real_render_holds_exactly_its_own_sentence():
@@ -563,7 +563,7 @@ def test_the_staff_speaker_test_checks_a_resting_voice_at_once(tmp_path, monkeyp
     monkeypatch.setenv("ESPEAK_HANGS_WHILE", str(hung))
     speech = Pyttsx3Speech(command=command, startup_timeout_s=START_S, margin_s=HANG_MARGIN_S)
     service = SpeechService(Settings())
-    service._tts = speech
+    service.speak_with(speech)
     try:
         hung.touch()
         assert service.say("Yes.") is False and speech.gave_up

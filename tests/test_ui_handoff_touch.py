@@ -16,7 +16,8 @@ from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.touch import HOLD_S, TAPS
 from tests.test_handoff import decode, screen_picture
-from tests.support.kiosk_app import Clock, PIN, begin, hear, kiosk, open_staff, settle, shipped_kb, sync, text_of, to_the_result, wait_until
+from tests.support.kiosk_app import (Clock, PIN, begin, hear, kiosk, open_staff, screen_lines, settle, shipped_kb, sync,
+                                     text_of, to_the_result, wait_until)
 
 
 @sync
@@ -53,7 +54,7 @@ async def test_the_code_for_the_desk_fits_and_scans_on_an_80x24_terminal():
         await pilot.press("c")
         await pilot.pause()
         assert not app.screen.query_one("#qr", Static).has_class("too-small")
-        screen = [strip.text for strip in app.screen._compositor.render_strips()]
+        screen = screen_lines(app)
         assert len(screen) == 24 and app.kb.prompts["code_title"].split()[0] in "".join(screen)
         # the whole 80x24 screen as a camera sees it (its words as dark cells): one code, that one
         assert decode(screen_picture(screen, other_chars_dark=True)) == code
@@ -239,7 +240,7 @@ async def test_every_answer_label_is_shown_whole_at_80x24():
         await pilot.press("space")
         await pilot.pause()
         for _ in range(4):  # the two safety screens, age, how long: the longest labels
-            screen = [strip.text for strip in app.screen._compositor.render_strips()]
+            screen = screen_lines(app)
             for button in app.screen.query("Button.answer"):
                 words = str(button.label).split()
                 assert all(word in shown_in(screen, button.region) for word in words), (str(button.label), screen)

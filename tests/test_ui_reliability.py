@@ -18,7 +18,7 @@ from kiosk.ui.dialogs.pin import PinDialog
 from kiosk.ui.screens.question import QuestionScreen
 from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
-from kiosk.ui.voice import VoiceAdapter, VoiceStatus
+from kiosk.ui.voice import VoiceAdapter
 from tests.support.kiosk_app import (
     PIN,
     Clock,
@@ -142,10 +142,8 @@ class CrashingVoice(VoiceAdapter):
     """The real adapter with a real Pyttsx3Speech whose engine crashes on every sentence."""
 
     def open(self, engine=None):
-        self.close()
-        self._tts = Pyttsx3Speech(command=[sys.executable, "-c", DIES_WHEN_SPEAKING], startup_timeout_s=START_S)
-        self.status = VoiceStatus(False, True, "", ())
-        return self.status
+        return self.speak_with(Pyttsx3Speech(command=[sys.executable, "-c", DIES_WHEN_SPEAKING],
+                                             startup_timeout_s=START_S))
 
 
 @sync
@@ -184,11 +182,8 @@ class HungVoice(VoiceAdapter):
     espeak); a fast rate and a short margin keep its time limits short."""
 
     def open(self, engine=None):
-        self.close()
-        self._tts = Pyttsx3Speech(VoiceSettings(rate=1000), command=[sys.executable, "-c", HANGS_WHEN_SPEAKING],
-                                  startup_timeout_s=START_S, margin_s=HANG_MARGIN_S)
-        self.status = VoiceStatus(False, True, "", ())
-        return self.status
+        return self.speak_with(Pyttsx3Speech(VoiceSettings(rate=1000), command=[sys.executable, "-c", HANGS_WHEN_SPEAKING],
+                                             startup_timeout_s=START_S, margin_s=HANG_MARGIN_S))
 
 
 @sync

@@ -33,9 +33,7 @@ class SpeakingVoice(VoiceAdapter):
     """The real speech service with the recording speaker and no microphone."""
 
     def open(self, engine: str | None = None) -> VoiceStatus:
-        self._tts = RECORDER
-        self.status = VoiceStatus(False, True, "", ("No microphone in this test.",))
-        return self.status
+        return self.speak_with(RECORDER, ("No microphone in this test.",))
 
 
 RECORDER = RecordingSpeaker()

@@ -578,7 +578,7 @@ def _load_player() -> None:
         pass
 
 
-def _render_wav(synth: Callable[[str], bytes], text: str) -> bytes:
+def render_wav(synth: Callable[[str], bytes], text: str) -> bytes:
     """A WAV for ``text`` in memory, from ``synth`` (16-bit mono PCM at espeak's 22.05 kHz).
     An empty render is retried before it counts (see the module docstring)."""
     for _ in range(RENDER_TRIES):
@@ -631,7 +631,7 @@ def _espeak_synth(text: str) -> bytes:
 def _render(engine: Any, text: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if _uses_espeak(engine):
-        path.write_bytes(_render_wav(_espeak_synth, text))
+        path.write_bytes(render_wav(_espeak_synth, text))
         return
     engine.save_to_file(text, str(path))  # Windows SAPI5 and macOS NSSS need a file name
     engine.runAndWait()
@@ -644,7 +644,7 @@ def _speak(engine: Any, text: str) -> None:
         engine.say(text)  # Windows SAPI5 and macOS NSSS play the sound themselves
         engine.runAndWait()
         return
-    _play(_render_wav(_espeak_synth, text))
+    _play(render_wav(_espeak_synth, text))
 
 
 def _check(engine: Any) -> None:
@@ -654,7 +654,7 @@ def _check(engine: Any) -> None:
         return  # Windows SAPI5 and macOS NSSS cannot render without speaking: a live child will do
     import numpy as np
 
-    _render_wav(_espeak_synth, CHECK_TEXT)
+    render_wav(_espeak_synth, CHECK_TEXT)
     _play_samples(np.zeros(int(ESPEAK_RATE * CHECK_SILENCE_S), dtype=np.float32), ESPEAK_RATE)
 
 

@@ -61,6 +61,13 @@ def kiosk(clock: Clock | None = None, *, staff_log: StaffLog | None = None, **ov
     return KioskApp(Settings(pin=PIN, **overrides), shipped_kb(), clock=clock or time.monotonic, staff_log=staff_log)
 
 
+def screen_lines(app: KioskApp) -> list[str]:
+    """The screen as drawn, one string a terminal line, as a person (or a camera) sees it.
+    Textual 8 has no public export of the drawn screen as text (its own SVG export_screenshot
+    draws from the same compositor), so this is the one place a test reads that private part."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
 def text_of(app: KioskApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
