@@ -6,6 +6,10 @@ them go into Whisper's prompt (the "previous text" it conditions on), which make
 "sixty seven" and "water pill" the way the kiosk's phrases do, but any other words still come
 out as heard.
 
+Whisper hears the utterance with its rumble (below 150 Hz) faded out, and when the question's
+understanding makes nothing of the hinted reading, a second look without the hint decides
+(``transcribe``; the figures are in docs/speech.md).
+
 Speed: Whisper's encoder is built for 30 s windows, and faster-whisper pads every utterance to
 30 s (about 0.8 s of compute here on one core for a two-second "yes"). CTranslate2 accepts a
 shorter window, so the encoder sees only the utterance plus a little padding (``PAD_S``): the
