@@ -19,8 +19,11 @@ UNIT_NAME=hand-cramp-kiosk.service
 APT_PACKAGES=(python3 python3-venv python3-pip espeak-ng libespeak-ng1 libportaudio2 libsndfile1 sox tmux
               libatomic1)
 # Tests only: flite speaks test answers in voices built from real speakers' recordings, voices
-# the kiosk itself never uses; systemd brings systemd-analyze, which checks the service unit.
-TEST_APT_PACKAGES=(flite systemd)
+# the kiosk itself never uses; festival with its HTS voice of the same kind (festvox-us-slt-hts)
+# is the second robotic synthesizer of the held-out set (issue 9's "flite and festival" row:
+# scripts/bench_speech.py and a Whisper test speak with it); systemd brings systemd-analyze,
+# which checks the service unit.
+TEST_APT_PACKAGES=(flite festival festvox-us-slt-hts systemd)
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

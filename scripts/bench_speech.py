@@ -113,6 +113,8 @@ class Run:
     early: list[bool] = field(default_factory=list)  # the speculative decode (at the pause) was used
     # what went wrong, to see why: (voice set, condition, voice, question, said, expected, transcript, understood)
     misses: list[tuple[str, ...]] = field(default_factory=list)
+    # (voice set, synthesizer) -> answers right, and false accepts: a set may mix two (flite, festival)
+    by_synthesizer: dict[tuple[str, str], tuple[Tally, Tally]] = field(default_factory=dict)
 
 
 def peak_mb() -> float:
@@ -133,10 +135,12 @@ def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], a
             rejects = run.false_accepts.setdefault((voice_set, label), Tally())
             invented = run.invented.setdefault((voice_set, label), Tally())
             for seed, voice in enumerate(names):
+                mine, mine_fa = run.by_synthesizer.setdefault((voice_set, _synthesizer(voice)), (Tally(), Tally()))
                 for item in answers:
                     clip = make_clip(clips, item[1], voice, speed, noise, snr, seed)
                     heard = listen(listener, clip, item[0])
                     tally.add(judge(item, heard.transcript))
+                    mine.add(judge(item, heard.transcript))
                     if not judge(item, heard.transcript):
                         run.misses.append((voice_set, label, voice, item[0], item[1], f"{item[2]} {item[3]}",
                                            heard.transcript or f"[{_why(recognizer)}]", describe(item[0], heard.transcript)))
@@ -148,6 +152,7 @@ def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], a
                     heard = listen(listener, clip, question)
                     taken = heard.transcript != "" and accepted(question, heard.transcript)
                     rejects.add(taken)
+                    mine_fa.add(taken)
                     if taken:
                         run.misses.append((voice_set, label, voice, question, said, "no_match", heard.transcript,
                                            describe(question, heard.transcript)))
@@ -162,9 +167,15 @@ _GRAMMARS: dict[str, Grammar] = {}
 COMMANDS = ("repeat", "help", "why", "back")
 
 
+def _synthesizer(voice: str) -> str:
+    """"flite", "festival", "hibari", or "espeak-ng" for a plain espeak-ng voice name."""
+    engine, colon, _ = voice.partition(":")
+    return engine if colon else "espeak-ng"
+
+
 def _synthesizer_installed(voice: str) -> bool:
-    engine = voice.partition(":")[0]
-    return shutil.which({"flite": "flite", "festival": "text2wave"}.get(engine, "espeak-ng")) is not None
+    engine = _synthesizer(voice)
+    return engine == "hibari" or shutil.which({"festival": "text2wave"}.get(engine, engine)) is not None
 
 
 def listen(listener: Listener, clip, question: str):
@@ -245,6 +256,9 @@ def report(title: str, run: Run, load_s: float, memory_mb: float) -> None:
         wrong = Tally(whole(run.wrong).right, right.total)
         print(f"{voice_set:10s} {'ALL':14s} {str(right):>20s} {str(whole(run.false_accepts)):>30s} "
               f"{str(whole(run.invented)):>16s} {str(wrong):>20s}")
+    for (voice_set, synthesizer), (right, fa) in run.by_synthesizer.items():
+        if sum(1 for v, _ in run.by_synthesizer if v == voice_set) > 1:
+            print(f"{voice_set:10s} {synthesizer:14s} {str(right):>20s} {str(fa):>30s}")
     lat = sorted(run.latencies)
     print(f"end of speech -> intent: median {1000 * statistics.median(lat):.0f} ms, "
           f"p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms  (n={len(lat)})")
@@ -307,11 +321,19 @@ def english_grammars(kb) -> None:
 
 
 def english_voices(quick: bool, sets: list[str]) -> dict[str, tuple[str, ...]]:
+    """The installed voices of each set; ``quick``: the first two of each synthesizer in it
+    (flite's slt and awb and festival's slt; two espeak-ng or hibari voices)."""
     voices = {}
     for name in sets:
         names = tuple(v for v in VOICE_SETS[name] if _synthesizer_installed(v))
+        if quick:
+            kept: list[str] = []
+            for voice in names:
+                if [_synthesizer(v) for v in kept].count(_synthesizer(voice)) < 2:
+                    kept.append(voice)
+            names = tuple(kept)
         if names:
-            voices[name] = names[:2] if quick else names
+            voices[name] = names
     return voices
 
 

@@ -6,6 +6,10 @@ them go into Whisper's prompt (the "previous text" it conditions on), which make
 "sixty seven" and "water pill" the way the kiosk's phrases do, but any other words still come
 out as heard.
 
+Whisper hears the utterance with its rumble (below 150 Hz) faded out, and when the question's
+understanding makes nothing of the hinted reading, a second look without the hint decides
+(``transcribe``; the figures are in docs/speech.md).
+
 Speed: Whisper's encoder is built for 30 s windows, and faster-whisper pads every utterance to
 30 s (about 0.8 s of compute here on one core for a two-second "yes"). CTranslate2 accepts a
 shorter window, so the encoder sees only the utterance plus a little padding (``PAD_S``): the
@@ -35,14 +39,14 @@ import os
 import re
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from kiosk.engine.knowledge import KnowledgeBase
-from kiosk.engine.understanding import FILLERS, Grammar, normalize, read
+from kiosk.engine.understanding import FILLERS, Grammar, normalize, read, understand
 
 from ..protocols import SAMPLE_RATE, Transcript
 from ..rescore import SoundRescorer
@@ -78,6 +82,11 @@ NO_SPEECH = 0.6  # no-speech probability above which, with a low log probability
 LOW_LOGPROB = -1.0  # average log probability per token below which the transcript is a guess
 MAX_COMPRESSION = 2.4  # zlib ratio above which the text repeats itself (a decoding loop)
 HALLUCINATIONS_FILE = Path(__file__).resolve().parent.parent / "hallucinations.yaml"
+# Below this the audio is faded out before Whisper hears it (to nothing at half of it): room
+# rumble and pink noise put most of their energy there, and Whisper's log-mel is scaled to its
+# loudest band. Measured on the quick bench's saved audio: espeak-ng +5 and held-out +2 answers
+# in 160, hibari the same, flite/festival -1 of 240 and one false accept fewer (docs/speech.md).
+HIGH_PASS_HZ = 150.0
 
 
 def default_threads() -> int:
@@ -104,6 +113,7 @@ class WhisperScored:
     avg_logprob: float
     compression: float
     rejected: str  # "" when kept, else why ("no speech", "unsure", "loop", "invented", "not an answer")
+    hinted: bool = True  # decoded after the question's hint (False: the second look, without it)
 
 
 def wheel_model_dir() -> Path | None:
@@ -217,6 +227,18 @@ def shipped_knowledge() -> KnowledgeBase:
     return load_knowledge_base()
 
 
+def high_passed(samples: np.ndarray, hz: float) -> np.ndarray:
+    """The utterance with what lies below ``hz`` faded out (gain 0 at hz / 2, rising linearly to 1
+    at hz), in one FFT: Whisper decodes the whole utterance at once, so no streaming filter is
+    needed, and the phase is left as it was. ``hz`` 0: unchanged."""
+    if hz <= 0:
+        return samples
+    spectrum = np.fft.rfft(samples)
+    freqs = np.fft.rfftfreq(len(samples), 1 / SAMPLE_RATE)
+    gain = np.clip((freqs - hz / 2) / (hz / 2), 0.0, 1.0)
+    return np.fft.irfft(spectrum * gain, len(samples)).astype(np.float32)
+
+
 def compression_ratio(text: str) -> float:
     raw = text.encode("utf-8")
     return len(raw) / max(1, len(zlib.compress(raw)))
@@ -244,13 +266,15 @@ class WhisperRecognizer:
 
     def __init__(self, model_dir: Path | None = None, *, beam_size: int = BEAM_SIZE, pad_s: float | None = PAD_S,
                  hint: bool = True, threads: int | None = None, verify: bool = True,
-                 knowledge: KnowledgeBase | None = None, rescore: bool = True) -> None:
+                 knowledge: KnowledgeBase | None = None, rescore: bool = True, second_look: bool = True) -> None:
         """``pad_s`` None: the full 30 s window (faster-whisper's own behaviour, for measuring).
         ``threads`` None: one per core this process may use, at most MAX_THREADS.
         ``knowledge``: the questions whose answers' shape is judged (None: those of the grammar
         being listened for, else the shipped intents/).
         ``rescore``: a reading that sounds like one of the question's phrases, but means something
-        else, is taken as that phrase (kiosk/speech/rescore.py), where the CMU dictionary is."""
+        else, is taken as that phrase (kiosk/speech/rescore.py), where the CMU dictionary is.
+        ``second_look``: a hinted reading the question's understanding makes nothing of is
+        decoded again without the hint (see ``transcribe``)."""
         import ctranslate2
 
         folder = Path(model_dir) if model_dir is not None else wheel_model_dir()
@@ -267,6 +291,7 @@ class WhisperRecognizer:
         self.load_s = time.perf_counter() - began
         self.model = f"{MODEL_NAME} ({folder})"
         self.beam_size, self.pad_s, self.hint, self.threads = beam_size, pad_s, hint, threads
+        self.second_look = second_look
         self.front_end = None  # noise removal is the pipeline's stage, not this recognizer's
         # -1: the model's own list of symbols never to write; then the control tokens
         self._suppress = [-1, *self._tokenizer.controls]
@@ -324,6 +349,22 @@ class WhisperRecognizer:
 
     # -- decoding ---------------------------------------------------------------------------
     def transcribe(self, samples: np.ndarray) -> Transcript:
+        """The hinted decode; when the question's understanding makes nothing of it, a second
+        look without the hint (``second_look``): the hint pulls a robotic voice's words towards
+        the question's phrases ("You've had a look at all." for "yeah a little"), and without it
+        Whisper writes what it hears. The encoder runs once for both (the same scores as
+        generate() on the features, which encodes them itself)."""
+        features, window = self._encoded(high_passed(samples, HIGH_PASS_HZ))
+        transcript, scored = self._read(features, self._prompt, window)
+        if self.second_look and self.hint and scored.rejected != "no speech" and not self._understood(transcript):
+            second, second_scored = self._read(features, self._bare_prompt, window)
+            if self._understood(second):
+                transcript, scored = second, replace(second_scored, hinted=False)
+        self.last = scored
+        return transcript
+
+    def _encoded(self, samples: np.ndarray) -> tuple[object, int]:
+        """The encoder's output for its window of the audio, and the window's length in samples."""
         import ctranslate2
 
         window = self._window_frames(len(samples) * 100 // SAMPLE_RATE)
@@ -334,10 +375,15 @@ class WhisperRecognizer:
         features = log_mel(samples, self._model.n_mels)[:, :window]
         if features.shape[1] < window:  # as faster-whisper pads: zeros in the normalised log-mel space
             features = np.pad(features, ((0, 0), (0, window - features.shape[1])))
-        encoded = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
+        features = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
+        return self._model.encode(features), len(samples)
+
+    def _read(self, features: object, prompt: list[int], samples: int) -> tuple[Transcript, WhisperScored]:
+        """One decode of the encoded audio after ``prompt``, its new tokens capped by the window's
+        length (``samples``): judged, then rescored by sound."""
         result = self._model.generate(
-            encoded, [self._prompt], beam_size=self.beam_size, num_hypotheses=self.beam_size,
-            max_length=len(self._prompt) + self._max_new_tokens(len(samples)), return_scores=True,
+            features, [prompt], beam_size=self.beam_size, num_hypotheses=self.beam_size,
+            max_length=len(prompt) + self._max_new_tokens(samples), return_scores=True,
             return_no_speech_prob=True, suppress_blank=True, suppress_tokens=self._suppress,
             repetition_penalty=REPETITION_PENALTY, no_repeat_ngram_size=NO_REPEAT_NGRAM)[0]
         texts = [without_repeats(self._tokenizer.decode(ids).strip()) for ids in result.sequences_ids]
@@ -346,14 +392,22 @@ class WhisperRecognizer:
         # faster-whisper's avg_logprob counts the end token too
         avg_logprob = result.scores[0] * len(best_ids) / (len(best_ids) + 1)
         scored = self.judge(texts[0], result.no_speech_prob, avg_logprob)
-        self.last = scored
         if scored.rejected:
-            return Transcript("", _confidence(avg_logprob))
+            return Transcript("", _confidence(avg_logprob)), scored
         alternatives = tuple(dict.fromkeys(t for t in texts[1:] if t and t != texts[0]))
         transcript = Transcript(texts[0], _confidence(avg_logprob), alternatives)
         if self._rescorer is not None and self._grammar is not None:
             transcript = self._rescorer.rescore(self._grammar, self._judging_knowledge(), transcript)
-        return transcript
+        return transcript, scored
+
+    def _understood(self, transcript: Transcript) -> bool:
+        """The question's understanding takes the transcript as something (an answer or a
+        command); True when there is no question to judge by (a screen's own grammar)."""
+        kb = self._judging_knowledge()
+        question = kb.questions.get(self._question)
+        if question is None:
+            return True
+        return bool(transcript.text) and understand(kb, question, transcript.text).name != "no_match"
 
     def judge(self, text: str, no_speech: float, avg_logprob: float) -> WhisperScored:
         """The verdict on one decoded text, by its no-speech probability, log-probability and
@@ -398,9 +452,14 @@ class WhisperRecognizer:
             hint = hint_for(grammar) if self.hint else ""
             if hint:
                 found = [tokenizer.sot_prev] + tokenizer.encode(" " + hint)[-(MAX_PROMPT_TOKENS):]
-            found += [tokenizer.sot, tokenizer.no_timestamps]  # English-only model: no language, no task
+            found += self._bare_prompt
             self._prompts[grammar] = found
         return found
+
+    @property
+    def _bare_prompt(self) -> list[int]:
+        """The prompt without a hint: English-only model, so no language and no task token."""
+        return [self._tokenizer.sot, self._tokenizer.no_timestamps]
 
 
 
