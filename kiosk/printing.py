@@ -11,8 +11,12 @@ of ours) and is gone with the session. A printer that fails says why, for the st
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol
 
 LP_TIMEOUT_S = 20
@@ -64,6 +68,33 @@ def wrap(text: str, columns: int = RECEIPT_COLUMNS) -> list[str]:
     return out
 
 
+def escpos_cache_dir() -> Path:
+    """<XDG cache>/hand-cramp-kiosk/escpos: where python-escpos keeps its printer list, pickled."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hand-cramp-kiosk" / "escpos"
+
+
+def load_escpos() -> ModuleType:
+    """python-escpos's printer module, imported so that it leaves nothing in /tmp. Left to
+    itself, its capabilities module makes a new temporary folder (mkdtemp) in every process that
+    imports it, even when told where its cache is, and never removes it: one more folder in /tmp
+    at every kiosk start. So its cache (the pickled list of printer models, nothing of a patient)
+    goes to escpos_cache_dir(), and the folder it makes anyway goes into a private one that is
+    removed as soon as the import is done. Importing it a second time changes nothing."""
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
+        folder = escpos_cache_dir()
+        with contextlib.suppress(OSError):  # no cache folder: escpos uses its own temporary one
+            folder.mkdir(parents=True, exist_ok=True)
+            os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
+    with tempfile.TemporaryDirectory(prefix="kiosk-escpos-") as scratch:
+        default_tmp, tempfile.tempdir = tempfile.tempdir, scratch
+        try:
+            import escpos.printer
+        finally:
+            tempfile.tempdir = default_tmp
+    return escpos.printer
+
+
 class EscposPrinter:
     """ESC/POS through python-escpos; ``device`` is any escpos printer (tests pass its Dummy)."""
 
@@ -73,9 +104,7 @@ class EscposPrinter:
 
     @classmethod
     def on_device(cls, path: str) -> EscposPrinter:
-        from escpos.printer import File  # opens the device file on first use
-
-        return cls(File(path), close_after=True)
+        return cls(load_escpos().File(path), close_after=True)  # opens the device file on first use
 
     def print_summary(self, text: str, code: str = "") -> PrintOutcome:
         try:

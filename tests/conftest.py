@@ -6,15 +6,23 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 
 from kiosk.engine.knowledge import KnowledgeBase
+from kiosk.printing import load_escpos
 from tests.support.knowledge import shipped_kb
 
 REPO = Path(__file__).resolve().parent.parent
+# python-escpos leaves a folder in /tmp in every process that imports it (kiosk.printing.load_escpos
+# says why): the tests import it through load_escpos, first here, with its printer-list cache in a
+# folder of this test process that goes when the process ends, not in the user's own cache.
+_ESCPOS_CACHE = tempfile.TemporaryDirectory(prefix="kiosk-tests-escpos-")
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", _ESCPOS_CACHE.name)
+load_escpos()
 
 
 @pytest.fixture(scope="session")

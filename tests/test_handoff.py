@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import numpy as np
@@ -154,6 +156,22 @@ def test_a_broken_receipt_printer_says_why_and_does_not_raise(tmp_path):
     printer = make_printer(f"escpos:{tmp_path}/no-such-dir/lp0")
     outcome = printer.print_summary("summary")
     assert not outcome.ok and "receipt printer" in outcome.problem and "summary" not in outcome.problem
+
+
+def test_a_receipt_printer_leaves_no_folder_in_tmp_at_each_start(tmp_path):
+    # python-escpos, left to itself, makes a new temporary folder in every process that imports it
+    # (its printer list, pickled) and never removes it: one more in /tmp at every kiosk start
+    tmp, cache, device = tmp_path / "tmp", tmp_path / "cache", tmp_path / "lp0"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "ESCPOS_CAPABILITIES_PICKLE_DIR"}
+    env.update(TMPDIR=str(tmp), XDG_CACHE_HOME=str(cache))
+    program = f"from kiosk.printing import make_printer; print(make_printer('escpos:{device}').print_summary('x').ok)"
+    for _start in range(2):
+        done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.stdout.strip() == "True", done.stderr
+    assert list(tmp.iterdir()) == []
+    assert [p.name for p in (cache / "hand-cramp-kiosk" / "escpos").iterdir()][0].endswith(".capabilities.pickle")
 
 
 def test_cups_gets_the_summary_on_standard_input(tmp_path, monkeypatch):
