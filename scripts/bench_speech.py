@@ -139,13 +139,13 @@ def bench(listener: Listener, clips: Path, voices: dict[str, tuple[str, ...]], a
                 for item in answers:
                     clip = make_clip(clips, item[1], voice, speed, noise, snr, seed)
                     heard = listen(listener, clip, item[0])
-                    tally.add(judge(item, heard.transcript))
-                    mine.add(judge(item, heard.transcript))
-                    if not judge(item, heard.transcript):
+                    right = judge(item, heard.transcript)  # the understanding, run once per clip
+                    tally.add(right)
+                    mine.add(right)
+                    if not right:
                         run.misses.append((voice_set, label, voice, item[0], item[1], f"{item[2]} {item[3]}",
                                            heard.transcript or f"[{_why(recognizer)}]", describe(item[0], heard.transcript)))
-                    wrong.add(heard.transcript != "" and not judge(item, heard.transcript)
-                              and accepted(item[0], heard.transcript))
+                    wrong.add(heard.transcript != "" and not right and accepted(item[0], heard.transcript))
                     record(run, recognizer, heard, clip, voice_set, in_scope=True, right=judge(item, _last(recognizer)))
                 for question, said in out_of_scope:
                     clip = make_clip(clips, said, voice, speed, noise, snr, seed)
