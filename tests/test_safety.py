@@ -24,6 +24,7 @@ from kiosk.paths import intents_dir
 from kiosk.ui.alert import StaffAlert
 from kiosk.ui.screens.emergency import EmergencyScreen
 from kiosk.ui.screens.result import result_speech
+from kiosk.ui.widgets.answer_buttons import AnswerButtons
 from tests.support import SimulatedPatient, Story
 from tests.support.probes import load_probes, run_probe
 from tests.support.stories import Expectation
@@ -32,6 +33,7 @@ from tests.support.kiosk_app import (
     SETTLE_S,
     Clock,
     begin,
+    hear,
     idle_check,
     shipped_kb,
     kiosk,
@@ -370,6 +372,29 @@ async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(t
         clock.advance(10 * IDLE_TIMEOUT)  # the idle timer never wipes it: staff clear it with the PIN
         await idle_check(pilot)
         assert isinstance(app.screen, EmergencyScreen) and app.session.finished
+
+
+@sync
+async def test_app_read_back_has_yes_and_no_buttons_and_keys_answer_it():
+    app = kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await begin(pilot)
+        buttons = lambda: [o.label for o in app.screen.query_one(AnswerButtons).options]
+        question_buttons = buttons()
+        hear(app, "yes")  # "Which ones?"
+        await pilot.pause()
+        hear(app, "no")  # disagrees with the yes: read back
+        await pilot.pause()
+        assert text_of(app, "#notice") == f"{app.kb.prompts['said_none']} {app.kb.prompts['confirm']}"
+        assert buttons() == [app.kb.prompts["option_yes"], app.kb.prompts["option_no"]]
+        await pilot.press("2")  # not right: the question again, with its own buttons
+        await pilot.pause()
+        assert buttons() == question_buttons and app.session.current.id == "red_flags_now"
+        await pilot.press("1")  # "Yes, one or more"
+        await pilot.pause()
+        assert app.session.current.id == "chest_pain"
+        hear(app, "yes")
+        assert await wait_until(lambda: isinstance(app.screen, EmergencyScreen), SETTLE_S)
 
 
 @sync

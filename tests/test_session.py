@@ -365,3 +365,68 @@ def test_walking_away_from_an_unconfirmed_answer_to_a_safety_question_is_a_staff
     session.answer("no", confidence=0.3)  # "You said you have none of these. Is that right?"
     events = session.idle()
     assert isinstance(events[0], EmergencyEvent) and events[0].kind == "staff_check"
+
+
+def test_a_key_while_is_that_right_waits_answers_the_read_back(kb):
+    """The read-back has its own Yes / No buttons. A key once answered the question behind it and
+    left the read-back waiting: the next spoken "yes" (to chest pain) then settled that old
+    read-back, and chest pain was recorded as the "no" heard before."""
+    session = Session(kb)
+    session.start()
+    events = session.answer("no", confidence=0.3)  # "You said you have none of these. Is that right?"
+    read_back = events[-1]
+    assert isinstance(read_back, RepromptEvent) and read_back.reason == "confirm"
+    assert [(o.number, o.label, o.intent.name) for o in read_back.options] == [(1, "Yes", "yes"), (2, "No", "no")]
+    events = session.choose(2)  # not right: the question again, with its own buttons
+    assert isinstance(events[-1], RepromptEvent) and events[-1].reason == "try_again" and events[-1].options == ()
+    assert _question(session.choose(1)).id == "chest_pain"  # now "Yes, one or more"
+    events = session.answer("yes")
+    assert isinstance(events[1], EmergencyEvent) and "chest pain" in events[1].reason
+
+
+def test_the_yes_key_to_a_read_back_records_what_was_read_back_once(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no")
+    session.answer("none of those")
+    session.answer("seventy six", confidence=0.3)  # "You said 76. Is that right?"
+    assert session.choose(9) == []  # no such button on the read-back
+    events = session.choose(1)
+    assert events[0].question == "age" and events[0].intent == "yes"
+    assert _question(events).id == "duration"
+    events = session.answer("two weeks")  # an answer to the question shown, not to an old read-back
+    assert events[0].question == "duration" and events[0].intent == "duration"
+
+
+def test_commands_while_a_read_back_waits(kb):
+    session = Session(kb)
+    session.start()
+    read_back = session.answer("no", confidence=0.3)[-1]
+    assert session.apply(Intent("repeat")) == [read_back]  # the read-back again, still waiting
+    events = session.apply(Intent("help"))  # the question explained: the doubtful no is not counted
+    assert events[-1].reason == "help" and _question(session.choose(1)).id == "chest_pain"
+
+
+def test_help_after_a_doubtful_no_at_a_warning_sign_leaves_it_open(kb):
+    session = Session(kb)
+    session.start()
+    session.choose(1)
+    assert session.current.id == "chest_pain"
+    session.answer("no", confidence=0.3)  # "You do not have chest pain. Is that right?"
+    session.apply(Intent("help"))
+    events = session.idle()  # walked away: the chest pain question was never settled
+    assert isinstance(events[0], EmergencyEvent) and events[0].kind == "staff_check"
+
+
+def test_no_after_which_ones_at_a_warning_sign_group_is_read_back(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("yes")  # "Which ones?"
+    events = session.answer("no")
+    assert events[-1].reason == "confirm" and events[-1].text == f"{kb.prompts['said_none']} {kb.prompts['confirm']}"
+    assert _question(session.answer("yes")).id == "warning_signs"
+    session = Session(kb)
+    session.start()
+    session.answer("no")  # the second group: also warning signs
+    session.answer("yes")
+    assert session.answer("no")[-1].reason == "confirm"

@@ -131,6 +131,7 @@ class RepromptEvent:
     attempt: int = 0
     offer_keys: bool = False
     findings: tuple[str, ...] = ()  # reason "confirm": the findings the patient is asked to confirm
+    options: tuple[AnswerOption, ...] = ()  # reason "confirm": its Yes / No buttons; else the question's
     type: Literal["reprompt"] = "reprompt"
 
     def to_dict(self) -> dict[str, Any]:

@@ -22,7 +22,8 @@ these?") each warning sign is then asked on its own; at a single warning-sign qu
 the interview with a staff check (an EmergencyEvent of kind "staff_check"). Going idle or away
 while a warning sign is open (after a yes that did not say which, during the one-by-one
 questions, after an answer not understood or not heard at a safety question, or while an unclear
-answer to one waits for "Is that right?") is a staff check too, never a silent wipe.
+answer to one waits for "Is that right?") is a staff check too, never a silent wipe. A plain
+"no" to "Which ones?" after a spoken yes is read back before it rules the signs out.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .events import (
     COMMAND_INTENTS,
     AbortedEvent,
     AnswerEvent,
+    AnswerOption,
     EmergencyEvent,
     Event,
     Intent,
@@ -58,6 +60,7 @@ class _Confirm:
     findings: tuple[str, ...]  # volunteered findings, counted on a yes
     answered: bool  # the question itself was answered, so the interview moves on after this
     heard: Intent | None = None  # an answer heard with low confidence, recorded only on a yes
+    reprompt: RepromptEvent | None = None  # the read-back, said again on "repeat"
 
 SAFETY_TRIES = 3  # answers in a row not understood or not heard at a safety question, then the next step
 OPEN_AFTER_TRIES = 1  # an answer not understood or not heard at a safety question leaves it open
@@ -71,6 +74,8 @@ class Session:
         self._interview = Interview(kb)
         self._failed_tries = 0
         self._asked_which = False  # a plain "yes" to a group question was met with "which ones?"
+        self._denial_checked = False  # a "no" after that yes was read back once ("none of these?")
+        self._left_open = False  # a doubtful answer at a safety question was never confirmed
         self._question: QuestionEvent | None = None
         self._confirm: _Confirm | None = None  # findings volunteered, waiting for "is that right?"
         self._restart_asked = False  # "start over" (said or S) was met with "do you want to start again?"
@@ -126,6 +131,8 @@ class Session:
         intent = reading.intent
         if confidence < 1.0 and intent.name != "no_match":
             intent = replace(intent, confidence=confidence)
+        if self._takes_back_a_yes(question, reading, intent):
+            return self._check_denial(reading, intent, text)
         if self._doubtful(question, reading, intent):
             return self._confirm_heard(reading, intent, text)
         if reading.red_flags or reading.volunteered or intent.denied or intent.unsure:
@@ -133,9 +140,14 @@ class Session:
         return self.apply(intent, text)
 
     def choose(self, number: int) -> list[Event]:
-        """A numbered answer button (key or touch). Unknown numbers are ignored."""
+        """A numbered answer button (key or touch). Unknown numbers are ignored.
+
+        While "Is that right?" waits, the buttons are its Yes and No (the read-back's options):
+        a key never answers a question the screen is not showing."""
         if self._question is None:
             return []
+        if self._confirm is not None:
+            return self._confirm_key(number)
         for option in self._question.options:
             if option.number == number:
                 return self.apply(option.intent, option.label, from_keys=True)
@@ -167,6 +179,12 @@ class Session:
         question = self._question
         if question is None:
             return []
+        if self._confirm is not None:  # a command key while "Is that right?" waits
+            if intent.name == "repeat" and self._confirm.reprompt is not None:
+                return [self._confirm.reprompt]
+            self._drop_confirm()
+            question = self._question
+            assert question is not None
         return [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)] + \
             self._record(question, intent, text, from_keys)
 
@@ -243,9 +261,9 @@ class Session:
                 events[0] = replace(first, understood=self._understood(question.id, intent))
         if not fresh or self.finished:
             return events if events[1:] else events + self._unclear("no_match")
-        self._confirm = _Confirm(question.id, fresh, answered)
         said = " ".join(self.kb.findings[f].said_yes for f in fresh)
-        prompt = RepromptEvent(question.id, "confirm", f"{said} {self.kb.prompts['confirm']}", findings=fresh)
+        prompt = self._read_back_event(question.id, said, fresh)
+        self._confirm = _Confirm(question.id, fresh, answered, reprompt=prompt)
         return events[:1] + [prompt]
 
     def _confirmed(self, text: str, confidence: float) -> list[Event]:
@@ -261,10 +279,24 @@ class Session:
         intent = reading.intent
         if pending.heard is not None and intent.name not in ("yes", "no") or self._new_quantity(pending, text):
             return self.answer(text, confidence)  # not a reply to the check: an answer to the question
-        events: list[Event] = [AnswerEvent(pending.question, text, intent.name, intent.value, confidence)]
         if reading.red_flags:
             self._interview.note({f: True for f in reading.red_flags})
-            return events + self._ask_next()
+            return [AnswerEvent(pending.question, text, intent.name, intent.value, confidence)] + self._ask_next()
+        return self._settle(pending, intent, text, confidence)
+
+    def _confirm_key(self, number: int) -> list[Event]:
+        """Key 1 (Yes) or 2 (No) to "Is that right?": the same as saying it."""
+        assert self._confirm is not None and self._confirm.reprompt is not None
+        for option in self._confirm.reprompt.options:
+            if option.number == number:
+                pending, self._confirm = self._confirm, None
+                return self._settle(pending, option.intent, option.label, 1.0)
+        return []
+
+    def _settle(self, pending: _Confirm, intent: Intent, text: str, confidence: float) -> list[Event]:
+        """A clear yes or no to the read-back: yes counts what was read back, no drops it."""
+        assert self._question is not None
+        events: list[Event] = [AnswerEvent(pending.question, text, intent.name, intent.value, confidence)]
         if intent.name == "yes":
             self._interview.note({f: True for f in pending.findings})
             if pending.heard is not None:  # its answer event went out with the read-back
@@ -305,10 +337,41 @@ class Session:
         assert self._question is not None
         question = self._interview.question(self._question.id)
         fresh = tuple(f for f in reading.volunteered if not self._interview.known(f))
-        self._confirm = _Confirm(question.id, fresh, False, intent)
         said = " ".join([self._read_back(question, intent)] + [self.kb.findings[f].said_yes for f in fresh])
-        return [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence),
-                RepromptEvent(question.id, "confirm", f"{said} {self.kb.prompts['confirm']}".strip(), findings=fresh)]
+        prompt = self._read_back_event(question.id, said, fresh)
+        self._confirm = _Confirm(question.id, fresh, False, intent, prompt)
+        return [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence), prompt]
+
+    def _read_back_event(self, qid: str, said: str, findings: tuple[str, ...]) -> RepromptEvent:
+        """ "You said … Is that right?", with Yes and No as its two answer buttons."""
+        words = self.kb.prompts
+        options = (AnswerOption(1, words["option_yes"], Intent("yes", True)),
+                   AnswerOption(2, words["option_no"], Intent("no", False)))
+        return RepromptEvent(qid, "confirm", f"{said} {words['confirm']}".strip(), findings=findings, options=options)
+
+    def _drop_confirm(self) -> None:
+        """A command (back, help, start over…) instead of a yes or no: what waited is not counted.
+        A doubtful answer at a safety question stays open: walking away now is a staff check."""
+        pending, self._confirm = self._confirm, None
+        assert pending is not None and self._question is not None
+        if pending.heard is not None and pending.question == self._question.id and self._is_safety(self._question):
+            self._left_open = True
+
+    def _takes_back_a_yes(self, question: Question, reading: Reading, intent: Intent) -> bool:
+        """A plain "no" to "Which ones?" after a spoken yes to a warning-sign group: the two
+        answers disagree, so the "no" is read back before it rules the signs out ("none of
+        those", the answer the kiosk offers, is clear and counts at once)."""
+        return (self._asked_which and intent.name == "no" and not reading.red_flags
+                and self._interview.is_safety(question))
+
+    def _check_denial(self, reading: Reading, intent: Intent, text: str) -> list[Event]:
+        """Read back once; the same "no" again after "Let's try that again" is a staff check."""
+        if self._denial_checked:
+            assert self._question is not None
+            answer = AnswerEvent(self._question.id, text, intent.name, intent.value, intent.confidence)
+            return [answer] + self._staff_check("unclear")
+        self._denial_checked = True
+        return self._confirm_heard(reading, intent, text)
 
     def _read_back(self, question: Question, intent: Intent) -> str:
         """The answer in plain words: "You said you are 67.", "You said your hands tingle."."""
@@ -363,6 +426,8 @@ class Session:
     def _ask_next(self) -> list[Event]:
         self._failed_tries = 0
         self._asked_which = False
+        self._denial_checked = False
+        self._left_open = False
         step = self._interview.next_step()
         if isinstance(step, QuestionEvent):
             self._question = step
@@ -384,7 +449,8 @@ class Session:
             return True
         if self._confirm is not None and self._confirm.heard is not None and self._is_safety(question):
             return True  # an unclear answer to a safety question was never confirmed: not settled
-        return self._is_safety(question) and (self._asked_which or self._failed_tries >= OPEN_AFTER_TRIES)
+        return self._is_safety(question) and (self._asked_which or self._left_open
+                                              or self._failed_tries >= OPEN_AFTER_TRIES)
 
     def _unclear(self, reason: str) -> list[Event]:
         """Not understood or not heard: asked again; at a safety question, not for ever."""

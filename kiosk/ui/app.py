@@ -251,7 +251,7 @@ class KioskApp(App[int]):
                 to_say += [notice, event.text] if notice else [event.text]
             elif isinstance(event, RepromptEvent):
                 event = self._worded_for_keys(event)
-                screen.show_reprompt(event)
+                await screen.show_reprompt(event)
                 if not (event.reason == "noinput" and event.attempt > QUIET_AFTER_NOINPUTS):
                     to_say.append(event.text)
                 listen_quietly = True

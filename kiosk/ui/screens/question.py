@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from kiosk.engine.events import AnswerEvent, IntentName, QuestionEvent, RepromptEvent
+from kiosk.engine.events import AnswerEvent, AnswerOption, IntentName, QuestionEvent, RepromptEvent
 from kiosk.engine.knowledge import Prompts
 from kiosk.ui.messages import AnswerChosen, CommandChosen
 from kiosk.ui.widgets.answer_buttons import AnswerButtons
@@ -36,6 +36,7 @@ class QuestionScreen(Screen):
     AUTO_FOCUS = ""
 
     question_text = ""
+    _question_options: tuple[AnswerOption, ...] = ()
 
     def __init__(self, words: Prompts, unsure_below: float) -> None:
         super().__init__()
@@ -61,10 +62,15 @@ class QuestionScreen(Screen):
         self.query_one(QuestionProgress).show(question.progress)
         self.query_one("#question-text", Static).update(question.text)
         self.set_notice(notice)
+        self._question_options = question.options
         answers = self.query_one(AnswerButtons)
         answers.remove_class("offer-keys")
-        if answers.options != question.options:
-            await answers.set_options(question.options)
+        await self._show_options(question.options)
+
+    async def _show_options(self, options: tuple[AnswerOption, ...]) -> None:
+        answers = self.query_one(AnswerButtons)
+        if answers.options != options:
+            await answers.set_options(options)
 
     def set_notice(self, text: str, *, warning: bool = False) -> None:
         notice = self.query_one("#notice", Static)
@@ -72,7 +78,9 @@ class QuestionScreen(Screen):
         notice.set_class(bool(text), "shown")
         notice.set_class(warning, "warning")
 
-    def show_reprompt(self, reprompt: RepromptEvent) -> None:
+    async def show_reprompt(self, reprompt: RepromptEvent) -> None:
+        # "Is that right?" has its own Yes / No buttons; any other reprompt keeps the question's
+        await self._show_options(reprompt.options or self._question_options)
         # the spoken reprompt repeats the question; on screen it is already in its own box
         text = " ".join(reprompt.text.replace(self.question_text, " ").split()) if self.question_text else reprompt.text
         if reprompt.offer_keys:
