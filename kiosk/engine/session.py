@@ -88,6 +88,11 @@ class Session:
         return self._question
 
     @property
+    def read_back(self) -> RepromptEvent | None:
+        """ "You said … Is that right?" while it waits for a yes or no (its options are the keys)."""
+        return self._confirm.reprompt if self._confirm is not None else None
+
+    @property
     def finished(self) -> bool:
         return self._ended is not None
 
