@@ -231,6 +231,7 @@ def test_jsonl_keys_during_a_read_back_answer_it(kb):
     session.start()
     read_back = respond(session, '{"text": "no", "confidence": 0.3}')[-1]
     assert read_back.reason == "confirm"
+    assert read_back.to_dict()["options"] == [{"number": 1, "label": "Yes"}, {"number": 2, "label": "No"}]
     missing = respond(session, '{"choose": 9}')
     assert [(e.reason, e.text, e.options) for e in missing] == \
         [("no_such_key", f"{kb.prompts['no_such_key']} {read_back.text}", read_back.options)]
