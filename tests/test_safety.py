@@ -416,9 +416,11 @@ async def test_app_read_back_has_yes_and_no_buttons_and_keys_answer_it():
         question_buttons = buttons()
         hear(app, "yes")  # "Which ones?"
         await pilot.pause()
-        hear(app, "no")  # disagrees with the yes: read back
+        hear(app, "no", confidence=0.3)  # disagrees with the yes, and unsure: read back
         await pilot.pause()
         assert text_of(app, "#notice") == f"{app.kb.prompts['said_none']} {app.kb.prompts['confirm']}"
+        # the read-back is the check: "say back" would undo the answer before this one
+        assert text_of(app, "#caption") == app.kb.prompts["caption_heard"].format(answer="no")
         assert buttons() == [app.kb.prompts["option_yes"], app.kb.prompts["option_no"]]
         await pilot.press("2")  # not right: the question again, with its own buttons
         await pilot.pause()
