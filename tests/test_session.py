@@ -457,3 +457,15 @@ def test_silence_or_help_after_findings_read_back_show_the_question_that_follows
         events = step(session)
         assert isinstance(events[0], QuestionEvent) and events[0].id == "duration"
         assert _question(session.choose(2)).id != "duration"  # key 2 is the duration's "3 days to 1 week"
+
+
+def test_thats_wrong_to_a_read_back_asks_the_question_again_not_the_one_before(kb):
+    for reply in ("that is wrong", "that's not right", "go back"):
+        session = Session(kb)
+        session.start()
+        session.answer("no")
+        session.answer("none of those")
+        session.answer("seventy six", confidence=0.3)  # "You said 76. Is that right?"
+        events = session.answer(reply)
+        assert events[0].intent == "no" and events[-1].reason == "try_again", reply
+        assert session.current.id == "age"

@@ -287,6 +287,8 @@ class Session:
         pending, self._confirm = self._confirm, None
         reading = read(self.kb, CHECK, text)
         intent = reading.intent
+        if intent.name == "back":  # "that's wrong" to "Is that right?": the read-back is wrong,
+            intent = Intent("no", False)  # not "take me to the question before"
         if pending.heard is not None and intent.name not in ("yes", "no") or self._new_quantity(pending, text):
             return self.answer(text, confidence)  # not a reply to the check: an answer to the question
         if reading.red_flags:
