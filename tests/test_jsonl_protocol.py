@@ -346,7 +346,7 @@ def test_question_ids_follow_the_protocol(story_id: str) -> None:
             assert finding_choices, f"a {q['kind']} question whose choices stand for no listed finding: {q}"
 
 
-@pytest.mark.parametrize("line", ["250", "I'm 0", "a hundred and fifty years old"])
+@pytest.mark.parametrize("line", ["250", "I'm 0", "a hundred and fifty years old", "one", "I'm 2"])
 def test_impossible_age_is_reprompted_not_accepted(kiosk: KioskProcess, line: str) -> None:
     question = first_question(kiosk)
     while question["kind"] != "number":

@@ -336,7 +336,7 @@ def test_too_many_thresholds_for_the_number_keys_is_an_error(tmp_path):
 def test_fixed_keys_in_findings_are_refused_with_the_reason(tmp_path):
     folder = _copy_intents(tmp_path)
     findings = folder / "findings.yaml"
-    findings.write_text(findings.read_text().replace("    min: 1\n", "    min: 1\n    keys: [{label: Old, value: 67}]\n"))
+    findings.write_text(findings.read_text().replace("    max: 120\n", "    max: 120\n    keys: [{label: Old, value: 67}]\n"))
     with pytest.raises(KnowledgeBaseError, match="keys.*same advice"):
         load_knowledge_base(folder)
 
