@@ -56,8 +56,11 @@ def respond(session: Session, line: str) -> list[Event]:
         return session.idle()
     events = session.choose(value)
     if not events and session.current is not None:  # no such button: say so, lose nothing
-        text = f"{session.kb.prompts['no_such_key']} {session.current.text}"
-        events = [RepromptEvent(session.current.id, "no_such_key", text)]
+        waiting = session.read_back  # "Is that right?" has its own two buttons
+        asked = waiting.text if waiting is not None else session.current.text
+        text = f"{session.kb.prompts['no_such_key']} {asked}"
+        events = [RepromptEvent(waiting.question if waiting else session.current.id, "no_such_key", text,
+                                options=waiting.options if waiting else ())]
     return events
 
 

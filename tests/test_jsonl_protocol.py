@@ -150,6 +150,8 @@ def event_problems(event: dict[str, Any]) -> list[str]:
     elif kind == "reprompt":
         checks = {"question": _is_str(event.get("question"), True), "reason": _is_str(event.get("reason"), True),
                   "text": _is_str(event.get("text"), True)}
+        if event.get("reason") == "confirm":  # a read-back has its own two buttons, Yes and No
+            checks["options (1 Yes, 2 No)"] = [o.get("number") for o in event.get("options", [])] == [1, 2]
     elif kind == "emergency":
         checks = {"level": event.get("level") == "emergency", "reason": _is_str(event.get("reason"), True),
                   "advice": _is_str(event.get("advice"), True)}
@@ -361,6 +363,7 @@ def test_a_transcript_with_low_confidence_is_read_back_first(kiosk: KioskProcess
     turn = say(kiosk, '{"text": "no", "confidence": 0.3}')
     assert turn[0]["intent"] == "no" and turn[-1]["type"] == "reprompt" and turn[-1]["reason"] == "confirm"
     assert turn[-1]["text"] == "You said you have none of these. Is that right?"
+    assert [p for e in turn for p in event_problems(e)] == []  # with its Yes / No options
     turn = say(kiosk, "yes")
     assert turn[-1]["type"] == "question" and turn[-1]["id"] == "warning_signs"
     turn = say(kiosk, '{"text": "none of those", "confidence": 0.9}')  # sure enough: straight on

@@ -56,6 +56,25 @@ def test_safety_probe(kb, probe):
     assert outcome.passed, (probe.expect, probe.next, outcome.emergency, outcome.next_question)
 
 
+def test_the_clinicians_summary_gives_the_urgency_the_patient_was_given(kb):
+    """A staff check once handed the desk a summary saying ROUTINE (the answers' own urgency)
+    while the patient's screen said to tell the front desk now; the open signs were not named."""
+    ended = [outcome.result for outcome in (run_probe(kb, p) for p in PROBES) if outcome.result is not None]
+    assert sum(r.urgency.reasons[0].startswith("staff_check") for r in ended) >= 10
+    for result in ended:
+        summary = result.summary
+        assert summary is not None
+        assert (summary.level, summary.rules) == (result.urgency.level, result.urgency.reasons)
+        assert summary.because == (result.urgency.because,)
+    session = Session(kb)
+    session.start()
+    session.answer("yes")  # "Which ones?", then the patient walks away
+    summary = session.idle()[-1].summary
+    assert set(summary.unsure) == {"chest pain", "trouble breathing", "sudden weakness on one side",
+                                   "sudden trouble speaking"}
+    assert "Urgency: EMERGENCY" in summary.text() and "URGENCY EMERGENCY: STAFF-CHECK-LEFT" in summary.compact()
+
+
 PROBE_PREFIX = {"chest_pain": "chest_pain_", "breathing_difficulty": "breathing_", "sudden_weakness_one_side": "weakness_",
                 "sudden_speech_trouble": "speech_", "sudden_cold_pale_painful_hand": "cold_hand_",
                 "confusion_or_fainting": ("fainting_", "confusion_")}
@@ -203,6 +222,20 @@ def test_jsonl_objects_through_the_real_process(kb):
     assert events[0]["options"][0] == {"number": 1, "label": "Yes, one or more"}
     assert events[5]["text"] == '{"choose": "1"}'
     assert events[-1]["urgency"]["level"] == "emergency" and done.returncode == 0
+
+
+def test_jsonl_keys_during_a_read_back_answer_it(kb):
+    from kiosk.jsonl import respond
+
+    session = Session(kb)
+    session.start()
+    read_back = respond(session, '{"text": "no", "confidence": 0.3}')[-1]
+    assert read_back.reason == "confirm"
+    assert read_back.to_dict()["options"] == [{"number": 1, "label": "Yes"}, {"number": 2, "label": "No"}]
+    missing = respond(session, '{"choose": 9}')
+    assert [(e.reason, e.text, e.options) for e in missing] == \
+        [("no_such_key", f"{kb.prompts['no_such_key']} {read_back.text}", read_back.options)]
+    assert [e.reason for e in respond(session, '{"choose": 2}') if e.type == "reprompt"] == ["try_again"]
 
 
 @pytest.mark.parametrize("line", ['{"choose": 1, "also": 2}', '{"idle": false}', '["choose", 1]', '{"noinput": 1}',
@@ -382,9 +415,11 @@ async def test_app_read_back_has_yes_and_no_buttons_and_keys_answer_it():
         question_buttons = buttons()
         hear(app, "yes")  # "Which ones?"
         await pilot.pause()
-        hear(app, "no")  # disagrees with the yes: read back
+        hear(app, "no", confidence=0.3)  # disagrees with the yes, and unsure: read back
         await pilot.pause()
         assert text_of(app, "#notice") == f"{app.kb.prompts['said_none']} {app.kb.prompts['confirm']}"
+        # the read-back is the check: "say back" would undo the answer before this one
+        assert text_of(app, "#caption") == app.kb.prompts["caption_heard"].format(answer="no")
         assert buttons() == [app.kb.prompts["option_yes"], app.kb.prompts["option_no"]]
         await pilot.press("2")  # not right: the question again, with its own buttons
         await pilot.pause()

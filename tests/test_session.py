@@ -401,3 +401,42 @@ def test_no_after_which_ones_at_a_warning_sign_group_is_read_back(kb):
     session.answer("no")  # the second group: also warning signs
     session.answer("yes")
     assert session.answer("no")[-1].reason == "confirm"
+
+
+def test_silence_while_a_read_back_waits_asks_the_question_again_with_its_buttons(kb):
+    session = Session(kb)
+    session.start()
+    session.answer("no", confidence=0.3)  # "You said you have none of these. Is that right?"
+    events = session.noinput()
+    assert events[-1].reason == "noinput" and events[-1].options == ()
+    assert _question(session.choose(1)).id == "chest_pain"  # the question's own "Yes, one or more"
+    session = Session(kb)
+    session.start()
+    session.answer("no", confidence=0.3)
+    session.noinput()
+    assert session.idle()[0].kind == "staff_check"  # the doubtful no was never settled
+
+
+def test_silence_or_help_after_findings_read_back_show_the_question_that_follows(kb):
+    for step in (Session.noinput, lambda s: s.apply(Intent("help"))):
+        session = Session(kb)
+        session.start()
+        session.answer("no")
+        session.answer("none of those")
+        events = session.answer("I am 50 and my hands tingle")  # age answered; tingling read back
+        assert events[-1].reason == "confirm" and session.current.id == "duration"
+        events = step(session)
+        assert isinstance(events[0], QuestionEvent) and events[0].id == "duration"
+        assert _question(session.choose(2)).id != "duration"  # key 2 is the duration's "3 days to 1 week"
+
+
+def test_thats_wrong_to_a_read_back_asks_the_question_again_not_the_one_before(kb):
+    for reply in ("that is wrong", "that's not right", "go back"):
+        session = Session(kb)
+        session.start()
+        session.answer("no")
+        session.answer("none of those")
+        session.answer("seventy six", confidence=0.3)  # "You said 76. Is that right?"
+        events = session.answer(reply)
+        assert events[0].intent == "no" and events[-1].reason == "try_again", reply
+        assert session.current.id == "age"

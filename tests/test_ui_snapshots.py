@@ -119,6 +119,13 @@ def test_question_pointing_at_the_keys(snap_compare, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_read_back_with_its_own_yes_and_no(snap_compare, size):
+    heard = AnswerEvent("age", "seventy six", "number", 76, confidence=0.45)
+    read_back = RepromptEvent("age", "confirm", "You said 76. Is that right?", options=YES_NO[:2])
+    assert snap_compare(fixed_app([AGE], [heard, read_back]), terminal_size=size, run_before=show(heard=True))
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_emergency(snap_compare, size):
     assert snap_compare(fixed_app([EMERGENCY, RESULT]), terminal_size=size, run_before=show())
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from tests.support.yamldata import read_data
 
+from kiosk.engine.templates import days_since
 from kiosk.engine.understanding import grammar_for, normalize, understand
 from kiosk.paths import intents_dir
 
@@ -65,3 +68,19 @@ def test_every_grammar_phrase_is_understood_as_it_is_written(kb):
         for phrase in grammar_for(kb, question).phrases:
             intent = understand(kb, question, phrase)
             assert intent.name != "no_match", f"{question.id}: {phrase!r}"
+
+
+def test_days_since_a_day_of_the_year_count_back_to_when_it_last_came():
+    assert days_since("12-25", date(2026, 12, 1)) == 341
+    assert days_since("12-25", date(2026, 12, 26)) == 1
+    assert days_since("12-25", date(2026, 12, 25)) == 365  # on Christmas Day: last year's
+    assert days_since("03-01", date(2028, 3, 2)) == 1
+
+
+def test_since_christmas_or_a_month_is_the_days_since_then(kb):
+    """It was a fixed 60 days, wrong for most of the year (on 1 December, 341): the band it
+    falls in (weeks or months) changes the causes and the urgency."""
+    today = date.today()
+    for said, month_day in (("since Christmas", "12-25"), ("since March", "03-01"), ("it started in the summer", "07-01")):
+        intent = understand(kb, kb.questions["duration"], said)
+        assert (intent.name, intent.value) == ("duration", days_since(month_day, today)), said

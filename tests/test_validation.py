@@ -55,7 +55,12 @@ BREAKAGES = [
              '      - "(tingle|tingles|tingly|pins and needles|prickly)"\n      - "{my} {hnad} tingle"\n', '{hnad} tingle"',
              "findings.tingling.phrases[3]: unknown list 'hnad' in template '{my} {hnad} tingle'"),
     Breakage("list item that is not a number", "vocabulary.yaml", '{"a few": 3}', '{"a few": "three"}', '{"a few": "three"}, {"several": 4}, {"half a": 0.5},',
-             'lists.count[3]: an item is a template, or {"template": number} for the number it stands for'),
+             'lists.count[3]: an item is a template, {"template": number} for the number it stands for, '
+             'or {"template": "MM-DD"} for the days since that day of the year'),
+    Breakage("a day of the year that no year has", "vocabulary.yaml", '{"[last] christmas": "12-25"}',
+             '{"[last] christmas": "12-32"}', '{"[last] christmas": "12-32"},',
+             'lists.since[8]: an item is a template, {"template": number} for the number it stands for, '
+             'or {"template": "MM-DD"} for the days since that day of the year'),
     Breakage("quantity without its rule", "vocabulary.yaml", '  duration: "(<halves>|', '  durations: "(<halves>|', "  duration:",
              "findings.duration: a duration needs the rule 'duration' in vocabulary.yaml: how patients say it",
              "findings.yaml"),

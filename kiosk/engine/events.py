@@ -138,6 +138,8 @@ class RepromptEvent:
         out: dict[str, Any] = {"type": self.type, "question": self.question, "reason": self.reason, "text": self.text}
         if self.findings:
             out["findings"] = list(self.findings)
+        if self.options:
+            out["options"] = [{"number": o.number, "label": o.label} for o in self.options]
         return out
 
 

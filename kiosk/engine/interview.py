@@ -311,7 +311,12 @@ class Interview:
                                kind="staff_check")
         result = self.result(after_emergency=True)
         urgency = Urgency("emergency", level.advice, level.label, (f"staff_check_{kind}",), p[f"staff_check_{kind}"])
-        return event, replace(result, urgency=urgency)
+        summary = result.summary
+        if summary is not None:  # the desk is told what the patient was told, and which signs are open
+            open_labels = tuple(self.kb.findings[f].label for f in open_flags)
+            summary = replace(summary, level=urgency.level, level_label=urgency.label, because=(urgency.because,),
+                              rules=urgency.reasons, unsure=tuple(dict.fromkeys(summary.unsure + open_labels)))
+        return event, replace(result, urgency=urgency, summary=summary)
 
     def _emergency(self, flags: list[str]) -> EmergencyEvent:
         reason = " ".join(self.kb.findings[f].said_yes for f in flags)

@@ -7,6 +7,8 @@ data; ``kiosk validate [DIR]`` runs exactly this.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, cast
@@ -261,7 +263,7 @@ class _Builder:
         lists_raw = c.mapping(raw, "lists", "lists")
         lists: dict[str, tuple[str, ...]] = {}
         ranges: dict[str, tuple[int, int]] = {}
-        values: dict[str, tuple[float | None, ...]] = {}
+        values: dict[str, tuple[float | str | None, ...]] = {}
         for name, value in lists_raw.items():
             path = f"lists.{name}"
             if isinstance(value, dict):
@@ -287,10 +289,11 @@ class _Builder:
         return vocab
 
     @staticmethod
-    def _valued_items(c: _Check, container: dict, name: str, raw: list) -> list[tuple[str, float | None]]:
-        """A list whose items say what number they stand for: {"a couple of": 2}, or a plain
-        template naming another such list ("{count_number}") whose number it takes."""
-        items: list[tuple[str, float | None]] = []
+    def _valued_items(c: _Check, container: dict, name: str, raw: list) -> list[tuple[str, float | str | None]]:
+        """A list whose items say what number they stand for: {"a couple of": 2}, a day of the
+        year for the days since it ({"christmas": "12-25"}), or a plain template naming another
+        such list ("{count_number}") whose number it takes."""
+        items: list[tuple[str, float | str | None]] = []
         for index, item in enumerate(raw):
             if isinstance(item, str) and item.strip():
                 items.append((item.strip(), None))
@@ -301,8 +304,12 @@ class _Builder:
                         and not isinstance(number, bool):
                     items.append((text.strip(), float(number)))
                     continue
+                if isinstance(text, str) and text.strip() and _is_day_of_year(number):
+                    items.append((text.strip(), number))
+                    continue
             c.problem(raw, index, f"lists.{name}[{index}]",
-                      'an item is a template, or {"template": number} for the number it stands for')
+                      'an item is a template, {"template": number} for the number it stands for, '
+                      'or {"template": "MM-DD"} for the days since that day of the year')
         return items
 
     def _template(self, c: _Check, container: Any, key: Any, path: str, text: str, vocab: Vocabulary | None = None) -> None:
@@ -615,3 +622,14 @@ class _Builder:
 def _choice_phrases(cid: str, label: str, extra: tuple[str, ...]) -> tuple[str, ...]:
     """A choice answers to its label, its id read as words, and any listed phrases."""
     return tuple(dict.fromkeys(p.lower() for p in (label, cid.replace("_", " "), *extra)))
+
+
+def _is_day_of_year(value: object) -> bool:
+    """ "12-25": a month and a day that every year has (so not "02-29")."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d\d-\d\d", value):
+        return False
+    try:
+        date(2001, int(value[:2]), int(value[3:]))
+    except ValueError:
+        return False
+    return True

@@ -88,6 +88,11 @@ class Session:
         return self._question
 
     @property
+    def read_back(self) -> RepromptEvent | None:
+        """ "You said … Is that right?" while it waits for a yes or no (its options are the keys)."""
+        return self._confirm.reprompt if self._confirm is not None else None
+
+    @property
     def finished(self) -> bool:
         return self._ended is not None
 
@@ -158,6 +163,8 @@ class Session:
         if self._question is None:
             return []
         self._restart_asked = False  # silence is not a yes to starting over
+        if self._confirm is not None and (shown := self._drop_confirm()):
+            return shown  # nothing said to "Is that right?" about findings: on to the next question
         return self._unclear("noinput")
 
     def idle(self) -> list[Event]:
@@ -179,13 +186,16 @@ class Session:
         question = self._question
         if question is None:
             return []
+        shown: list[Event] = []
         if self._confirm is not None:  # a command key while "Is that right?" waits
             if intent.name == "repeat" and self._confirm.reprompt is not None:
                 return [self._confirm.reprompt]
-            self._drop_confirm()
+            shown = self._drop_confirm()
+            if intent.name not in ("help", "why"):
+                shown = []  # back and start over bring their own question; help explains the one shown
             question = self._question
             assert question is not None
-        return [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)] + \
+        return shown + [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)] + \
             self._record(question, intent, text, from_keys)
 
     def _record(self, question: QuestionEvent, intent: Intent, text: str = "", from_keys: bool = False) -> list[Event]:
@@ -277,6 +287,8 @@ class Session:
         pending, self._confirm = self._confirm, None
         reading = read(self.kb, CHECK, text)
         intent = reading.intent
+        if intent.name == "back":  # "that's wrong" to "Is that right?": the read-back is wrong,
+            intent = Intent("no", False)  # not "take me to the question before"
         if pending.heard is not None and intent.name not in ("yes", "no") or self._new_quantity(pending, text):
             return self.answer(text, confidence)  # not a reply to the check: an answer to the question
         if reading.red_flags:
@@ -349,13 +361,16 @@ class Session:
                    AnswerOption(2, words["option_no"], Intent("no", False)))
         return RepromptEvent(qid, "confirm", f"{said} {words['confirm']}".strip(), findings=findings, options=options)
 
-    def _drop_confirm(self) -> None:
-        """A command (back, help, start over…) instead of a yes or no: what waited is not counted.
-        A doubtful answer at a safety question stays open: walking away now is a staff check."""
+    def _drop_confirm(self) -> list[Event]:
+        """Silence or a command (back, help, start over…) instead of a yes or no: what waited is
+        not counted. A doubtful answer at a safety question stays open: walking away now is a
+        staff check. Returns the question now current when the read-back was about findings said
+        with an answer the interview had moved past, so the screen shows the question that follows."""
         pending, self._confirm = self._confirm, None
         assert pending is not None and self._question is not None
         if pending.heard is not None and pending.question == self._question.id and self._is_safety(self._question):
             self._left_open = True
+        return [self._question] if pending.answered else []
 
     def _takes_back_a_yes(self, question: Question, reading: Reading, intent: Intent) -> bool:
         """A plain "no" to "Which ones?" after a spoken yes to a warning-sign group: the two

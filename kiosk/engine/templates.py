@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import date
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,8 +78,19 @@ class Vocabulary:
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)  # inclusive number ranges
     rules: dict[str, str] = field(default_factory=dict)
     # For lists whose items stand for numbers ({"a few": 3}): each item's number, None for an
-    # item whose number is that of the list it names ("{count_number}").
-    values: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
+    # item whose number is that of the list it names ("{count_number}"), or a day of the year
+    # ("12-25") for the days since it last came ("since Christmas").
+    values: dict[str, tuple[float | str | None, ...]] = field(default_factory=dict)
+
+
+def days_since(month_day: str, today: date) -> float:
+    """Days since ``month_day`` ("12-25") last came before today: on 1 December, Christmas
+    was 341 days ago; on Christmas Day itself, a year ago."""
+    month, day = (int(part) for part in month_day.split("-"))
+    last = date(today.year, month, day)
+    if last >= today:
+        last = date(today.year - 1, month, day)
+    return float((today - last).days)
 
 
 def _norm_word(word: str) -> str:
@@ -225,6 +237,8 @@ class Compiler:
             return number_value(said)
         for item, value in zip(self.vocab.lists[name], self.vocab.values[name]):
             if re.fullmatch(self._plain.regex(item), said):
+                if isinstance(value, str):
+                    return days_since(value, date.today())  # read when said: a kiosk runs for months
                 if value is not None:
                     return value
                 capture = Compiler(self.vocab, capture=True)

@@ -432,6 +432,11 @@ def _choices(question: Question, mentions: list[Mention], clause: list[int]) -> 
     return _single_intent(plain) or Intent("no_match")
 
 
+# Two numbers said for one age are read as "in between" only when they are this near: "nineteen
+# fifty" (a year of birth) is not an age of 34, and is asked again.
+NEAR_ENOUGH = 1.5
+
+
 def _quantity(patterns: _Patterns, question: Question, joined: str, mentions: list[Mention]) -> Intent:
     """An age or a duration, read with the finding's rule in vocabulary.yaml."""
     said = _said_numbers(patterns, question.findings[0] if question.findings else question.id, joined)
@@ -443,7 +448,7 @@ def _quantity(patterns: _Patterns, question: Question, joined: str, mentions: li
         numbers = [values[0][1] for values in said if values]
         if len(numbers) == 1:
             return Intent("number", tidy_number(numbers[0]))
-        if len(numbers) == 2:  # "sixty or seventy": in between
+        if len(numbers) == 2 and max(numbers) <= NEAR_ENOUGH * min(numbers):  # "sixty or seventy": in between
             return Intent("number", tidy_number(round((numbers[0] + numbers[1]) / 2)))
     if any(m.key == "unknown" for m in mentions):
         return Intent("unknown")

@@ -19,7 +19,7 @@ from typing import Any
 from tests.support.yamldata import read_data
 
 from kiosk.engine import Session
-from kiosk.engine.events import AnswerEvent, EmergencyEvent, Event, QuestionEvent
+from kiosk.engine.events import AnswerEvent, EmergencyEvent, Event, QuestionEvent, ResultEvent
 from kiosk.engine.knowledge import KnowledgeBase
 from kiosk.jsonl import respond
 
@@ -42,6 +42,7 @@ class ProbeOutcome:
     emergency: str  # "", "red_flag" or "staff_check": the first emergency event's kind
     next_question: str  # the last question asked
     understood: bool  # the last answer in words was not "no_match"
+    result: ResultEvent | None = None  # the result, when the probe reached one
 
     @property
     def passed(self) -> bool:
@@ -87,4 +88,6 @@ def run_probe(kb: KnowledgeBase, probe: Probe) -> ProbeOutcome:
     questions = [e.id for e in events if isinstance(e, QuestionEvent)]
     answers = [e for e in events if isinstance(e, AnswerEvent)]
     understood = not answers or answers[-1].intent != "no_match"
-    return ProbeOutcome(probe, kinds[0] if kinds else "", questions[-1] if questions else "", understood)
+    results = [e for e in events if isinstance(e, ResultEvent)]
+    return ProbeOutcome(probe, kinds[0] if kinds else "", questions[-1] if questions else "", understood,
+                        results[-1] if results else None)

@@ -81,6 +81,8 @@ class QuestionScreen(Screen):
     async def show_reprompt(self, reprompt: RepromptEvent) -> None:
         # "Is that right?" has its own Yes / No buttons; any other reprompt keeps the question's
         await self._show_options(reprompt.options or self._question_options)
+        if reprompt.reason == "confirm":
+            self.query_one(Caption).read_back()
         # the spoken reprompt repeats the question; on screen it is already in its own box
         text = " ".join(reprompt.text.replace(self.question_text, " ").split()) if self.question_text else reprompt.text
         if reprompt.offer_keys:
