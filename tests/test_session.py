@@ -440,3 +440,23 @@ def test_thats_wrong_to_a_read_back_asks_the_question_again_not_the_one_before(k
         events = session.answer(reply)
         assert events[0].intent == "no" and events[-1].reason == "try_again", reply
         assert session.current.id == "age"
+
+
+def test_a_finding_said_after_it_was_denied_is_read_back_and_a_yes_corrects_it(kb):
+    """"My fingers tingle" after "none of those" to numbness, tingling or weakness was "Sorry, I
+    did not understand": the kiosk had understood, but held the earlier no."""
+    session = Session(kb)
+    session.start()
+    for line in ("no", "none of those", "50", "two weeks"):
+        session.answer(line)
+    while session.current.id != "nerve_signs":
+        session.answer("none of those" if session.current.kind == "multi" else "no")
+    session.answer("none of those")
+    asked = session.current.id
+    events = session.answer("my fingers tingle")
+    assert events[-1].reason == "confirm" and events[-1].findings == ("tingling",)
+    session.answer("yes")
+    while not session.finished:
+        events = session.answer("none of those" if session.current.kind == "multi" else "no")
+    summary = events[-1].summary
+    assert "tingling" in summary.yes and "tingling" not in summary.no, (asked, summary)

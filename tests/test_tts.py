@@ -34,6 +34,7 @@ from kiosk.speech.tts import (
 )
 from tests.support.speaker import (
     DIES_WHEN_SPEAKING,
+    DIES_WITH_LATE_LAST_WORDS,
     HANG_MARGIN_S,
     HANGS_AT_START,
     HANGS_WHEN_SPEAKING,
@@ -217,6 +218,17 @@ def test_an_engine_that_crashes_is_reported_and_restarted_once():
         assert not speech.gave_up
         assert speech.say("Hello") is False  # a fresh child, which crashes again
         assert speech.gave_up
+    finally:
+        speech.close()
+
+
+def test_a_crash_is_reported_by_its_last_words_even_when_they_come_late():
+    """Under load the staff screen once said "exit code 139" instead of "Segmentation fault":
+    stdout had closed before the stderr reader had the last line."""
+    speech = Pyttsx3Speech(command=[sys.executable, "-c", DIES_WITH_LATE_LAST_WORDS], startup_timeout_s=START_S)
+    try:
+        assert speech.say("Hello") is False
+        assert "Segmentation fault" in speech.problem, speech.problem
     finally:
         speech.close()
 

@@ -258,7 +258,7 @@ class Session:
         if outside:
             self._interview.note({f: True for f in outside})
             return [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)] + self._ask_next()
-        fresh = tuple(f for f in reading.volunteered if not self._interview.known(f))
+        fresh = self._news(reading)
         events: list[Event]
         if intent.name == "no_match":
             events = [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence)]
@@ -275,6 +275,13 @@ class Session:
         prompt = self._read_back_event(question.id, said, fresh)
         self._confirm = _Confirm(question.id, fresh, answered, reprompt=prompt)
         return events[:1] + [prompt]
+
+    def _news(self, reading: Reading) -> tuple[str, ...]:
+        """Findings described as present that the interview does not hold as present: new ones,
+        and ones denied before ("my fingers tingle" after "no" to tingling: read back, and a yes
+        corrects the earlier answer)."""
+        held = self._interview.state.findings
+        return tuple(f for f in reading.volunteered if held.get(f) is not True and f not in self._interview.state.values)
 
     def _confirmed(self, text: str, confidence: float) -> list[Event]:
         """The reply to "You said … Is that right?": yes counts what was read back.
@@ -348,7 +355,7 @@ class Session:
         """ "You said your hands tingle. Is that right?" before an unclear answer counts."""
         assert self._question is not None
         question = self._interview.question(self._question.id)
-        fresh = tuple(f for f in reading.volunteered if not self._interview.known(f))
+        fresh = self._news(reading)
         said = " ".join([self._read_back(question, intent)] + [self.kb.findings[f].said_yes for f in fresh])
         prompt = self._read_back_event(question.id, said, fresh)
         self._confirm = _Confirm(question.id, fresh, False, intent, prompt)

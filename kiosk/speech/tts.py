@@ -118,7 +118,8 @@ class _Worker:
         self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.stderr_tail: deque[str] = deque(maxlen=20)  # ALSA noise must not reach the screen
         threading.Thread(target=self._read_replies, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
 
     def _read_replies(self) -> None:
         assert self.process.stdout is not None
@@ -145,6 +146,10 @@ class _Worker:
                 code = self.process.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 code = None
+            # Its last words ("Segmentation fault") may still be on their way from the stderr pipe
+            # when stdout has already ended: wait for that reader too (bounded: a grandchild may
+            # hold the pipe open).
+            self._stderr_reader.join(timeout=1)
             detail = self.stderr_tail[-1] if self.stderr_tail else f"exit code {code}"
             raise SpeechError(f"the speech process stopped ({detail})")
         return message

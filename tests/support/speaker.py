@@ -47,6 +47,16 @@ sys.stdin.readline()
 print("Segmentation fault", file=sys.stderr, flush=True)
 sys.exit(139)
 """
+# Its last words reach stderr a moment after stdout has closed and the child has gone (here a
+# grandchild holding stderr writes them), as a crash's report can lag behind its exit.
+DIES_WITH_LATE_LAST_WORDS = """
+import json, subprocess, sys
+print(json.dumps({"ready": True, "output": "fake speaker"}), flush=True)
+sys.stdin.readline()
+subprocess.Popen([sys.executable, "-c", "import sys, time; time.sleep(0.3); print('Segmentation fault', file=sys.stderr)"],
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+sys.exit(139)
+"""
 
 
 def stand_in_speaker(folder: Path) -> Path:
