@@ -83,8 +83,7 @@ class Grammar:
 
     phrases: whole answers, expanded from the templates in intents/ (lower case). items: the
     subset that may be chained with "and" in one answer (choice phrases of a multi question).
-    words: every word of every phrase. commands: the subset that are commands ("go back",
-    "repeat"), which a recognizer may hear apart from the question's many answers.
+    words: every word of every phrase.
     """
 
     question: str
@@ -95,7 +94,6 @@ class Grammar:
     # the text understanding (Whisper's answer-shape check): the kiosk's own intents/, which may
     # be a staff folder, not the shipped one. Not part of the grammar's identity.
     knowledge: KnowledgeBase | None = field(default=None, compare=False, repr=False)
-    commands: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -535,9 +533,9 @@ def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
 
 def _make_grammar(kb: KnowledgeBase, question: Question) -> Grammar:
     vocab = kb.vocabulary
-    commands = [p for name in COMMAND_INTENTS for t in kb.answers.phrases(name) for p in expand(t, vocab, PER_TEMPLATE)]
-    names = ["unknown"] if question.kind in ("number", "duration") else [*ANSWER_INTENTS] + (["none"] if question.choices else [])
-    phrases = commands + [p for name in names for t in kb.answers.phrases(name) for p in expand(t, vocab, PER_TEMPLATE)]
+    names = list(COMMAND_INTENTS) + (["unknown"] if question.kind in ("number", "duration") else
+                                     [*ANSWER_INTENTS] + (["none"] if question.choices else []))
+    phrases = [p for name in names for t in kb.answers.phrases(name) for p in expand(t, vocab, PER_TEMPLATE)]
     items: list[str] = []
     if question.kind in ("choice", "multi"):
         per_choice = []
@@ -557,8 +555,7 @@ def _make_grammar(kb: KnowledgeBase, question: Question) -> Grammar:
         phrases += expand("<since>", vocab, 40)
     unique = tuple(dict.fromkeys(p.lower() for p in phrases))
     words = frozenset(w for p in unique for w in p.split())
-    return Grammar(question.id, unique, tuple(dict.fromkeys(items)), words, knowledge=kb,
-                   commands=tuple(dict.fromkeys(p.lower() for p in commands)))
+    return Grammar(question.id, unique, tuple(dict.fromkeys(items)), words, knowledge=kb)
 
 
 def intents_grammar(kb: KnowledgeBase, name: str, intents: tuple[str, ...]) -> Grammar:

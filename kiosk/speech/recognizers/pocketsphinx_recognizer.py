@@ -31,7 +31,7 @@ from kiosk.engine.understanding import Grammar
 from .. import deepfilter
 from ..denoise import RoomNoise, quiet, suppress
 from ..protocols import Transcript
-from .common import CHAIN_WORD, Sentences, grammar_words, phrase_words
+from .common import CHAIN_WORD, Sentences, grammar_words
 
 MODEL_NAME = "en-us"
 # Grammar-minus-phone-loop log score per frame of the grammar's words, below which speech is
@@ -195,7 +195,6 @@ class PocketSphinxRecognizer:
         self._add_pronunciations(EXTRA_PRONUNCIATIONS)
         self._searches: dict[Grammar, tuple[str, Sentences]] = {}
         self._sentences: Sentences | None = None
-        self._grammar: Grammar | None = None
         self._active_search = ""
         self.last: Scored | None = None
 
@@ -212,8 +211,10 @@ class PocketSphinxRecognizer:
         return {w for w in grammar_words(grammar) if not self._knows(w)}
 
     def start(self, grammar: Grammar) -> None:
-        self._grammar = grammar
-        self._listen_for(grammar)
+        name, self._sentences = self._search_for(grammar)
+        if self._active_search != name:  # (current_search() crashes while none is active)
+            self._grammar_decoder.activate_search(name)
+            self._active_search = name
         self._audio.clear()
         self._grammar_decoder.start_utt()
         self._phone_decoder.start_utt()
@@ -251,11 +252,8 @@ class PocketSphinxRecognizer:
             self._phone_decoder.process_raw(audio, False, True)
         self._grammar_decoder.end_utt()
         self._phone_decoder.end_utt()
-        scored = self._score(denoiser)
+        self.last = scored = self._score(denoiser)
         threshold = self.threshold(denoiser)
-        if self._command_fell_short(scored, threshold):
-            scored = self._hear_as_command(audio, denoiser)
-        self.last = scored
         if not scored.in_grammar or scored.margin < threshold or scored.left_out_s > MAX_LEFT_OUT_S:
             return Transcript("", _confidence(scored.margin, threshold))
         return Transcript(scored.hypothesis, _confidence(scored.margin, threshold))
@@ -265,35 +263,6 @@ class PocketSphinxRecognizer:
         return {"gate": self.reject_margin_cleaned, "dfn": self.reject_margin_dfn}.get(denoiser, self.reject_margin)
 
     # -- internals --------------------------------------------------------------------------
-    def _listen_for(self, grammar: Grammar) -> None:
-        name, self._sentences = self._search_for(grammar)
-        if self._active_search != name:  # (current_search() crashes while none is active)
-            self._grammar_decoder.activate_search(name)
-            self._active_search = name
-
-    def _command_fell_short(self, scored: Scored, threshold: float) -> bool:
-        """The question's grammar heard a command ("go back") that its margin rejects, and
-        nothing but the margin. PocketSphinx scores each frame against the best of every path
-        still open, so among an age question's 1,200 answers a command's words fit worse than
-        among the commands alone: one voice's "go back" scored -6.2 at the age question, +5.4
-        with the commands' own grammar (threshold -3.5)."""
-        grammar = self._grammar
-        return (grammar is not None and scored.in_grammar and scored.margin < threshold
-                and scored.left_out_s <= MAX_LEFT_OUT_S and len(grammar.commands) < len(grammar.phrases)
-                and tuple(scored.hypothesis.split()) in {phrase_words(c) for c in grammar.commands})
-
-    def _hear_as_command(self, audio: bytes, denoiser: str) -> Scored:
-        """The same audio again, with only the commands to choose from (the phone loop's hearing
-        of it stands); then the grammar is the question's again for the next utterance."""
-        assert self._grammar is not None
-        commands = Grammar(f"{self._grammar.question}:commands", self._grammar.commands, (),
-                           frozenset(w for p in self._grammar.commands for w in phrase_words(p)))
-        self._listen_for(commands)
-        self._grammar_decoder.start_utt()
-        self._grammar_decoder.process_raw(audio, False, True)
-        self._grammar_decoder.end_utt()
-        return self._score(denoiser)
-
     def _remove_noise(self, on: bool) -> None:
         """PocketSphinx's own noise removal, for audio that was not gated: after the gate it only
         did harm (bench, noisy conditions at margin 0, test voices: 72.9% -> 75.0% right, false
