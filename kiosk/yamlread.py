@@ -87,6 +87,14 @@ class _LineLoader(yaml.SafeLoader):
     _depth = 0
     _aliases = 0
 
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        # The scanner reads a flow collection ("[[[[...") to its end before the composer sees its
+        # first level (each "[" may start a key): stop where one opens past the limit, not after
+        # scanning thousands of them (5,000 took 0.3 s). Only what compose_node rejects too.
+        if self.flow_level >= MAX_DEPTH:
+            raise LimitError(self.get_mark().line + 1, f"nested more than {MAX_DEPTH} levels deep")
+        super().fetch_flow_collection_start(TokenClass)
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1

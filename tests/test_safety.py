@@ -31,12 +31,12 @@ from tests.support.stories import Expectation
 from tests.support.kiosk_app import (
     IDLE_TIMEOUT,
     SETTLE_S,
-    Clock,
     begin,
     hear,
     idle_check,
     shipped_kb,
     kiosk,
+    kiosk_on_a_clock,
     settle,
     sync,
     text_of,
@@ -388,8 +388,7 @@ def test_days_of_vomiting_without_drinking_is_soon_but_day_one_is_not(kb):
 @sync
 async def test_app_idle_after_a_red_flag_yes_shows_the_staff_screen_and_alerts(tmp_path):
     log = tmp_path / "alerts.log"
-    clock = Clock()
-    app = kiosk(clock, alert_file=log, idle_timeout=IDLE_TIMEOUT)
+    app, clock = kiosk_on_a_clock(alert_file=log, idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)
         await pilot.press("1")  # "Yes, one or more", then the patient walks away

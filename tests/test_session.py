@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.engine import Session
 from kiosk.engine.events import AnswerEvent, EmergencyEvent, Intent, QuestionEvent, RepromptEvent, ResultEvent
+from tests.support.sessions import session_at, started
 
 
 def _question(events) -> QuestionEvent:
@@ -30,8 +31,7 @@ def test_first_questions_are_the_red_flag_screen(kb):
 
 
 def test_naming_a_red_flag_ends_the_interview_at_once(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     events = session.answer("I have chest pain")
     kinds = [type(e) for e in events]
     assert kinds == [AnswerEvent, EmergencyEvent, ResultEvent]
@@ -43,8 +43,7 @@ def test_naming_a_red_flag_ends_the_interview_at_once(kb):
 
 
 def test_a_spoken_yes_to_a_group_question_asks_which_ones(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     events = session.answer("yes")
     assert isinstance(events[1], RepromptEvent) and events[1].reason == "which"
     assert session.current.id == "red_flags_now"
@@ -53,12 +52,10 @@ def test_a_spoken_yes_to_a_group_question_asks_which_ones(kb):
 
 
 def test_a_second_yes_or_the_yes_key_goes_through_them_one_by_one(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.answer("yes")
     assert _question(session.answer("yes")).id == "chest_pain"
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     follow = _question(session.choose(1))
     assert follow.id == "chest_pain" and follow.kind == "yes_no"
     follow = _question(session.answer("no"))
@@ -68,8 +65,7 @@ def test_a_second_yes_or_the_yes_key_goes_through_them_one_by_one(kb):
 
 
 def test_mouth_tingling_continues_but_the_advice_is_at_least_urgent(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.answer("no")
     session.answer("tingling around the mouth")
     events = session.answer("45")
@@ -81,8 +77,7 @@ def test_mouth_tingling_continues_but_the_advice_is_at_least_urgent(kb):
 
 
 def test_gibberish_reprompts_then_offers_the_keys(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     first = session.answer("purple elephants dancing")
     assert first[0].intent == "no_match" and isinstance(first[1], RepromptEvent)
     assert first[1].attempt == 1 and not first[1].offer_keys
@@ -93,8 +88,7 @@ def test_gibberish_reprompts_then_offers_the_keys(kb):
 
 
 def test_silence_is_a_noinput_reprompt(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     events = session.noinput()
     assert isinstance(events[0], RepromptEvent) and events[0].reason == "noinput"
 
@@ -111,10 +105,7 @@ def test_repeat_help_and_why_keep_the_question(kb):
 
 
 def test_go_back_changes_the_last_answer(kb):
-    session = Session(kb)
-    session.start()
-    session.answer("no")
-    session.answer("none of those")
+    session = session_at(kb, "age")
     age_question = _question(session.answer("go back"))
     assert age_question.id == "warning_signs"
     assert _question(session.answer("none of those")).id == "age"
@@ -129,8 +120,7 @@ def _asked_to_start_again(kb, events) -> None:
 
 
 def test_start_over_asks_once_then_yes_returns_to_the_first_question(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.answer("no")
     _asked_to_start_again(kb, session.answer("start over"))
     assert session.current.id == "warning_signs"
@@ -141,8 +131,7 @@ def test_start_over_asks_once_then_yes_returns_to_the_first_question(kb):
 
 def test_start_over_twice_by_voice_or_key_starts_over(kb):
     for second in ("start over", "key"):
-        session = Session(kb)
-        session.start()
+        session = started(kb)
         session.answer("no")
         _asked_to_start_again(kb, session.apply(Intent("restart"), from_keys=True))  # the S key
         events = session.answer("let's start again") if second != "key" else session.apply(Intent("restart"))
@@ -159,8 +148,7 @@ def test_no_to_starting_over_keeps_every_answer_and_asks_the_question_again(kb):
 
 
 def test_an_answer_instead_of_yes_cancels_starting_over(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.answer("no")
     _asked_to_start_again(kb, session.answer("start over"))
     events = session.choose(2)  # a key answer to the question on screen: it counts, nothing is lost
@@ -174,18 +162,14 @@ def test_an_answer_instead_of_yes_cancels_starting_over(kb):
 
 
 def test_a_warning_sign_said_instead_of_yes_is_an_emergency_not_a_restart(kb):
-    session = Session(kb)
-    session.start()
-    session.answer("no")
-    session.answer("none of those")
+    session = session_at(kb, "age")
     _asked_to_start_again(kb, session.answer("start over"))
     events = session.answer("yes I have chest pain")
     assert any(isinstance(e, EmergencyEvent) for e in events), events
 
 
 def test_numbered_keys_answer_like_words(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.choose(2)  # No, none of these
     session.choose(2)
     age = session.current
@@ -197,8 +181,7 @@ def test_numbered_keys_answer_like_words(kb):
 
 
 def test_out_of_range_age_is_asked_again(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.answer("no")
     session.answer("no")
     events = session.answer("I'm 150")
@@ -261,8 +244,7 @@ def test_wipe_forgets_everything(kb):
 
 
 def test_grammar_follows_the_current_question(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     assert "chest pain" in session.grammar().phrases
     session.answer("no")
     session.answer("no")
@@ -328,8 +310,7 @@ def test_no_to_the_read_back_asks_again_and_records_nothing(kb):
 
 
 def test_an_unclear_no_to_the_red_flags_is_checked_in_one_turn(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     events = session.answer("no", confidence=0.4)
     assert events[-1].reason == "confirm" and events[-1].text == "You said you have none of these. Is that right?"
     assert _question(session.answer("yes")).id == "warning_signs"
@@ -345,8 +326,7 @@ def test_an_unclear_yes_no_answer_reads_back_the_finding(kb):
 
 
 def test_a_red_flag_heard_unclearly_is_still_an_emergency_at_once(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     events = session.answer("I have chest pain", confidence=0.2)
     assert [type(e) for e in events] == [AnswerEvent, EmergencyEvent, ResultEvent]
 
@@ -363,8 +343,7 @@ def test_a_sure_answer_or_a_lower_threshold_is_not_read_back(kb):
 
 
 def test_walking_away_from_an_unconfirmed_answer_to_a_safety_question_is_a_staff_check(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.answer("no", confidence=0.3)  # "You said you have none of these. Is that right?"
     events = session.idle()
     assert isinstance(events[0], EmergencyEvent) and events[0].kind == "staff_check"
@@ -374,8 +353,7 @@ def test_a_key_while_is_that_right_waits_answers_the_read_back(kb):
     """The read-back has its own Yes / No buttons. A key once answered the question behind it and
     left the read-back waiting: the next spoken "yes" (to chest pain) then settled that old
     read-back, and chest pain was recorded as the "no" heard before."""
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     events = session.answer("no", confidence=0.3)  # "You said you have none of these. Is that right?"
     read_back = events[-1]
     assert isinstance(read_back, RepromptEvent) and read_back.reason == "confirm"
@@ -388,10 +366,7 @@ def test_a_key_while_is_that_right_waits_answers_the_read_back(kb):
 
 
 def test_the_yes_key_to_a_read_back_records_what_was_read_back_once(kb):
-    session = Session(kb)
-    session.start()
-    session.answer("no")
-    session.answer("none of those")
+    session = session_at(kb, "age")
     session.answer("seventy six", confidence=0.3)  # "You said 76. Is that right?"
     assert session.choose(9) == []  # no such button on the read-back
     events = session.choose(1)
@@ -402,8 +377,7 @@ def test_the_yes_key_to_a_read_back_records_what_was_read_back_once(kb):
 
 
 def test_commands_while_a_read_back_waits(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     read_back = session.answer("no", confidence=0.3)[-1]
     assert session.apply(Intent("repeat")) == [read_back]  # the read-back again, still waiting
     events = session.apply(Intent("help"))  # the question explained: the doubtful no is not counted
@@ -411,8 +385,7 @@ def test_commands_while_a_read_back_waits(kb):
 
 
 def test_help_after_a_doubtful_no_at_a_warning_sign_leaves_it_open(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.choose(1)
     assert session.current.id == "chest_pain"
     session.answer("no", confidence=0.3)  # "You do not have chest pain. Is that right?"
@@ -422,14 +395,12 @@ def test_help_after_a_doubtful_no_at_a_warning_sign_leaves_it_open(kb):
 
 
 def test_no_after_which_ones_at_a_warning_sign_group_is_read_back(kb):
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.answer("yes")  # "Which ones?"
     events = session.answer("no")
     assert events[-1].reason == "confirm" and events[-1].text == f"{kb.prompts['said_none']} {kb.prompts['confirm']}"
     assert _question(session.answer("yes")).id == "warning_signs"
-    session = Session(kb)
-    session.start()
+    session = started(kb)
     session.answer("no")  # the second group: also warning signs
     session.answer("yes")
     assert session.answer("no")[-1].reason == "confirm"

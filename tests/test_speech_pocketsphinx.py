@@ -35,10 +35,14 @@ IN_SCOPE = [
     ("nerve_signs", "numbness and tingling", "en-us+f3", 150, "white", "choices", ["numbness", "tingling"]),
     ("nerve_signs", "weakness", "en-gb", 150, None, "choices", ["weakness"]),
     ("numbness", "go back", "en-us", 150, None, "back", None),
-    # Known regression: the age grammar grew from ~480 to ~1,100 phrases with the own-words
+    # Known regression: the age grammar grew from ~480 to ~1,240 phrases with the own-words
     # templates, and this higher-pitched robotic voice's "go back" is now rejected (Whisper, the
     # default engine, hears it). It passed only after a flite clip had shifted the decoders'
     # cepstral mean; since the sphinx fixture resets them it fails in every order, so strict.
+    # Measured (session 7): PocketSphinx scores each frame against the best of all open paths, so
+    # the words score worse among many phrases: margin -6.2 at age, +5.4 with only the commands'
+    # grammar (threshold -3.5). Hearing a rejected command again with that grammar fixed it but
+    # let out-of-scope speech in as repeat/help (bench --quick: +6 answers, +9 false accepts of 360).
     pytest.param("age", "go back", "en-us+f3", 150, None, "back", None, marks=pytest.mark.xfail(
         strict=True, reason="PocketSphinx fallback: larger age grammar rejects this voice's 'go back'")),
     ("numbness", "repeat", "en-us", 150, None, "repeat", None),

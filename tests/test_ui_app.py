@@ -21,12 +21,14 @@ from tests.support.kiosk_app import (
     IDLE_TIMEOUT,
     PIN,
     SETTLE_S,
-    Clock,
     answer_until_the_end,
     begin,
+    click,
     idle_check,
     kiosk,
+    kiosk_on_a_clock,
     open_staff,
+    press,
     settle,
     sync,
     text_of,
@@ -78,8 +80,7 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
         await pilot.press("1", "2", "3")  # stray answer keys do not throw the result away
         await pilot.pause()
         assert isinstance(app.screen, ResultScreen)
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, WelcomeScreen)
         assert app.session.current is None and not app.session.finished  # wiped
 
@@ -88,11 +89,9 @@ async def test_a_whole_interview_by_keys_ends_on_the_result():
 async def test_touch_answers_and_a_caption_says_what_was_chosen():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.click("#start")
-        await pilot.pause()
+        await click(pilot, "#start")
         first = app.session.current
-        await pilot.click("#answer-2")
-        await pilot.pause()
+        await click(pilot, "#answer-2")
         assert app.session.current.id != first.id
         label = next(o.label for o in first.options if o.number == 2)
         assert str(app.screen.query_one("#caption", Static).render()) == f'Your last answer: "{label}"'
@@ -103,11 +102,9 @@ async def test_touch_answers_and_a_caption_says_what_was_chosen():
 async def test_back_repeat_help_and_start_over():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         first = app.session.current.id
-        await pilot.press("2")
-        await pilot.pause()
+        await press(pilot, "2")
         second = app.session.current.id
         assert second != first
 
@@ -125,8 +122,7 @@ async def test_back_repeat_help_and_start_over():
         assert app.session.current.id == first
         assert text_of(app, "#progress-words").startswith("Question 1 of")
 
-        await pilot.press("2", "2")
-        await pilot.pause()
+        await press(pilot, "2", "2")
         assert app.session.current.progress.asked == 3
         await pilot.press("s")  # start over loses every answer: first it asks
         await pilot.pause()
@@ -145,9 +141,8 @@ async def test_back_repeat_help_and_start_over():
 async def test_emergency_alerts_staff_and_stays_until_staff_clear_it(tmp_path):
     ran = tmp_path / "alert-command-ran.txt"
     log = tmp_path / "alerts.log"
-    clock = Clock()
-    app = kiosk(clock, alert_command=f'echo "$KIOSK_ALERT" > {shlex.quote(str(ran))}', alert_file=log,
-                idle_timeout=IDLE_TIMEOUT)
+    app, clock = kiosk_on_a_clock(alert_command=f'echo "$KIOSK_ALERT" > {shlex.quote(str(ran))}', alert_file=log,
+                                  idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_the_emergency(pilot)
         assert "Please tell the front desk now" in text_of(app, "#emergency-words")
@@ -164,8 +159,7 @@ async def test_emergency_alerts_staff_and_stays_until_staff_clear_it(tmp_path):
         assert isinstance(app.screen, EmergencyScreen) and app.is_running
         await open_staff(pilot, pin="0000")
         assert isinstance(app.screen, PinDialog)  # wrong PIN: still asking
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, EmergencyScreen)
 
         await open_staff(pilot)
@@ -190,12 +184,10 @@ async def test_a_failing_alert_is_reported_to_the_patient_and_on_the_staff_scree
 
 @sync
 async def test_idle_wipes_the_session_and_returns_to_the_welcome():
-    clock = Clock()
-    app = kiosk(clock, idle_timeout=IDLE_TIMEOUT)
+    app, clock = kiosk_on_a_clock(idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        await press(pilot, "2")
         assert app.session.current.progress.asked == 2
         clock.advance(IDLE_TIMEOUT - 0.2)
         await idle_check(pilot)
@@ -214,8 +206,7 @@ async def test_idle_wipes_the_session_and_returns_to_the_welcome():
 
 @sync
 async def test_idle_on_the_result_screen_also_wipes_but_after_the_longer_result_timeout():
-    clock = Clock()
-    app = kiosk(clock, idle_timeout=IDLE_TIMEOUT, result_timeout=60)
+    app, clock = kiosk_on_a_clock(idle_timeout=IDLE_TIMEOUT, result_timeout=60)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_the_result(pilot)
         assert app.session.finished
@@ -232,8 +223,7 @@ async def test_idle_on_the_result_screen_also_wipes_but_after_the_longer_result_
 async def test_ctrl_c_and_ctrl_q_do_not_quit_but_staff_can():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space", "ctrl+c", "ctrl+q")
-        await pilot.pause()
+        await press(pilot, "space", "ctrl+c", "ctrl+q")
         assert app.is_running and isinstance(app.screen, QuestionScreen)
         await open_staff(pilot)
         assert isinstance(app.screen, StaffScreen)
@@ -252,14 +242,12 @@ async def test_ctrl_c_and_ctrl_q_do_not_quit_but_staff_can():
 async def test_the_pin_keypad_works_by_touch():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f12")
-        await pilot.pause()
+        await press(pilot, "f12")
         for digit in "2461":
             await pilot.click(f"#pin-{digit}")
         await pilot.click("#pin-del")
         await pilot.click("#pin-8")
-        await pilot.click("#pin-ok")
-        await pilot.pause()
+        await click(pilot, "#pin-ok")
         assert isinstance(app.screen, StaffScreen)
 
 
@@ -270,8 +258,7 @@ async def test_the_staff_key_comes_from_the_settings():
         await pilot.press("f12")  # now an ordinary key: on the welcome it starts the interview
         await pilot.pause()
         assert isinstance(app.screen, QuestionScreen)
-        await pilot.press("f10")
-        await pilot.pause()
+        await press(pilot, "f10")
         assert isinstance(app.screen, PinDialog)
 
 
@@ -285,8 +272,7 @@ async def test_without_a_microphone_the_screen_says_so_and_keys_still_work(tmp_p
         assert text_of(app, "#voice-status") == shipped_kb().prompts["voice_off"]
         await begin(pilot)
         assert "Voice is off" in str(app.screen.query_one("#listening").render())
-        await pilot.press("2")
-        await pilot.pause()
+        await press(pilot, "2")
         assert app.session.current.progress.asked == 2
         await open_staff(pilot)
         status = str(app.screen.query_one("#staff-status", Static).render())
@@ -309,14 +295,12 @@ async def test_every_answer_button_is_on_screen(size):
             for button in app.screen.query("Button"):
                 region = button.region
                 assert region.bottom <= size[1] and region.right <= size[0] and region.height >= 3, button  # 4: a long label wraps
-            await pilot.press("2")
-            await pilot.pause()
+            await press(pilot, "2")
 
 
 @sync
 async def test_a_staff_screen_left_open_closes_itself_but_the_emergency_stays():
-    clock = Clock()
-    app = kiosk(clock, idle_timeout=IDLE_TIMEOUT)
+    app, clock = kiosk_on_a_clock(idle_timeout=IDLE_TIMEOUT)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_staff(pilot)
         assert isinstance(app.screen, StaffScreen)

@@ -16,8 +16,8 @@ from kiosk.ui.screens.staff import StaffScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.touch import HOLD_S, TAPS
 from tests.test_handoff import decode, screen_picture
-from tests.support.kiosk_app import (Clock, PIN, begin, hear, kiosk, open_staff, screen_lines, settle, shipped_kb, sync,
-                                     text_of, to_the_result, wait_until)
+from tests.support.kiosk_app import (Clock, PIN, begin, click, hear, kiosk, kiosk_on_a_clock, open_staff, press,
+                                     screen_lines, settle, shipped_kb, sync, text_of, to_the_result, wait_until)
 
 
 @sync
@@ -26,22 +26,18 @@ async def test_the_result_offers_a_code_for_the_desk_that_scans():
     async with app.run_test(size=(120, 40)) as pilot:
         await to_the_result(pilot)
         result = app.screen.result
-        await pilot.click("#command-code")
-        await pilot.pause()
+        await click(pilot, "#command-code")
         assert isinstance(app.screen, CodeScreen)
         drawn = str(app.screen.query_one("#qr", Static).render()).splitlines()
         assert decode(screen_picture(drawn)) == result.summary.compact()
         await pilot.press("x")  # any key goes back to the same result
         await pilot.pause()
         assert isinstance(app.screen, ResultScreen) and app.screen.result is result
-        await pilot.press("c")
-        await pilot.pause()
+        await press(pilot, "c")
         assert isinstance(app.screen, CodeScreen)
-        await pilot.click("#qr")
-        await pilot.pause()
+        await click(pilot, "#qr")
         assert isinstance(app.screen, ResultScreen)
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, WelcomeScreen) and app.session.outcome is None  # gone with the session
 
 
@@ -51,8 +47,7 @@ async def test_the_code_for_the_desk_fits_and_scans_on_an_80x24_terminal():
     async with app.run_test(size=(80, 24)) as pilot:
         await to_the_result(pilot)
         code = app.screen.result.summary.compact()
-        await pilot.press("c")
-        await pilot.pause()
+        await press(pilot, "c")
         assert not app.screen.query_one("#qr", Static).has_class("too-small")
         screen = screen_lines(app)
         assert len(screen) == 24 and app.kb.prompts["code_title"].split()[0] in "".join(screen)
@@ -65,8 +60,7 @@ async def test_on_a_smaller_screen_the_code_screen_says_so_instead_of_a_code_tha
     app = kiosk()
     async with app.run_test(size=(70, 20)) as pilot:
         await to_the_result(pilot)
-        await pilot.press("c")
-        await pilot.pause()
+        await press(pilot, "c")
         assert text_of(app, "#qr") == app.kb.prompts["code_too_small"]
 
 
@@ -91,8 +85,7 @@ async def test_without_a_printer_there_is_no_print_button():
     async with app.run_test(size=(80, 24)) as pilot:
         await to_the_result(pilot)
         assert not app.screen.query("#command-print")
-        await pilot.press("p")
-        await pilot.pause()
+        await press(pilot, "p")
         assert text_of(app, "#print-status") == ""
 
 
@@ -104,8 +97,7 @@ async def tap_corner(pilot, times: int) -> None:
 async def type_pin_by_touch(pilot) -> None:
     for digit in PIN:
         await pilot.click(f"#pin-{digit}")
-    await pilot.click("#pin-ok")
-    await pilot.pause()
+    await click(pilot, "#pin-ok")
 
 
 @sync
@@ -114,11 +106,9 @@ async def test_staff_clear_an_emergency_by_touch_alone():
     # real one a busy machine spread the test's taps over more than that (a flake, 1 run in 5)
     app = kiosk(Clock())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.click("#start")
-        await pilot.pause()
+        await click(pilot, "#start")
         while app.mode == "question":  # a patient touching "Yes" on the first red flag
-            await pilot.click("#answer-1")
-            await pilot.pause()
+            await click(pilot, "#answer-1")
         assert isinstance(app.screen, EmergencyScreen)
         await tap_corner(pilot, TAPS - 1)  # not enough taps: nothing
         await pilot.pause()
@@ -128,15 +118,13 @@ async def test_staff_clear_an_emergency_by_touch_alone():
         assert isinstance(app.screen, PinDialog)
         await type_pin_by_touch(pilot)
         assert isinstance(app.screen, StaffScreen)
-        await pilot.click("#staff-clear")
-        await pilot.pause()
+        await click(pilot, "#staff-clear")
         assert isinstance(app.screen, WelcomeScreen) and not app.emergency_active
 
 
 @sync
 async def test_a_long_press_in_the_corner_opens_the_pin_and_does_not_start_an_interview():
-    clock = Clock()
-    app = kiosk(clock)
+    app, clock = kiosk_on_a_clock()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.mouse_down(offset=(2, 1))
         clock.now += HOLD_S / 2
@@ -148,8 +136,7 @@ async def test_a_long_press_in_the_corner_opens_the_pin_and_does_not_start_an_in
         await pilot.mouse_up(offset=(2, 1))
         await pilot.pause()
         assert isinstance(app.screen, PinDialog)
-        await pilot.click("#pin-cancel")
-        await pilot.pause()
+        await click(pilot, "#pin-cancel")
         assert isinstance(app.screen, WelcomeScreen) and app.mode == "welcome"  # no interview started
 
 
@@ -158,19 +145,15 @@ async def test_help_with_voice_off_names_keys_and_why_has_a_key_and_a_button():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)
-        await pilot.press("h")
-        await pilot.pause()
+        await press(pilot, "h")
         notice = text_of(app, "#notice")
         assert app.kb.prompts["help_keys"] in notice
         assert "say " not in notice.lower()
         question = app.session.current
-        await pilot.press("w")
-        await pilot.pause()
+        await press(pilot, "w")
         assert question.why in text_of(app, "#notice")
-        await pilot.click("#command-help")
-        await pilot.pause()
-        await pilot.click("#command-why")
-        await pilot.pause()
+        await click(pilot, "#command-help")
+        await click(pilot, "#command-why")
         assert question.why in text_of(app, "#notice") and isinstance(app.screen, QuestionScreen)
 
 
@@ -207,8 +190,7 @@ async def test_start_over_by_voice_and_by_touch_each_ask_once_first():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)
-        await pilot.press("2", "2")
-        await pilot.pause()
+        await press(pilot, "2", "2")
         asked = app.session.current.progress.asked
         hear(app, "start over")  # said: one turn to make sure, nothing lost yet
         await pilot.pause()
@@ -217,14 +199,12 @@ async def test_start_over_by_voice_and_by_touch_each_ask_once_first():
         hear(app, "yes")
         await pilot.pause()
         assert app.session.current.progress.asked == 1
-        await pilot.press("2")
-        await pilot.pause()
+        await press(pilot, "2")
         await pilot.click("#command-restart")  # touched: the same one turn
         await pilot.pause()
         assert app.session.current.progress.asked == 2 and "Start over" in text_of(app, "#notice")
         await pilot.pause(0.3)  # a Button ignores a second click while it still shows the first (0.2 s)
-        await pilot.click("#command-restart")
-        await pilot.pause()
+        await click(pilot, "#command-restart")
         assert app.session.current.progress.asked == 1
 
 
@@ -237,15 +217,13 @@ def shown_in(screen: list[str], region) -> list[str]:
 async def test_every_answer_label_is_shown_whole_at_80x24():
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
+        await press(pilot, "space")
         for _ in range(4):  # the two safety screens, age, how long: the longest labels
             screen = screen_lines(app)
             for button in app.screen.query("Button.answer"):
                 words = str(button.label).split()
                 assert all(word in shown_in(screen, button.region) for word in words), (str(button.label), screen)
-            await pilot.press("2")
-            await pilot.pause()
+            await press(pilot, "2")
 
 
 @sync
@@ -256,8 +234,7 @@ async def test_a_pin_typed_in_one_burst_is_checked_after_its_digits():
 
     app = kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f12")
-        await pilot.pause()
+        await press(pilot, "f12")
         assert isinstance(app.screen, PinDialog)
         for key, char in [(digit, digit) for digit in PIN] + [("enter", "\r")]:
             app.post_message(events.Key(key, char))  # what the driver posts, with no pause between

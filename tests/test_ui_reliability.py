@@ -27,6 +27,8 @@ from tests.support.kiosk_app import (
     idle_check,
     hear,
     kiosk,
+    kiosk_on_a_clock,
+    press,
     settle,
     sync,
     text_of,
@@ -44,8 +46,7 @@ def staff_status(app: KioskApp) -> str:
 @sync
 async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen():
     """Fault 4: every rejected utterance used to count as activity."""
-    clock = Clock()
-    app = kiosk(clock, idle_timeout=30)
+    app, clock = kiosk_on_a_clock(idle_timeout=30)
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)
         red_flags = set(shipped_kb().red_flags())
@@ -65,8 +66,7 @@ async def test_talk_in_the_room_does_not_keep_an_abandoned_interview_on_screen()
 
 @sync
 async def test_understood_answers_keys_and_touch_keep_the_interview():
-    clock = Clock()
-    app = kiosk(clock, idle_timeout=30)
+    app, clock = kiosk_on_a_clock(idle_timeout=30)
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)
         for step in range(6):  # 60 s, an answer every 10 s: by voice, by key, by touch
@@ -95,10 +95,8 @@ async def test_an_alert_that_breaks_is_reported_never_calling_forever(monkeypatc
     async with app.run_test(size=(80, 24)) as pilot:
         await to_the_emergency(pilot)
         assert "did not go through" in text_of(app, "#alert-status")
-        await pilot.press("f12")
-        await pilot.pause()
-        await pilot.press(*PIN, "enter")
-        await pilot.pause()
+        await press(pilot, "f12")
+        await press(pilot, *PIN, "enter")
         assert "ALERT FAILED" in staff_status(app) and "MemoryError" in staff_status(app)
     assert any("alert failed" in line and "MemoryError" in line for line in log.recent)
 
@@ -110,29 +108,23 @@ async def test_pin_guessing_is_slowed_and_shown_to_staff():
     log = StaffLog(None)
     app = kiosk(clock, staff_log=log)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f12")
-        await pilot.pause()
+        await press(pilot, "f12")
         for guess in ("1111", "2222"):
-            await pilot.press(*guess, "enter")
-            await pilot.pause()
+            await press(pilot, *guess, "enter")
         assert "Wait 1 s" in str(app.screen.query_one("#pin-dots", Static).render())
         await pilot.press(*PIN, "enter")  # the right PIN, but too soon: not even checked
         await pilot.pause()
         assert isinstance(app.screen, PinDialog)
         clock.now += 1.5
-        await pilot.press(*"3333", "enter")
-        await pilot.pause()
+        await press(pilot, *"3333", "enter")
         assert isinstance(app.screen, WelcomeScreen), "three wrong tries close the keypad"
 
-        await pilot.press("f12")  # reopening does not reset the wait (2 s after the third)
-        await pilot.pause()
-        await pilot.press(*PIN, "enter")
-        await pilot.pause()
+        await press(pilot, "f12")  # reopening does not reset the wait (2 s after the third)
+        await press(pilot, *PIN, "enter")
         assert isinstance(app.screen, PinDialog)
         assert app.staff.pin_guard.delay_s(10) == 60 and app.staff.pin_guard.delay_s(3) == 2
         clock.now += 2.5
-        await pilot.press(*PIN, "enter")
-        await pilot.pause()
+        await press(pilot, *PIN, "enter")
         assert isinstance(app.screen, StaffScreen)
         assert "Wrong PIN tries since start: 3" in staff_status(app)
     assert sum("staff PIN wrong" in line for line in log.recent) == 3
@@ -162,10 +154,8 @@ async def test_a_voice_that_gives_up_says_so_on_screen_and_to_staff():
         await pilot.pause()
         assert app.speech.speech_problem and "stopped" in app.speech.speech_problem
         assert "Voice is off" in text_of(app, "#notice") or "cannot speak" in text_of(app, "#notice")
-        await pilot.press("f12")
-        await pilot.pause()
-        await pilot.press(*PIN, "enter")
-        await pilot.pause()
+        await press(pilot, "f12")
+        await press(pilot, *PIN, "enter")
         status = staff_status(app)
         assert "Voice is on" not in status
         assert "Speaker: Speech failed" in status and "Segmentation fault" in status
@@ -229,10 +219,8 @@ async def test_a_hung_voice_costs_one_time_limit_then_the_next_patient_gets_a_fr
         assert isinstance(app.screen, WelcomeScreen)
         # counted, not watched: a busy machine may let the (failing) check end before this line
         assert tts.checks_started == checks + 1, "the wipe checks the voice again for the next patient"
-        await pilot.press("f12")
-        await pilot.pause()
-        await pilot.press(*PIN, "enter")
-        await pilot.pause()
+        await press(pilot, "f12")
+        await press(pilot, *PIN, "enter")
         assert "Speaker: Speech stopped responding" in staff_status(app)
     voice.close()
 
@@ -243,8 +231,7 @@ async def test_the_staff_log_records_what_happened_and_never_what_was_said(tmp_p
     on disk has start, sessions, the alert and its outcome, and none of the patient's words."""
     path = tmp_path / "logs" / "staff.log"
     log = StaffLog(path)
-    clock = Clock()
-    app = kiosk(clock, idle_timeout=30, alert_command="exit 3", staff_log=log)
+    app, clock = kiosk_on_a_clock(idle_timeout=30, alert_command="exit 3", staff_log=log)
     words = ["zanzibar", "marmalade", "xylophone", "quixotic", "grandmother"]
     async with app.run_test(size=(80, 24)) as pilot:
         await begin(pilot)

@@ -18,6 +18,7 @@ from kiosk.engine.events import (
 from kiosk.engine.session import Session
 from kiosk.engine.understanding import understand
 from tests.support.corpus import said as understood
+from tests.support.sessions import session_at
 
 RED_FLAG_PHRASINGS = {
     "chest_pain": ["my chest hurts", "there's a crushing pain in my chest", "my chest feels tight"],
@@ -33,21 +34,10 @@ DENIALS = ["no chest pain", "I don't have any chest pain", "not now", "I'm not s
            "nothing like that", "I don't have any of those", "no trouble breathing, no chest pain"]
 
 
-def _session_at(kb, question_id: str) -> Session:
-    """A session whose current question is ``question_id`` (answering the ones before plainly)."""
-    plain = {"red_flags_now": "no", "warning_signs": "none of those", "age": "sixty", "duration": "two weeks"}
-    session = Session(kb)
-    session.start()
-    while session.current is not None and session.current.id != question_id:
-        session.answer(plain.get(session.current.id, "no"))
-    assert session.current is not None and session.current.id == question_id
-    return session
-
-
 @pytest.mark.parametrize("question_id", ["red_flags_now", "age", "duration"])
 @pytest.mark.parametrize(("flag", "said"), [(f, s) for f, ss in RED_FLAG_PHRASINGS.items() for s in ss])
 def test_a_red_flag_in_own_words_is_an_emergency_at_any_question(kb, question_id, flag, said):
-    events = _session_at(kb, question_id).answer(said)
+    events = session_at(kb, question_id).answer(said)
     emergencies = [e for e in events if isinstance(e, EmergencyEvent)]
     assert emergencies and flag in emergencies[0].findings, (said, events)
 
@@ -61,13 +51,13 @@ def test_a_denial_is_never_an_emergency(kb, question_id, said):
         session.answer("yes")  # "which ones?"
         session.answer("yes")  # then one by one: chest pain first
     else:
-        session = _session_at(kb, question_id)
+        session = session_at(kb, question_id)
     events = session.answer(said)
     assert not any(isinstance(e, EmergencyEvent) for e in events), (said, events)
 
 
 def test_a_partly_answered_list_says_what_it_understood_and_asks_the_rest(kb):
-    session = _session_at(kb, "red_flags_now")
+    session = session_at(kb, "red_flags_now")
     answer, following = session.answer("I don't have any chest pain")
     assert isinstance(answer, AnswerEvent) and answer.understood == "You said you have no chest pain."
     assert answer.to_dict()["understood"] == answer.understood
@@ -80,7 +70,7 @@ def test_a_partly_answered_list_says_what_it_understood_and_asks_the_rest(kb):
 
 
 def test_a_volunteered_finding_is_confirmed_in_one_short_turn(kb):
-    session = _session_at(kb, "age")
+    session = session_at(kb, "age")
     events = session.answer("I'm sixty two, and my hands tingle")
     assert events[0].intent == "number" and events[0].value == 62
     confirm = events[-1]
@@ -92,10 +82,7 @@ def test_a_volunteered_finding_is_confirmed_in_one_short_turn(kb):
 
 
 def test_a_volunteered_finding_denied_at_the_confirmation_is_dropped(kb):
-    session = Session(kb)
-    session.start()
-    session.answer("no")
-    session.answer("none of those")
+    session = session_at(kb, "age")
     events = session.answer("um, my knuckles hurt, I'm seventy")
     assert events[0].value == 70 and events[-1].reason == "confirm" and events[-1].findings == ("joint_pain",)
     after = session.answer("no, I meant my fingers")
@@ -103,7 +90,7 @@ def test_a_volunteered_finding_denied_at_the_confirmation_is_dropped(kb):
 
 
 def test_an_unanswered_question_is_asked_again_after_the_confirmation(kb):
-    session = _session_at(kb, "age")
+    session = session_at(kb, "age")
     events = session.answer("my fingers go numb")
     assert events[0].intent == "no_match" and events[-1].reason == "confirm"
     after = session.answer("yes")

@@ -187,6 +187,13 @@ class _Check:
         self.problem(container, key, path, f"unknown {what} '{value}'{did_you_mean(value, known)}")
         return False
 
+    def known_text(self, container: dict, key: str, path: str, known: Any, what: str) -> str:
+        """The text at ``key``, which must be one of ``known`` (a cause's source, a rule's level...)."""
+        value = self.text(container, key, path)
+        if value:
+            self.known(container, key, f"{path}.{key}", value, known, what)
+        return value
+
     def unexpected_keys(self, container: dict, allowed: tuple[str, ...], path: str) -> None:
         for key in container:
             if key not in allowed:
@@ -550,12 +557,8 @@ class _Builder:
         out: dict[str, Cause] = {}
         for cid, cause, path in c.entries(table, "causes"):
             c.unexpected_keys(cause, SCHEMA["causes.yaml: causes.ID"], path)
-            prev = c.text(cause, "prevalence", path)
-            if prev and prev not in prevalence:
-                c.problem(cause, "prevalence", f"{path}.prevalence", f"unknown word '{prev}'{did_you_mean(prev, prevalence)}")
-            source = c.text(cause, "source", path)
-            if source:
-                c.known(cause, "source", f"{path}.source", source, sources, "source")
+            prev = c.known_text(cause, "prevalence", path, prevalence, "word")
+            source = c.known_text(cause, "source", path, sources, "source")
             likelihoods: dict[str, float] = {}
             links = c.mapping(cause, "findings", f"{path}.findings")
             for fid, word in links.items():
@@ -606,12 +609,8 @@ class _Builder:
             rid = rule.get("id", f"#{index}")
             path = f"rules.{rid}"
             c.unexpected_keys(rule, SCHEMA["urgency.yaml: rules[]"], path)
-            level = c.text(rule, "level", path)
-            if level and level not in LEVELS:
-                c.problem(rule, "level", f"{path}.level", f"unknown level '{level}'{did_you_mean(level, LEVELS)}")
-            source = c.text(rule, "source", path)
-            if source:
-                c.known(rule, "source", f"{path}.source", source, sources, "source")
+            level = c.known_text(rule, "level", path, LEVELS, "level")
+            source = c.known_text(rule, "source", path, sources, "source")
             if "when" not in rule:
                 c.problem(rule, None, f"{path}.when", "is missing")
                 continue

@@ -514,7 +514,24 @@ PER_TEMPLATE = 10  # phrases a template contributes to a grammar: a hint for the
 QUANTITY_PHRASES = 1100  # the age and duration rules expand to this many phrases at most
 
 
+# Each question's grammar, made once per knowledge base: it is asked for at every turn (the speech
+# loop, the screen, `kiosk hear`), and expanding its templates takes ~11 ms (the age question's more).
+_GRAMMARS: dict[int, tuple[KnowledgeBase, dict[str, tuple[Question, Grammar]]]] = {}
+
+
 def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
+    cached = _GRAMMARS.get(id(kb))
+    if cached is None or cached[0] is not kb:
+        if len(_GRAMMARS) > 8:
+            _GRAMMARS.clear()
+        cached = _GRAMMARS[id(kb)] = (kb, {})
+    made = cached[1].get(question.id)
+    if made is None or made[0] is not question:
+        made = cached[1][question.id] = (question, _make_grammar(kb, question))
+    return made[1]
+
+
+def _make_grammar(kb: KnowledgeBase, question: Question) -> Grammar:
     vocab = kb.vocabulary
     names = list(COMMAND_INTENTS) + (["unknown"] if question.kind in ("number", "duration") else
                                      [*ANSWER_INTENTS] + (["none"] if question.choices else []))

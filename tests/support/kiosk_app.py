@@ -61,6 +61,12 @@ def kiosk(clock: Clock | None = None, *, staff_log: StaffLog | None = None, **ov
     return KioskApp(Settings(pin=PIN, **overrides), shipped_kb(), clock=clock or time.monotonic, staff_log=staff_log)
 
 
+def kiosk_on_a_clock(**overrides: Any) -> tuple[KioskApp, Clock]:
+    """The kiosk (as ``kiosk``) on a clock the test moves on, and that clock."""
+    clock = Clock()
+    return kiosk(clock, **overrides), clock
+
+
 def screen_lines(app: KioskApp) -> list[str]:
     """The screen as drawn, one string a terminal line, as a person (or a camera) sees it.
     Textual 8 has no public export of the drawn screen as text (its own SVG export_screenshot
@@ -89,10 +95,21 @@ async def idle_check(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def press(pilot: Any, *keys: str) -> None:
+    """Keys pressed, and the screen after them."""
+    await pilot.press(*keys)
+    await pilot.pause()
+
+
+async def click(pilot: Any, selector: str | None = None, **how: Any) -> None:
+    """A tap (on ``selector``, or where ``how`` says), and the screen after it."""
+    await pilot.click(selector, **how)
+    await pilot.pause()
+
+
 async def begin(pilot: Any) -> None:
     """Space on the welcome: the first question."""
-    await pilot.press("space")
-    await pilot.pause()
+    await press(pilot, "space")
 
 
 async def answer_until_the_end(pilot: Any, *, yes_to_red_flags: bool = False, limit: int = 40) -> list[str]:
@@ -109,8 +126,7 @@ async def answer_until_the_end(pilot: Any, *, yes_to_red_flags: bool = False, li
             key = "1"
         else:
             key = "2" if 2 in numbers else "1"
-        await pilot.press(key)
-        await pilot.pause()
+        await press(pilot, key)
     return asked
 
 
@@ -142,8 +158,6 @@ async def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
 
 async def open_staff(pilot: Any, pin: str = PIN) -> None:
     """The staff key and the PIN typed on the keys."""
-    await pilot.press("f12")
-    await pilot.pause()
+    await press(pilot, "f12")
     assert isinstance(pilot.app.screen, PinDialog)
-    await pilot.press(*pin, "enter")
-    await pilot.pause()
+    await press(pilot, *pin, "enter")
