@@ -422,10 +422,7 @@ def test_silence_while_a_read_back_waits_asks_the_question_again_with_its_button
 
 def test_silence_or_help_after_findings_read_back_show_the_question_that_follows(kb):
     for step in (Session.noinput, lambda s: s.apply(Intent("help"))):
-        session = Session(kb)
-        session.start()
-        session.answer("no")
-        session.answer("none of those")
+        session = session_at(kb, "age")
         events = session.answer("I am 50 and my hands tingle")  # age answered; tingling read back
         assert events[-1].reason == "confirm" and session.current.id == "duration"
         events = step(session)
@@ -435,10 +432,7 @@ def test_silence_or_help_after_findings_read_back_show_the_question_that_follows
 
 def test_thats_wrong_to_a_read_back_asks_the_question_again_not_the_one_before(kb):
     for reply in ("that is wrong", "that's not right", "go back"):
-        session = Session(kb)
-        session.start()
-        session.answer("no")
-        session.answer("none of those")
+        session = session_at(kb, "age")
         session.answer("seventy six", confidence=0.3)  # "You said 76. Is that right?"
         events = session.answer(reply)
         assert events[0].intent == "no" and events[-1].reason == "try_again", reply
@@ -448,12 +442,7 @@ def test_thats_wrong_to_a_read_back_asks_the_question_again_not_the_one_before(k
 def test_a_finding_said_after_it_was_denied_is_read_back_and_a_yes_corrects_it(kb):
     """"My fingers tingle" after "none of those" to numbness, tingling or weakness was "Sorry, I
     did not understand": the kiosk had understood, but held the earlier no."""
-    session = Session(kb)
-    session.start()
-    for line in ("no", "none of those", "50", "two weeks"):
-        session.answer(line)
-    while session.current.id != "nerve_signs":
-        session.answer("none of those" if session.current.kind == "multi" else "no")
+    session = session_at(kb, "nerve_signs")
     session.answer("none of those")
     asked = session.current.id
     events = session.answer("my fingers tingle")
