@@ -507,8 +507,6 @@ def main() -> int:
     parser.add_argument("--dfn", action="store_true", help="Whisper: DeepFilterNet3 noise removal in front")
     parser.add_argument("--no-rescore", action="store_true",
                         help="Whisper: no rescoring by sound against the question's phrases (kiosk/speech/rescore.py)")
-    parser.add_argument("--no-slow-look", action="store_true",
-                        help="Whisper: no third look (the utterance slowed down) when neither earlier reading is understood")
     parser.add_argument("--no-one-core", action="store_true", help="skip the taskset -c 0 kiosk hear pass")
     parser.add_argument("--misses", action="store_true", help="list every miss: what was said, heard, understood")
     args = parser.parse_args()
@@ -530,8 +528,6 @@ def main() -> int:
                 whisper["denoise"] = "dfn"
             if args.no_rescore:
                 whisper["rescore"] = False
-            if args.no_slow_look:
-                whisper["slow_look"] = False
             bench_whisper(clips, args.quick, whisper, sets)
         if args.engine in ("pocketsphinx", "all"):
             options: dict = {"noise_floor": args.noise_floor} if args.noise_floor is not None else {}
