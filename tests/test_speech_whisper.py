@@ -23,7 +23,6 @@ from kiosk.speech.recognizers.whisper_recognizer import (
     check_model,
     high_passed,
     hint_for,
-    played_at,
     shaped_like_an_answer,
     wheel_model_dir,
     without_repeats,
@@ -246,39 +245,6 @@ def test_a_reading_the_question_makes_nothing_of_gets_a_second_look_without_the_
     heard, understood = hear(whisper, kb, clips, question, said, voice, noise, SNR_DB[noise], seed)
     assert (understood.name, understood.value) == (intent, value), (heard.transcript, whisper.last)
     assert whisper.last is not None and not whisper.last.hinted  # the hinted reading was not it
-
-
-FESTIVAL = "festival:voice_cmu_us_slt_arctic_hts"
-
-
-@pytest.mark.parametrize("question, said, voice, noise, seed, intent, value", [
-    # "For the mountain year." with the hint and without; slowed: "for about a year for about a year for"
-    ("duration", "for about a year", "en-us", None, 0, "duration", 365),
-    # "You had a little little." / "You had a little bit, y'all" (bare yes, not an answer's shape)
-    ("numbness", "yeah a little", FESTIVAL, "white", 2, "yes", True),
-    ("duration", "for about a year", "flite:awb", "white", 1, "duration", 365),  # "What about a new year?"
-])
-def test_a_reading_neither_look_makes_sense_of_gets_a_third_look_slowed_down(
-        whisper, kb, clips, question, said, voice, noise, seed, intent, value):
-    """When neither the hinted reading nor the one without the hint means anything to the
-    question, the utterance played a tenth slower is decoded without the hint, and the answer is
-    heard (the bench's saved audio: espeak-ng +1, flite/festival +3 answers, no false accept more;
-    the seeds are the bench's)."""
-    heard, understood = hear(whisper, kb, clips, question, said, voice, noise, SNR_DB[noise], seed)
-    assert (understood.name, understood.value) == (intent, value), (heard.transcript, whisper.last)
-    assert whisper.last is not None and whisper.last.slowed and not whisper.last.hinted
-
-
-def test_a_slowed_utterance_is_longer_and_lower_at_the_same_loudness():
-    """Played at 0.9: a tenth longer, a 1 kHz tone at 900 Hz, its level kept; at 1.0 unchanged."""
-    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
-    tone = (0.5 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.float32)
-    slow = played_at(tone, 0.9)
-    assert slow.dtype == np.float32 and len(slow) == round(SAMPLE_RATE / 0.9)
-    peak_hz = np.argmax(np.abs(np.fft.rfft(slow))) * SAMPLE_RATE / len(slow)
-    assert abs(peak_hz - 900.0) < 2.0
-    assert abs(float(np.sqrt(np.mean(slow ** 2))) - float(np.sqrt(np.mean(tone ** 2)))) < 0.01
-    assert np.allclose(played_at(tone, 1.0), tone, atol=1e-5)
 
 
 def test_rumble_below_the_voice_is_faded_out_before_whisper_hears_it():

@@ -7,9 +7,8 @@ them go into Whisper's prompt (the "previous text" it conditions on), which make
 out as heard.
 
 Whisper hears the utterance with its rumble (below 150 Hz) faded out, and when the question's
-understanding makes nothing of the hinted reading, a second look without the hint decides, and
-when it makes nothing of that either, a third look without the hint at the utterance slowed
-by a tenth (``transcribe``; the figures are in docs/speech.md).
+understanding makes nothing of the hinted reading, a second look without the hint decides
+(``transcribe``; the figures are in docs/speech.md).
 
 Speed: Whisper's encoder is built for 30 s windows, and faster-whisper pads every utterance to
 30 s (about 0.8 s of compute here on one core for a two-second "yes"). CTranslate2 accepts a
@@ -88,12 +87,6 @@ HALLUCINATIONS_FILE = Path(__file__).resolve().parent.parent / "hallucinations.y
 # loudest band. Measured on the quick bench's saved audio: espeak-ng +5 and held-out +2 answers
 # in 160, hibari the same, flite/festival -1 of 240 and one false accept fewer (docs/speech.md).
 HIGH_PASS_HZ = 150.0
-# The third look hears the utterance played at this speed (slower and a little lower, as a tape
-# played slow): Whisper tiny reads a robotic voice's fast, flat words differently there. Measured
-# on the quick bench's saved audio, without the hint: espeak-ng +1 and flite/festival +3 answers,
-# no false accept more on any set; hinted, or other speeds, or the telephone band, or the spectral
-# gate: more answers but 1-7 more false accepts (docs/speech.md).
-SLOW_LOOK_SPEED = 0.9
 
 
 def default_threads() -> int:
@@ -121,7 +114,6 @@ class WhisperScored:
     compression: float
     rejected: str  # "" when kept, else why ("no speech", "unsure", "loop", "invented", "not an answer")
     hinted: bool = True  # decoded after the question's hint (False: the second look, without it)
-    slowed: bool = False  # decoded from the utterance slowed down, without the hint (the third look)
 
 
 def wheel_model_dir() -> Path | None:
@@ -247,17 +239,6 @@ def high_passed(samples: np.ndarray, hz: float) -> np.ndarray:
     return np.fft.irfft(spectrum * gain, len(samples)).astype(np.float32)
 
 
-def played_at(samples: np.ndarray, speed: float) -> np.ndarray:
-    """The utterance as a tape played at ``speed`` (0.9: a tenth slower and a tenth lower), in one
-    FFT: its spectrum kept bin for bin in a longer (or shorter) signal, at the same loudness."""
-    length = max(1, round(len(samples) / speed))
-    spectrum = np.fft.rfft(samples)
-    bins = length // 2 + 1
-    moved = np.zeros(bins, dtype=spectrum.dtype)
-    moved[: min(bins, len(spectrum))] = spectrum[:bins]
-    return (np.fft.irfft(moved, length) * (length / len(samples))).astype(np.float32)
-
-
 def compression_ratio(text: str) -> float:
     raw = text.encode("utf-8")
     return len(raw) / max(1, len(zlib.compress(raw)))
@@ -285,8 +266,7 @@ class WhisperRecognizer:
 
     def __init__(self, model_dir: Path | None = None, *, beam_size: int = BEAM_SIZE, pad_s: float | None = PAD_S,
                  hint: bool = True, threads: int | None = None, verify: bool = True,
-                 knowledge: KnowledgeBase | None = None, rescore: bool = True, second_look: bool = True,
-                 slow_look: bool = True) -> None:
+                 knowledge: KnowledgeBase | None = None, rescore: bool = True, second_look: bool = True) -> None:
         """``pad_s`` None: the full 30 s window (faster-whisper's own behaviour, for measuring).
         ``threads`` None: one per core this process may use, at most MAX_THREADS.
         ``knowledge``: the questions whose answers' shape is judged (None: those of the grammar
@@ -294,9 +274,7 @@ class WhisperRecognizer:
         ``rescore``: a reading that sounds like one of the question's phrases, but means something
         else, is taken as that phrase (kiosk/speech/rescore.py), where the CMU dictionary is.
         ``second_look``: a hinted reading the question's understanding makes nothing of is
-        decoded again without the hint (see ``transcribe``).
-        ``slow_look``: when the second look means nothing either, the utterance slowed down is
-        decoded without the hint (a third look; only with ``second_look``)."""
+        decoded again without the hint (see ``transcribe``)."""
         import ctranslate2
 
         folder = Path(model_dir) if model_dir is not None else wheel_model_dir()
@@ -313,7 +291,7 @@ class WhisperRecognizer:
         self.load_s = time.perf_counter() - began
         self.model = f"{MODEL_NAME} ({folder})"
         self.beam_size, self.pad_s, self.hint, self.threads = beam_size, pad_s, hint, threads
-        self.second_look, self.slow_look = second_look, slow_look
+        self.second_look = second_look
         self.front_end = None  # noise removal is the pipeline's stage, not this recognizer's
         # -1: the model's own list of symbols never to write; then the control tokens
         self._suppress = [-1, *self._tokenizer.controls]
@@ -375,22 +353,13 @@ class WhisperRecognizer:
         look without the hint (``second_look``): the hint pulls a robotic voice's words towards
         the question's phrases ("You've had a look at all." for "yeah a little"), and without it
         Whisper writes what it hears. The encoder runs once for both (the same scores as
-        generate() on the features, which encodes them itself). When the second look means
-        nothing either, a third look hears the utterance slowed by a tenth, without the hint
-        (``slow_look``): espeak-ng's "for about a year", written "For the mountain year." with
-        the hint and without, is "for about a year" there. Not hinted: hinted, Whisper bent
-        out-of-scope speech heard a third way into answers ("Where is the tingling?")."""
+        generate() on the features, which encodes them itself)."""
         features, window = self._encoded(high_passed(samples, HIGH_PASS_HZ))
         transcript, scored = self._read(features, self._prompt, window)
         if self.second_look and self.hint and scored.rejected != "no speech" and not self._understood(transcript):
             second, second_scored = self._read(features, self._bare_prompt, window)
             if self._understood(second):
                 transcript, scored = second, replace(second_scored, hinted=False)
-            elif self.slow_look:
-                slow, slow_window = self._encoded(high_passed(played_at(samples, SLOW_LOOK_SPEED), HIGH_PASS_HZ))
-                third, third_scored = self._read(slow, self._bare_prompt, slow_window)
-                if self._understood(third):
-                    transcript, scored = third, replace(third_scored, hinted=False, slowed=True)
         self.last = scored
         return transcript
 
