@@ -57,10 +57,11 @@ def respond(session: Session, line: str) -> list[Event]:
     events = session.choose(value)
     if not events and session.current is not None:  # no such button: say so, lose nothing
         waiting = session.read_back  # "Is that right?" has its own two buttons
-        asked = waiting.text if waiting is not None else session.current.text
-        text = f"{session.kb.prompts['no_such_key']} {asked}"
-        events = [RepromptEvent(waiting.question if waiting else session.current.id, "no_such_key", text,
-                                options=waiting.options if waiting else ())]
+        if waiting is not None:
+            qid, asked, options = waiting.question, waiting.text, waiting.options
+        else:
+            qid, asked, options = session.current.id, session.current.text, ()
+        events = [RepromptEvent(qid, "no_such_key", f"{session.kb.prompts['no_such_key']} {asked}", options=options)]
     return events
 
 

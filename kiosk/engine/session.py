@@ -59,8 +59,8 @@ class _Confirm:
     question: str  # the question they were said at
     findings: tuple[str, ...]  # volunteered findings, counted on a yes
     answered: bool  # the question itself was answered, so the interview moves on after this
+    reprompt: RepromptEvent  # the read-back itself: its text and its Yes / No buttons, said again on "repeat"
     heard: Intent | None = None  # an answer heard with low confidence, recorded only on a yes
-    reprompt: RepromptEvent | None = None  # the read-back, said again on "repeat"
 
 SAFETY_TRIES = 3  # answers in a row not understood or not heard at a safety question, then the next step
 OPEN_AFTER_TRIES = 1  # an answer not understood or not heard at a safety question leaves it open
@@ -188,7 +188,7 @@ class Session:
             return []
         shown: list[Event] = []
         if self._confirm is not None:  # a command key while "Is that right?" waits
-            if intent.name == "repeat" and self._confirm.reprompt is not None:
+            if intent.name == "repeat":
                 return [self._confirm.reprompt]
             shown = self._drop_confirm()
             if intent.name not in ("help", "why"):
@@ -273,7 +273,7 @@ class Session:
             return events if events[1:] else events + self._unclear("no_match")
         said = " ".join(self.kb.findings[f].said_yes for f in fresh)
         prompt = self._read_back_event(question.id, said, fresh)
-        self._confirm = _Confirm(question.id, fresh, answered, reprompt=prompt)
+        self._confirm = _Confirm(question.id, fresh, answered, prompt)
         return events[:1] + [prompt]
 
     def _news(self, reading: Reading) -> tuple[str, ...]:
@@ -305,7 +305,7 @@ class Session:
 
     def _confirm_key(self, number: int) -> list[Event]:
         """Key 1 (Yes) or 2 (No) to "Is that right?": the same as saying it."""
-        assert self._confirm is not None and self._confirm.reprompt is not None
+        assert self._confirm is not None
         for option in self._confirm.reprompt.options:
             if option.number == number:
                 pending, self._confirm = self._confirm, None
@@ -358,7 +358,7 @@ class Session:
         fresh = self._news(reading)
         said = " ".join([self._read_back(question, intent)] + [self.kb.findings[f].said_yes for f in fresh])
         prompt = self._read_back_event(question.id, said, fresh)
-        self._confirm = _Confirm(question.id, fresh, False, intent, prompt)
+        self._confirm = _Confirm(question.id, fresh, False, prompt, intent)
         return [AnswerEvent(question.id, text, intent.name, intent.value, intent.confidence), prompt]
 
     def _read_back_event(self, qid: str, said: str, findings: tuple[str, ...]) -> RepromptEvent:
