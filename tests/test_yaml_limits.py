@@ -35,13 +35,15 @@ HOSTILE: dict[str, bytes] = {
     "deep block nesting": "".join(f"{'  ' * n}k{n}:\n" for n in range(200)).encode(),
     "stray non-UTF-8 byte": b"a: 1\nb: caf\xe9\n",
     "control character": b"a: 1\nb: bell\x07\n",
+    "control character after accents": "a: café\nb: éé bell\x07\n".encode(),
     "python tag": b"a: !!python/object/apply:os.system ['echo hi']\n",
     "bad date": b"a: 2026-13-45\n",
     "tab indentation": b"a:\n\tb: 1\n",
     "unclosed quote": b'a: "open\nb: 2\n',
     "two documents": b"a: 1\n---\nb: 2\n",
 }
-LINES = {"stray non-UTF-8 byte": 2, "control character": 2, "list as a key": 1}
+LINES = {"stray non-UTF-8 byte": 2, "control character": 2, "control character after accents": 2,
+         "list as a key": 1}
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
