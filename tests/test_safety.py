@@ -27,6 +27,7 @@ from kiosk.ui.screens.result import result_speech
 from kiosk.ui.widgets.answer_buttons import AnswerButtons
 from tests.support import SimulatedPatient, Story
 from tests.support.probes import load_probes, run_probe
+from tests.support.sessions import session_at, started
 from tests.support.stories import Expectation
 from tests.support.kiosk_app import (
     IDLE_TIMEOUT,
@@ -73,6 +74,23 @@ def test_the_clinicians_summary_gives_the_urgency_the_patient_was_given(kb):
     assert set(summary.unsure) == {"chest pain", "trouble breathing", "sudden weakness on one side",
                                    "sudden trouble speaking"}
     assert "Urgency: EMERGENCY" in summary.text() and "URGENCY EMERGENCY: STAFF-CHECK-LEFT" in summary.compact()
+
+
+@pytest.mark.parametrize("said, denied", [
+    ("I have chest pain", set()),
+    ("chest pain but I can breathe fine", {"trouble breathing"}),
+])
+def test_the_summary_never_says_no_to_a_warning_sign_nobody_asked_about(kb, said, denied):
+    """Naming one warning sign stops the interview there: the summary once listed the signs the
+    patient never got to ("no: trouble breathing, sudden weakness on one side...") as denied."""
+    result = started(kb).answer(said)[-1]
+    assert isinstance(result, ResultEvent) and result.summary is not None
+    assert result.summary.yes == ("chest pain",)
+    assert set(result.summary.no) == denied
+    # Naming a sign that is not a red flag still says the others are absent (the list was read out).
+    session = session_at(kb, "warning_signs")
+    session.answer("my lips tingle")
+    assert session.current is not None and session.current.id == "age"
 
 
 PROBE_PREFIX = {"chest_pain": "chest_pain_", "breathing_difficulty": "breathing_", "sudden_weakness_one_side": "weakness_",

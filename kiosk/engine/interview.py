@@ -175,6 +175,10 @@ class Interview:
             return "no_match"
         picked = set(intent.value or [])
         doubted_flags: list[str] = []  # "not sure about the chest pain": asked on its own, never dropped
+        # Naming some of a list says the rest are absent, except when a red flag is named: the
+        # interview stops there, and the clinician's summary must not say "no trouble breathing"
+        # of a sign nobody asked about or denied.
+        infer_rest = bool(picked) and not self._names_a_red_flag(question, picked)
         for choice in question.choices:
             if choice.id in picked:
                 findings.update(dict(choice.sets))
@@ -186,7 +190,7 @@ class Interview:
                         doubted_flags.append(fid)
                     else:
                         findings[fid] = None
-            elif question.kind == "multi" and (picked or choice.id in intent.denied):
+            elif question.kind == "multi" and (infer_rest or choice.id in intent.denied):
                 findings.update({fid: not value for fid, value in choice.sets if fid not in findings})
         if not picked:  # partly answered ("no numbness"): ask about the rest one at a time
             rest = [f for f in question.findings if f not in findings]
@@ -194,6 +198,10 @@ class Interview:
         elif doubted_flags:
             self.state.pending = doubted_flags + [f for f in self.state.pending if f not in doubted_flags]
         return None
+
+    def _names_a_red_flag(self, question: Question, picked: set[str]) -> bool:
+        return any(value and self.kb.findings[fid].red_flag
+                   for choice in question.choices if choice.id in picked for fid, value in choice.sets)
 
     def note(self, said: dict[str, bool]) -> None:
         """Findings the patient described outside the question (a red flag said at any question,
