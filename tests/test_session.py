@@ -452,3 +452,18 @@ def test_a_finding_said_after_it_was_denied_is_read_back_and_a_yes_corrects_it(k
         events = session.answer("none of those" if session.current.kind == "multi" else "no")
     summary = events[-1].summary
     assert "tingling" in summary.yes and "tingling" not in summary.no, (asked, summary)
+
+
+def test_a_finding_said_again_once_held_is_thanked_for_not_misunderstood(kb):
+    """"My fingers tingle" a second time, once tingling was noted, was "Sorry, I did not
+    understand": now the kiosk says it has that already, asks the question again, and a patient
+    who keeps saying it is offered the keys as after any answer that does not fit."""
+    session = session_at(kb, "joint_signs")
+    session.answer("my fingers tingle")
+    session.answer("yes")  # "You said you get tingling in your hands. Is that right?"
+    first = session.answer("my fingers tingle")[-1]
+    assert first.reason == "known" and first.text.startswith(kb.prompts["already_known"])
+    assert kb.questions["joint_signs"].text in first.text and not first.offer_keys
+    again = session.answer("my fingers tingle")[-1]
+    assert again.reason == "known" and again.offer_keys
+    assert session.current.id == "joint_signs"

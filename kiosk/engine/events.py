@@ -119,7 +119,8 @@ class AnswerEvent:
 class RepromptEvent:
     """Said when an answer was not understood (or help/why was asked) before asking again.
 
-    reason: "no_match", "noinput", "out_of_range", "help", "why", "confirm" or "restart" ("do you
+    reason: "no_match", "noinput", "out_of_range", "known" (said again only what is held), "help",
+    "why", "confirm" or "restart" ("do you
     want to start again?": a yes or a second "start over" starts over).
     attempt counts the failed tries at this question; ``offer_keys`` is set once voice has
     failed twice, so the front end points at the on-screen keys.

@@ -170,7 +170,7 @@ class Prompts:
         if attempt >= KEYS_AFTER_FAILED_TRIES:
             return f"{self.texts['reprompt_keys']} {question.short_text or question.text}"
         hint = self.texts.get(f"hint_{kind}", "")
-        lead = self.texts["noinput" if reason == "noinput" else "no_match"]
+        lead = self.texts[{"noinput": "noinput", "known": "already_known"}.get(reason, "no_match")]
         return f"{lead} {question.text} {hint}".strip()
 
 

@@ -80,7 +80,7 @@ REQUIRED_PROMPTS = ("no_match", "noinput", "out_of_range", "reprompt_keys", "dis
                     "staff_check_advice", "no_such_key", "key_number_under", "key_number_between",
                     "key_number_over", "key_duration_under", "key_duration_between", "key_duration_over",
                     "confirm", "not_sure_about", "said_number", "said_duration", "said_unknown", "said_none",
-                    "said_choices", "try_again")
+                    "said_choices", "try_again", "already_known")
 # Words on the kiosk's screens (kiosk/ui): in prompts.yaml so staff can edit them; all required,
 # so a missing one is a load error with its file, not a blank on a patient's screen.
 SCREEN_PROMPTS = (

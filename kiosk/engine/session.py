@@ -269,6 +269,8 @@ class Session:
             first = events[0]
             if (intent.denied or intent.unsure) and isinstance(first, AnswerEvent):
                 events[0] = replace(first, understood=self._understood(question.id, intent))
+        if not fresh and not events[1:] and reading.volunteered:  # told again what it holds
+            return events + self._unclear("known")
         if not fresh or self.finished:
             return events if events[1:] else events + self._unclear("no_match")
         said = " ".join(self.kb.findings[f].said_yes for f in fresh)
