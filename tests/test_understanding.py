@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pytest
 from tests.support.yamldata import read_data
 
+from kiosk.engine.loader import load_knowledge_base
 from kiosk.engine.templates import days_since
 from kiosk.engine.understanding import grammar_for, normalize, understand
 from kiosk.paths import intents_dir
@@ -84,3 +86,18 @@ def test_since_christmas_or_a_month_is_the_days_since_then(kb):
     for said, month_day in (("since Christmas", "12-25"), ("since March", "03-01"), ("it started in the summer", "07-01")):
         intent = understand(kb, kb.questions["duration"], said)
         assert (intent.name, intent.value) == ("duration", days_since(month_day, today)), said
+
+
+def test_the_clause_words_are_the_yaml_s_and_staff_can_add_one(kb, tmp_path):
+    """Which words deny and which say "fine" are vocabulary.yaml's `clauses:` (not Python): a
+    clinic that adds "dandy" to `fine` has "my eyesight is dandy" read as no blurry sight."""
+    question = kb.questions["eye_signs"]
+    assert understand(kb, question, "my eyesight is dandy").value == ["vision_problems"]
+    assert "dont" in kb.clauses.deny and "cant" in kb.clauses.complaint_negatives  # as read: no apostrophes
+    folder = tmp_path / "intents"
+    shutil.copytree(intents_dir(), folder)
+    vocabulary = folder / "vocabulary.yaml"
+    text = vocabulary.read_text(encoding="utf-8")
+    vocabulary.write_text(text.replace('  fine: ["fine",', '  fine: ["dandy", "fine",', 1), encoding="utf-8")
+    edited = load_knowledge_base(folder)
+    assert understand(edited, edited.questions["eye_signs"], "my eyesight is dandy").denied == ("vision_problems",)

@@ -61,6 +61,10 @@ BREAKAGES = [
              '{"[last] christmas": "12-32"}', '{"[last] christmas": "12-32"},',
              'lists.since[8]: an item is a template, {"template": number} for the number it stands for, '
              'or {"template": "MM-DD"} for the days since that day of the year'),
+    Breakage("missing clause list", "vocabulary.yaml", '  still_not: ["now", "anymore", "today", "moment", "currently", "lately", "recently", "really"]\n',
+             "", "clauses:", "clauses.still_not: is missing"),
+    Breakage("misspelt clause list", "vocabulary.yaml", '  fine: ["fine",', '  fines: ["fine",', '"ace", "champion"]',
+             "clauses.fines: unknown key (did you mean 'fine'?)"),
     Breakage("quantity without its rule", "vocabulary.yaml", '  duration: "(<halves>|', '  durations: "(<halves>|', "  duration:",
              "findings.duration: a duration needs the rule 'duration' in vocabulary.yaml: how patients say it",
              "findings.yaml"),

@@ -196,6 +196,28 @@ class InterviewSettings:
 
 
 @dataclass(frozen=True)
+class ClauseWords:
+    """vocabulary.yaml `clauses:`: how an answer is cut into clauses and which words deny what
+    they name, as the answer is read (lower case, no apostrophes: "don't" is "dont")."""
+
+    deny: frozenset[str]
+    deny_phrases: tuple[str, ...]
+    complaint_negatives: frozenset[str]  # the deny words too
+    breaks: frozenset[str]
+    joins: frozenset[str]
+    subjects: frozenset[str]
+    pronouns: frozenset[str]
+    openers: frozenset[str]
+    fillers: frozenset[str]
+    fine: frozenset[str]
+    links: frozenset[str]
+    still_not: frozenset[str]
+
+
+CLAUSE_LISTS = tuple(ClauseWords.__dataclass_fields__)  # every one required in vocabulary.yaml
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     findings: dict[str, Finding]
     questions: dict[str, Question]
@@ -206,6 +228,7 @@ class KnowledgeBase:
     answers: AnswerPhrases
     prompts: Prompts
     settings: InterviewSettings
+    clauses: ClauseWords
     vocabulary: Vocabulary = field(default_factory=Vocabulary)  # lists and rules the templates share
 
     def band(self, band_id: str) -> tuple[Finding, Band] | None:

@@ -19,11 +19,13 @@ from kiosk.yamlread import LineDict, LineList, Problem, did_you_mean, line_of, r
 from .answer_keys import MAX_KEYS, with_derived_keys
 from .conditions import ConditionReader
 from .knowledge import (
+    CLAUSE_LISTS,
     LEVELS,
     AnswerPhrases,
     Band,
     Cause,
     ChoiceDef,
+    ClauseWords,
     Finding,
     InterviewSettings,
     KnowledgeBase,
@@ -57,7 +59,8 @@ INTERVIEW_LIMITS: dict[str, tuple[float, float, type]] = {
 # one row there.
 SCHEMA: dict[str, tuple[str, ...]] = {
     "sources.yaml: sources.ID": ("title", "kind", "file"),
-    "vocabulary.yaml": ("lists", "rules"),
+    "vocabulary.yaml": ("lists", "rules", "clauses"),
+    "vocabulary.yaml: clauses": CLAUSE_LISTS,
     "answers.yaml": (*ANSWER_KEYS, "screens"),
     "answers.yaml: screens": SCREEN_KEYS,
     "findings.yaml: findings.ID": ("kind", "label", "question", "short", "said_yes", "said_no", "help", "why",
@@ -244,6 +247,7 @@ class _Builder:
     def build(self) -> KnowledgeBase:
         sources = self._sources()
         self.vocabulary = self._vocabulary()
+        self.clauses = self._clauses()
         answers = self._answers()
         prompts = self._prompts()
         findings = self._findings()
@@ -253,7 +257,7 @@ class _Builder:
         findings = with_derived_keys(findings, rules, prompts)
         self._check_key_count(findings)
         return KnowledgeBase(findings, questions, causes, rules, levels, sources, answers, prompts, settings,
-                             self.vocabulary)
+                             self.clauses, self.vocabulary)
 
     # -- vocabulary.yaml ------------------------------------------------------------------
     def _vocabulary(self) -> Vocabulary:
@@ -287,6 +291,16 @@ class _Builder:
         for name, text in rules.items():
             self._template(c, rules_raw, name, f"rules.{name}", text, vocab)
         return vocab
+
+    def _clauses(self) -> ClauseWords:
+        c = self.check("vocabulary.yaml")
+        raw = c.mapping(self.data["vocabulary.yaml"], "clauses", "clauses")
+        c.unexpected_keys(raw, SCHEMA["vocabulary.yaml: clauses"], "clauses")
+        # Read as the understanding reads an answer: "don't" is the word "dont".
+        said = {name: tuple(normalize(word) for word in c.texts(raw, name, "clauses")) for name in CLAUSE_LISTS}
+        sets = {name: frozenset(words) for name, words in said.items() if name != "deny_phrases"}
+        sets["complaint_negatives"] |= sets["deny"]
+        return ClauseWords(deny_phrases=said["deny_phrases"], **sets)
 
     @staticmethod
     def _valued_items(c: _Check, container: dict, name: str, raw: list) -> list[tuple[str, float | str | None]]:

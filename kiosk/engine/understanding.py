@@ -25,40 +25,13 @@ from typing import Literal, cast
 from rapidfuzz.distance import OSA
 
 from .events import COMMAND_INTENTS, Intent, IntentName
-from .knowledge import KnowledgeBase, Question
+from .knowledge import ClauseWords, KnowledgeBase, Question
 from .numbers import tidy_number
 from .templates import Compiler, expand, negated
 
 ANSWER_INTENTS = ("yes", "no", "unknown")
 State = Literal["yes", "no", "unknown"]
-# A word that denies what follows it in its clause. "can't" is not one: "I can't feel my
-# fingers" is a complaint, and the templates that say so include the word.
-NEGATORS = frozenset({"no", "not", "never", "without", "nor", "none", "dont", "doesnt", "didnt", "havent",
-                      "hasnt", "hadnt", "isnt", "arent", "wasnt", "werent", "wont", "aint", "neither"})
-# Words that deny a finding named after them, though none of their words does alone ("nothing
-# helps my numbness" is a complaint): "there's nothing wrong with my breathing".
-DENYING_PHRASES = ("nothing wrong", "nothing the matter", "nothing up with", "no problem with", "no problems with")
-# A complaint said in the negative ("I can't breathe properly", "I don't drink enough"): a bare
-# "no" after it agrees with it rather than denying it.
-NEGATIVE_FORMS = NEGATORS | {"cant", "cannot", "couldnt", "unable"}
-# Words after which a new clause starts ("and I…", "but…").
-BREAKS = frozenset({"but", "though", "although", "however", "also", "plus", "except", "whereas", "besides",
-                    "otherwise", "apart", "anyway"})
-JOINS = frozenset({"and", "or", "so", "then", "cos", "cause"})  # not "when": "not when I write" stays one clause
-SUBJECTS = frozenset({"i", "im", "ive", "id", "ill", "my", "me", "it", "its", "they", "theyre", "the", "there",
-                      "theres", "she", "he", "we", "both", "one", "sometimes", "lately", "recently", "yes", "yeah",
-                      "no", "not", "nope", "nah", "also", "plus", "that", "this", "these", "those", "and"})
-PRONOUNS = frozenset({"i", "im", "ive", "id", "ill", "my", "it", "its", "they", "theyre", "she", "he", "we", "both"})
-OPENERS = frozenset({"yes", "yeah", "yep", "yup", "no", "nope", "nah", "well", "okay", "ok"})
-FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ehm", "hmm", "hm", "ah", "uhm", "honestly",
-                     "actually", "basically", "literally", "yknow"})
-# A clause that only says "not now" denies what the clause before it described ("I had chest
-# pain yesterday but not now").
-# "my eyesight's fine", "no, my balance is ok": the finding is named only to say it is fine.
-FINE = frozenset({"fine", "ok", "okay", "good", "normal", "alright", "perfect", "great", "grand", "ace", "champion"})
-LINKS = frozenset({"is", "are", "seems", "seem", "feels", "feel", "has", "have", "been", "s", "all", "totally", "as",
-                   "perfectly", "pretty", "absolutely", "completely", "quite", "both"})
-STILL_NOT = frozenset({"now", "anymore", "today", "moment", "currently", "lately", "recently", "really"})
+# Which words deny, and where a clause starts, are vocabulary.yaml's `clauses:` (kb.clauses).
 
 
 def _allowed_typos(length: int) -> int:
@@ -180,7 +153,8 @@ def understand(kb: KnowledgeBase, question: Question, text: str) -> Intent:
 
 
 def read(kb: KnowledgeBase, question: Question, text: str) -> Reading:
-    tokens, breaks = _tokens(text)
+    words = kb.clauses
+    tokens, breaks = _tokens(words, text)
     if not tokens:
         return Reading(Intent("no_match"))
     patterns = _patterns(kb)
@@ -189,8 +163,8 @@ def read(kb: KnowledgeBase, question: Question, text: str) -> Reading:
     if command:
         return Reading(Intent(cast(IntentName, command)))
     mentions = _find(kb, question, patterns, joined, tokens)
-    clause = _clauses(tokens, breaks, {m.end for m in mentions if m.key.startswith(("finding:", "choice:"))})
-    mentions = _with_states(mentions, tokens, clause, frozenset(kb.red_flags()))
+    clause = _clauses(words, tokens, breaks, {m.end for m in mentions if m.key.startswith(("finding:", "choice:"))})
+    mentions = _with_states(words, mentions, tokens, clause, frozenset(kb.red_flags()))
     if not mentions and question.kind not in ("number", "duration"):
         mentions = _fuzzy_whole(kb, question, tokens)
     red = tuple(dict.fromkeys(m.key[8:] for m in mentions if m.key.startswith("finding:") and m.state == "yes"
@@ -208,7 +182,7 @@ def read(kb: KnowledgeBase, question: Question, text: str) -> Reading:
     return Reading(intent, red, volunteered, tuple(mentions))
 
 
-def _tokens(text: str) -> tuple[list[str], set[int]]:
+def _tokens(words: ClauseWords, text: str) -> tuple[list[str], set[int]]:
     """Words with fillers dropped, and the word indices where a comma, full stop or ? fell."""
     tokens: list[str] = []
     breaks: set[int] = set()
@@ -217,10 +191,10 @@ def _tokens(text: str) -> tuple[list[str], set[int]]:
     text = re.sub(r"\b([A-Za-z]+)['\u2019]s (?=(been|got|gone|had)\b)", _apostrophe_has, text)
     text = re.sub(r"\b([A-Za-z]+)['\u2019]s\b", _apostrophe_s, text)
     for part in re.split(r"[,;:!?]|\.(?!\d)|\s-\s|\u2014|\.\.\.", text):
-        words = [w for w in normalize(part).split() if w not in FILLERS]
-        if words and tokens:
+        said = [w for w in normalize(part).split() if w not in words.fillers]
+        if said and tokens:
             breaks.add(len(tokens))
-        tokens += words
+        tokens += said
     while tokens and tokens[0] in ("well", "so", "oh", "okay", "ok", "hmm") and len(tokens) > 1 \
             and tokens[1] not in ("no", "nope", "nah"):
         tokens.pop(0)
@@ -252,7 +226,7 @@ def _whole_command(patterns: _Patterns, joined: str) -> str | None:
     return None
 
 
-def _clauses(tokens: list[str], breaks: set[int], ends: set[int]) -> list[int]:
+def _clauses(words: ClauseWords, tokens: list[str], breaks: set[int], ends: set[int]) -> list[int]:
     """The clause number of each word. ``ends``: word indices just after a named finding."""
     out: list[int] = []
     number = 0
@@ -260,12 +234,13 @@ def _clauses(tokens: list[str], breaks: set[int], ends: set[int]) -> list[int]:
         prev = tokens[i - 1] if i else ""
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         starts_clause = i > 0 and (
-            word in BREAKS
-            or (i in breaks and (word in SUBJECTS or word in JOINS or word in NEGATORS or prev in OPENERS))
-            or (word in JOINS and nxt in SUBJECTS)
-            or (i in ends and word in PRONOUNS)  # "no numbness I do have tingling"
+            word in words.breaks
+            or (i in breaks and (word in words.subjects or word in words.joins or word in words.deny
+                                 or prev in words.openers))
+            or (word in words.joins and nxt in words.subjects)
+            or (i in ends and word in words.pronouns)  # "no numbness I do have tingling"
             # "no I get pins and needles": the "no" answers the question, it does not deny
-            or (prev in OPENERS and (i == 1 or out[i - 2] != out[i - 1]) and word in PRONOUNS))
+            or (prev in words.openers and (i == 1 or out[i - 2] != out[i - 1]) and word in words.pronouns))
         number += starts_clause
         out.append(number)
     return out
@@ -317,14 +292,15 @@ def _is_red_flag(key: str, red: frozenset[str]) -> bool:
     return key.startswith("finding:") and key[8:] in red
 
 
-def _said_fine(tokens: list[str], end: int, clause: list[int], c: int) -> bool:
-    words = [tokens[i] for i in range(end, len(tokens)) if clause[i] == c]
-    while words and words[0] in LINKS:
-        words.pop(0)
-    return bool(words) and words[0] in FINE
+def _said_fine(words: ClauseWords, tokens: list[str], end: int, clause: list[int], c: int) -> bool:
+    after = [tokens[i] for i in range(end, len(tokens)) if clause[i] == c]
+    while after and after[0] in words.links:
+        after.pop(0)
+    return bool(after) and after[0] in words.fine
 
 
-def _with_states(mentions: list[Mention], tokens: list[str], clause: list[int], red: frozenset[str]) -> list[Mention]:
+def _with_states(words: ClauseWords, mentions: list[Mention], tokens: list[str], clause: list[int],
+                 red: frozenset[str]) -> list[Mention]:
     """Mark each finding denied, unsure or present from the words around it in its clause."""
     named = [m for m in mentions if m.key.startswith(("finding:", "choice:"))]
     inside = {i for m in named for i in range(m.start, m.end)}
@@ -345,30 +321,30 @@ def _with_states(mentions: list[Mention], tokens: list[str], clause: list[int], 
             # A red flag said with a hedge ("I think I might be having a stroke") still counts:
             # safety first. Any other hedged finding is "not sure".
             state = "yes" if _is_red_flag(m.key, red) else "unknown"
-        elif _said_fine(tokens, m.end, clause, c) or _denies(before) or (after and after[0] in NEGATORS) \
-                or (_denied_by_next_clause(c, mentions, named, tokens, clause)
-                    and not any(t in NEGATIVE_FORMS for t in tokens[m.start:m.end])):
+        elif _said_fine(words, tokens, m.end, clause, c) or _denies(words, before) or (after and after[0] in words.deny) \
+                or (_denied_by_next_clause(words, c, mentions, named, tokens, clause)
+                    and not any(t in words.complaint_negatives for t in tokens[m.start:m.end])):
             # (a complaint said in the negative, "I don't drink enough, no": the "no" agrees)
             state = "no"
         out.append(Mention(m.key, m.start, m.end, state))
     return out
 
 
-def _denies(before: list[str]) -> bool:
+def _denies(words: ClauseWords, before: list[str]) -> bool:
     """A denial in the clause before the finding: "not", "don't"…, or "nothing wrong with"."""
     said = " " + " ".join(before) + " "
-    return any(t in NEGATORS for t in before) or any(f" {p} " in said for p in DENYING_PHRASES)
+    return any(t in words.deny for t in before) or any(f" {p} " in said for p in words.deny_phrases)
 
 
-def _denied_by_next_clause(c: int, mentions: list[Mention], named: list[Mention], tokens: list[str],
-                           clause: list[int]) -> bool:
+def _denied_by_next_clause(words: ClauseWords, c: int, mentions: list[Mention], named: list[Mention],
+                           tokens: list[str], clause: list[int]) -> bool:
     """"I had chest pain yesterday, but not now": the next clause only denies."""
-    words = [t for t, k in zip(tokens, clause) if k == c + 1]
-    if not words or any(clause[m.start] == c + 1 for m in named):
+    said = [t for t, k in zip(tokens, clause) if k == c + 1]
+    if not said or any(clause[m.start] == c + 1 for m in named):
         return False
-    words = [w for w in words if w not in BREAKS and w not in ("at", "the", "right", "any", "more", "so", "much")]
-    return bool(words) and words[0] in ("not", "no", "never", "none") and (
-        len(words) == 1 or all(w in STILL_NOT or w in NEGATORS for w in words))
+    said = [w for w in said if w not in words.breaks and w not in ("at", "the", "right", "any", "more", "so", "much")]
+    return bool(said) and said[0] in ("not", "no", "never", "none") and (
+        len(said) == 1 or all(w in words.still_not or w in words.deny for w in said))
 
 
 def _standalone(mentions: list[Mention], clause: list[int]) -> set[str]:

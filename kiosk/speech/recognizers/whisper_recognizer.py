@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.engine.knowledge import KnowledgeBase
-from kiosk.engine.understanding import FILLERS, Grammar, normalize, read, understand
+from kiosk.engine.understanding import Grammar, normalize, read, understand
 
 from ..protocols import SAMPLE_RATE, Transcript
 from ..rescore import SoundRescorer
@@ -211,7 +211,7 @@ def shaped_like_an_answer(kb: KnowledgeBase, question_id: str, text: str) -> boo
     reading = read(kb, question, text)
     if reading.intent.name not in ("yes", "no"):
         return True
-    words = [w for w in normalize(text).split() if w not in FILLERS]
+    words = [w for w in normalize(text).split() if w not in kb.clauses.fillers]
     if len(words) < BARE_MIN_WORDS or reading.red_flags:
         return True
     mentions = reading.mentions
