@@ -83,7 +83,8 @@ def test_since_christmas_or_a_month_is_the_days_since_then(kb):
     """It was a fixed 60 days, wrong for most of the year (on 1 December, 341): the band it
     falls in (weeks or months) changes the causes and the urgency."""
     today = date.today()
-    for said, month_day in (("since Christmas", "12-25"), ("since March", "03-01"), ("it started in the summer", "07-01")):
+    for said, month_day in (("since Christmas", "12-25"), ("since March", "03-01"), ("it started in the summer", "07-01"),
+                            ("since last winter", "01-15")):
         intent = understand(kb, kb.questions["duration"], said)
         assert (intent.name, intent.value) == ("duration", days_since(month_day, today)), said
 

@@ -41,7 +41,7 @@ from .templates import problems as template_problems
 from .understanding import normalize
 
 FILES = ("sources.yaml", "vocabulary.yaml", "answers.yaml", "prompts.yaml", "findings.yaml", "questions.yaml", "causes.yaml", "urgency.yaml")
-ANSWER_KEYS = ("yes", "no", "unknown", "none", "repeat", "back", "help", "why", "restart")
+ANSWER_KEYS = ("yes", "no", "unknown", "none", "all", "repeat", "back", "help", "why", "restart")
 SCREEN_KEYS = ("start", "again", "finish", "mic_test")
 # questions.yaml `interview:` settings: (lowest, highest, type). No default in code: the shipped
 # questions.yaml is the one home of each value, and a folder that leaves one out is told so.

@@ -121,7 +121,7 @@ def _patterns(kb: KnowledgeBase) -> _Patterns:
 
     patterns = _Patterns(
         commands={name: [re.compile(compiler.regex(t)) for t in kb.answers.phrases(name)] for name in COMMAND_INTENTS},
-        answers={name: compile_all(kb.answers.phrases(name)) for name in (*ANSWER_INTENTS, "none")},
+        answers={name: compile_all(kb.answers.phrases(name)) for name in (*ANSWER_INTENTS, "none", "all")},
         findings={fid: compile_all(finding_templates(kb, fid)) for fid, f in kb.findings.items() if f.kind == "yes_no"},
     )
     patterns.capture = Compiler(kb.vocabulary, capture=True)
@@ -393,6 +393,11 @@ def _choices(question: Question, mentions: list[Mention], clause: list[int]) -> 
     denied = tuple(c for c in order if states.get(c) == "no")
     unsure = tuple(c for c in order if states.get(c) == "unknown")
     plain = _standalone(mentions, clause)
+    if "all" in plain and question.kind == "multi":
+        if not picked and not unsure:
+            return Intent("choices", [c for c in order if c not in denied], denied=denied)
+        if set(picked) != set(order):  # "all of them except weakness": asked again, never read as
+            return Intent("no_match")  # "weakness" alone
     if picked:
         if question.kind == "choice" and len(picked) > 1:
             return Intent("no_match")
@@ -510,7 +515,8 @@ def grammar_for(kb: KnowledgeBase, question: Question) -> Grammar:
 def _make_grammar(kb: KnowledgeBase, question: Question) -> Grammar:
     vocab = kb.vocabulary
     names = list(COMMAND_INTENTS) + (["unknown"] if question.kind in ("number", "duration") else
-                                     [*ANSWER_INTENTS] + (["none"] if question.choices else []))
+                                     [*ANSWER_INTENTS] + (["none"] if question.choices else [])
+                                     + (["all"] if question.kind == "multi" else []))
     phrases = [p for name in names for t in kb.answers.phrases(name) for p in expand(t, vocab, PER_TEMPLATE)]
     items: list[str] = []
     if question.kind in ("choice", "multi"):
