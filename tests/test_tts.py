@@ -519,6 +519,7 @@ def test_a_hung_espeak_costs_one_time_limit_then_gives_up_at_once_until_a_check_
     command, played, _ = audited_child(tmp_path, monkeypatch)
     hung = tmp_path / "espeak-hangs"
     monkeypatch.setenv("ESPEAK_HANGS_WHILE", str(hung))
+    monkeypatch.setenv("FAKE_SPEAKER_SPEED", "5")  # what is played, and when it gives up, not how long it plays
     # the hangs wait out a short margin; while espeak works, sentences get the kiosk's own
     speech = Pyttsx3Speech(command=command, startup_timeout_s=START_S, margin_s=HANG_MARGIN_S)
 
@@ -573,6 +574,7 @@ def test_the_staff_speaker_test_checks_a_resting_voice_at_once(tmp_path, monkeyp
     command, played, _ = audited_child(tmp_path, monkeypatch)
     hung = tmp_path / "espeak-hangs"
     monkeypatch.setenv("ESPEAK_HANGS_WHILE", str(hung))
+    monkeypatch.setenv("FAKE_SPEAKER_SPEED", "5")  # what is played, and when it gives up, not how long it plays
     speech = Pyttsx3Speech(command=command, startup_timeout_s=START_S, margin_s=HANG_MARGIN_S)
     service = SpeechService(Settings())
     service.speak_with(speech)
