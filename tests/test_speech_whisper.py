@@ -57,6 +57,9 @@ def hear(whisper, kb, clips, question_id, said, voice, noise=None, snr_db=20.0, 
     ("fatigue", "i'm not sure", "en-us", None, "unknown", None),
     ("age", "eighty one", "en-gb-x-rp", None, "number", 81),
     ("duration", "about two weeks", "en-us+f3", "white", "duration", 14),
+    ("nerve_signs", "all three", HEART, None, "choices", ["numbness", "tingling", "weakness"]),
+    ("red_flags_now", "i have a crushing feeling in my chest", HEART_HIGH, "babble", "choices", ["chest_pain"]),
+    ("nerve_signs", "my fingers go to sleep", HEART, "pink", "choices", ["numbness"]),
 ])
 def test_answers_in_own_words_are_understood_from_the_transcript(whisper, kb, clips, question, said,
                                                                  voice, noise, intent, value):
