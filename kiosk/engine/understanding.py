@@ -119,9 +119,15 @@ def _patterns(kb: KnowledgeBase) -> _Patterns:
         parts = sorted((compiler.regex(t) for t in texts), key=len, reverse=True)
         return [re.compile("(?=(?P<said>(?:" + "|".join(parts) + "))(?= |$))")] if parts else []
 
+    def compile_each(texts: tuple[str, ...]) -> list[re.Pattern[str]]:
+        # The plain answers one expression a template: in one expression the first alternative
+        # that fits wins, not the longest, and "i dont" (no) then "i do" (yes) was read in
+        # "i don't think i do". Each template's own match is a candidate; the longest is taken.
+        return [re.compile("(?=(?P<said>(?:" + compiler.regex(t) + "))(?= |$))") for t in texts]
+
     patterns = _Patterns(
         commands={name: [re.compile(compiler.regex(t)) for t in kb.answers.phrases(name)] for name in COMMAND_INTENTS},
-        answers={name: compile_all(kb.answers.phrases(name)) for name in (*ANSWER_INTENTS, "none", "all")},
+        answers={name: compile_each(kb.answers.phrases(name)) for name in (*ANSWER_INTENTS, "none", "all")},
         findings={fid: compile_all(finding_templates(kb, fid)) for fid, f in kb.findings.items() if f.kind == "yes_no"},
     )
     patterns.capture = Compiler(kb.vocabulary, capture=True)
@@ -463,6 +469,7 @@ def _fuzzy_whole(kb: KnowledgeBase, question: Question, tokens: list[str]) -> li
     """A near miss of a whole plain answer or choice label: only when exactly one meaning is
     that close. Only keyboards make such typos; speech output is always spelt right."""
     utterance = " ".join(tokens)
+    negative = _negatives(kb.clauses, tokens)
     table: dict[str, list[str]] = {name: _plain_expansions(kb, name) for name in (*ANSWER_INTENTS, "none")}
     for choice in question.choices:
         key = f"finding:{choice.id}" if choice.id in kb.findings else f"choice:{choice.id}"
@@ -470,6 +477,8 @@ def _fuzzy_whole(kb: KnowledgeBase, question: Question, tokens: list[str]) -> li
     best_distance, meanings = None, set()
     for key, phrases in table.items():
         for norm in phrases:
+            if _negatives(kb.clauses, norm.split()) != negative:  # "i wouldnt say so" is no typo of
+                continue  # "i would say so": a near miss never adds or drops a denial
             allowed = _allowed_typos(len(norm))
             distance = OSA.distance(utterance, norm, score_cutoff=allowed)
             if distance > allowed:
@@ -481,6 +490,10 @@ def _fuzzy_whole(kb: KnowledgeBase, question: Question, tokens: list[str]) -> li
     if len(meanings) != 1:
         return []
     return [Mention(meanings.pop(), 0, len(tokens))]
+
+
+def _negatives(words: ClauseWords, tokens: list[str]) -> frozenset[str]:
+    return frozenset(t for t in tokens if t in words.complaint_negatives)
 
 
 def _plain_expansions(kb: KnowledgeBase, name: str) -> list[str]:
