@@ -548,6 +548,10 @@ def _make_grammar(kb: KnowledgeBase, question: Question) -> Grammar:
     elif question.kind == "duration":
         phrases += expand("<how_long>", vocab, QUANTITY_PHRASES, per_item=2)
         phrases += expand("<since>", vocab, 40)
+        # Months and seasons are said only after "since": in the grammar too, or the rescorer
+        # finds no phrase that means Whisper's right "Since last winter." and takes the nearest
+        # one instead ("since last night": a day, not ten months).
+        phrases += expand("since {since_month}", vocab, 40)
     unique = tuple(dict.fromkeys(p.lower() for p in phrases))
     words = frozenset(w for p in unique for w in p.split())
     return Grammar(question.id, unique, tuple(dict.fromkeys(items)), words, knowledge=kb)
