@@ -66,6 +66,20 @@ def test_other_readings_reach_the_understanding_as_whisper_wrote_them(kb, questi
     assert rescored(kb, question, heard) == Transcript(heard, 0.8)
 
 
+@pytest.mark.parametrize("question, heard", [
+    ("chest_pain", "No chest pain."), ("tingling", "No tingling."), ("smoker", "I don't smoke."),
+    ("breathing_difficulty", "My breathing is fine."), ("cold_hands", "My hands aren't cold."),
+    ("fluids_and_heat", "No heavy sweating."),
+])
+def test_a_denial_is_never_turned_into_its_opposite_but_is_read_back(kb, question, heard):
+    """The grammar holds the complaints, not their denials: these were rescored to "a chest
+    pain", "tingling", "i don't know", "my breathing funny", "my hand very cold" and "heavy
+    sweating", read back as their opposite ("You said you have chest pain. Is that right?")."""
+    out = rescored(kb, question, heard)
+    assert out.text == heard and understand(kb, kb.questions[question], out.text).name in ("no", "choices")
+    assert out.confidence < kb.settings.confirm_below_confidence, "a sound-alike of the opposite: read back"
+
+
 def test_a_denial_guessed_by_sound_is_read_back_before_it_counts(kb):
     """ "I don't know" written "I know." sounds like the phrase "no": at the red-flag question a
     guess by sound is asked about, never counted as "none of these" without a word."""

@@ -66,8 +66,15 @@ class SoundRescorer:
         question = kb.questions.get(grammar.question)
         if question is None or not transcript.text:  # a screen's own grammar: nothing to judge by
             return transcript
-        heard = _meaning(understand(kb, question, transcript.text))  # not kept: a patient's words
+        understood = understand(kb, question, transcript.text)  # not kept: a patient's words
+        heard = _meaning(understood)
         found = self._nearest(kb, grammar, question, transcript.text, heard)
+        if found is not None and _denies(understood):
+            # The grammar holds the complaints, not their denials: "no chest pain" sounds
+            # nearest to the phrase "a chest pain", "I don't smoke" to "i don't know". A denial
+            # is never turned into something else; it is kept, and read back before it counts
+            # (Whisper also writes "No, I'm no something tingling." for "numbness and tingling").
+            return Transcript(transcript.text, _guessed(transcript.confidence, kb), transcript.alternatives)
         if found is None and heard[0] == "no_match" and transcript.alternatives:
             # Whisper's runner-up, only when it sounds like a phrase ("That really." for "not
             # really"): taken as it stands, runners-up let in out-of-scope speech (docs/speech.md)
@@ -125,6 +132,11 @@ def _guessed(confidence: float, kb: KnowledgeBase) -> float:
     "I don't know", written "I know." and taken as the phrase "no", would deny a red flag
     without a word (safety before brevity; a red flag said present is never held back)."""
     return round(max(0.0, min(confidence, kb.settings.confirm_below_confidence - 0.01)), 3)
+
+
+def _denies(intent: Intent) -> bool:
+    """A no, a none, or a list answer that denies some of its choices."""
+    return intent.name in ("no", "none") or (intent.name == "choices" and bool(intent.denied))
 
 
 def _meaning(intent: Intent) -> tuple[str, object]:
