@@ -7,9 +7,11 @@ espeak-ng's "eighty one" comes out "A D one.", "Maybe one." or "Eighted one." (u
 question's phrase, so the transcript is compared with every phrase of the question's grammar by
 its phonemes (kiosk/speech/pronounce.py), and the nearest phrase is taken instead when
 - it is near: at most NEAR of its phonemes differ (edit distance over the longer of the two),
-- it means something else than Whisper's words (else nothing changes), and
+- it means something else than Whisper's words (else nothing changes),
 - no phrase that means what Whisper's words mean is nearly as near (MARGIN): "No, I don't know."
-  stays "I don't know" rather than becoming "no I don't".
+  stays "I don't know" rather than becoming "no I don't", and
+- Whisper's words deny nothing: a denial ("No chest pain.") is kept as written and only read back,
+  since the grammar holds the complaints and not their denials.
 Commands are never the result, nor is a transcript that is a command changed: a command needs
 the whole utterance ("That's really." is not "that's wrong", which goes back). When Whisper's
 best reading means nothing and sounds like no phrase, its runner-up is compared the same way.
