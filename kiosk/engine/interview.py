@@ -209,8 +209,9 @@ class Interview:
         self.history.append(copy.deepcopy(self.state))
         self.state.findings.update(said)
 
-    def known(self, fid: str) -> bool:
-        return fid in self.state.findings or fid in self.state.values
+    def holds_present(self, fid: str) -> bool:
+        """Is the finding held as present (a yes, or an age or duration given)?"""
+        return self.state.findings.get(fid) is True or fid in self.state.values
 
     def _apply_quantity(self, question: Question, intent: Intent) -> str | None:
         fid = question.findings[0]

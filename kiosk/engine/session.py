@@ -282,8 +282,7 @@ class Session:
         """Findings described as present that the interview does not hold as present: new ones,
         and ones denied before ("my fingers tingle" after "no" to tingling: read back, and a yes
         corrects the earlier answer)."""
-        held = self._interview.state.findings
-        return tuple(f for f in reading.volunteered if held.get(f) is not True and f not in self._interview.state.values)
+        return tuple(f for f in reading.volunteered if not self._interview.holds_present(f))
 
     def _confirmed(self, text: str, confidence: float) -> list[Event]:
         """The reply to "You said … Is that right?": yes counts what was read back.
