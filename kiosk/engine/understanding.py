@@ -114,15 +114,17 @@ def _patterns(kb: KnowledgeBase) -> _Patterns:
     compiler = Compiler(kb.vocabulary)
 
     def compile_all(texts: tuple[str, ...]) -> list[re.Pattern[str]]:
-        # One expression per meaning, longest alternatives first, so the longest reading wins.
-        # Wrapped in a look-ahead so one scan finds the longest match at every word.
+        # One expression per meaning, wrapped in a look-ahead so one scan finds a match at every
+        # word. The first alternative that fits wins there, so the longest templates go first:
+        # mostly, not always, the longest reading. (A finding's templates all mean the same;
+        # one scan per template, compile_each, measured 0.52 -> 0.92 ms an answer.)
         parts = sorted((compiler.regex(t) for t in texts), key=len, reverse=True)
         return [re.compile("(?=(?P<said>(?:" + "|".join(parts) + "))(?= |$))")] if parts else []
 
     def compile_each(texts: tuple[str, ...]) -> list[re.Pattern[str]]:
-        # The plain answers one expression a template: in one expression the first alternative
-        # that fits wins, not the longest, and "i dont" (no) then "i do" (yes) was read in
-        # "i don't think i do". Each template's own match is a candidate; the longest is taken.
+        # The plain answers one expression a template: their templates mean different things
+        # within one answer's reach, and in one expression "i dont" (no) won over "i don't think
+        # i do", leaving "i do" (yes). Each template's own match is a candidate; the longest is taken.
         return [re.compile("(?=(?P<said>(?:" + compiler.regex(t) + "))(?= |$))") for t in texts]
 
     patterns = _Patterns(
