@@ -122,9 +122,9 @@ def _patterns(kb: KnowledgeBase) -> _Patterns:
         return [re.compile("(?=(?P<said>(?:" + "|".join(parts) + "))(?= |$))")] if parts else []
 
     def compile_each(texts: tuple[str, ...]) -> list[re.Pattern[str]]:
-        # The plain answers one expression a template: their templates mean different things
-        # within one answer's reach, and in one expression "i dont" (no) won over "i don't think
-        # i do", leaving "i do" (yes). Each template's own match is a candidate; the longest is taken.
+        # The plain answers one expression a template: a shorter match leaves words that another
+        # answer takes, as "i dont" (no) won over "i don't think i do" in one expression and left
+        # "i do" (yes). Each template's own match is a candidate; the longest is taken.
         return [re.compile("(?=(?P<said>(?:" + compiler.regex(t) + "))(?= |$))") for t in texts]
 
     patterns = _Patterns(
